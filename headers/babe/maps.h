@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The BPF maps shared by the XDP programs (bpf/) and the engine/loader
+ * (userspace/dataplane/): names, key and value layouts. One definition for
+ * clang -target bpf and g++. Addresses are network byte order (__be32) as
+ * they appear in packets; times are CLOCK_MONOTONIC nanoseconds
+ * (bpf_ktime_get_ns).
+ */
+#ifndef BABE_MAPS_H
+#define BABE_MAPS_H
+
+#include <linux/types.h>
+#include "babe/wire.h"
+
+/* Map names as they are pinned under the bpffs pin path (default /sys/fs/bpf/babe). */
+#define BABE_MAP_ROUTES "routes"
+#define BABE_MAP_NEIGHBOURS "neighbours"
+#define BABE_MAP_TX_PORTS "tx_ports"
+#define BABE_MAP_XSKS "xsks"
+#define BABE_MAP_STATS "stats"
+#define BABE_MAP_CONFIG "config"
+
+#define BABE_ROUTES_MAX 65536
+#define BABE_NEIGHBOURS_MAX 4096
+#define BABE_TX_PORTS_MAX 64
+#define BABE_XSKS_MAX 64
+
+/*
+ * routes: destination (__be32) -> source route. hops[] lists the intermediate
+ * nodes only, in order (RFC 4728 §8.1.3); n_hops == 0 is a one-hop route
+ * (the destination is a neighbour, no Source Route option is inserted).
+ * The first hop is hops[0], or the destination when n_hops == 0.
+ */
+struct babe_route {
+	__u8 n_hops;              /* intermediate addresses in hops[] */
+	__u8 flags;               /* reserved, 0 */
+	__u16 pad;
+	__u32 generation;         /* bumped by the engine on every rewrite */
+	__be32 hops[BABE_MAX_ROUTE_HOPS];
+};
+BABE_STATIC_ASSERT(sizeof(struct babe_route) == 8 + 4 * BABE_MAX_ROUTE_HOPS, "route size");
+
+/*
+ * neighbours: next-hop address (__be32) -> how to reach it. Written by the
+ * engine; last_heard_ns is stamped by XDP whenever a DSR packet from this
+ * neighbour arrives (route maintenance evidence, RFC 4728 §8.3).
+ */
+struct babe_neighbour {
+	__u32 ifindex;            /* mesh interface to send on */
+	__u8 mac[6];              /* the neighbour's MAC */
+	__u8 src_mac[6];          /* our MAC on ifindex */
+	__u64 last_heard_ns;      /* CLOCK_MONOTONIC, 0 = never */
+};
+BABE_STATIC_ASSERT(sizeof(struct babe_neighbour) == 24, "neighbour size");
+
+/*
+ * config: one entry (key 0) the engine writes before attaching; the programs
+ * read it on every packet (an ARRAY so that it can change without a reload).
+ */
+struct babe_config {
+	__be32 self_addr;         /* this node's address */
+	__be32 mesh_prefix;       /* mesh prefix, network order */
+	__u8 mesh_prefix_len;
+	__u8 flags;               /* BABE_CONFIG_F_* */
+	__u16 pad;
+	__u32 local_ifindex;      /* babe0 (the host side of the local veth pair) */
+	__u8 local_mac[6];        /* MAC of babe0 as seen by the host stack */
+	__u16 pad2;
+};
+BABE_STATIC_ASSERT(sizeof(struct babe_config) == 24, "config size");
+#define BABE_CONFIG_F_ENABLED 0x01
+
+#endif /* BABE_MAPS_H */

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Counter ids of the per-CPU `stats` map: one per XDP action and one per drop
+ * reason. X-macro tables give BPF the codes and the metrics exporter the
+ * label strings (cilium drop_reasons.h style): add a row, both sides follow.
+ */
+#ifndef BABE_STATS_H
+#define BABE_STATS_H
+
+/* X(enum suffix, label) — outcomes that are not drops. */
+#define BABE_ACTIONS(X)                                                                            \
+	X(TRANSIT, "transit")                 /* forwarded by source route */                   \
+	X(DELIVER, "deliver")                 /* for this node: stripped, passed up */          \
+	X(ENCAP, "encap")                     /* locally originated, header inserted */         \
+	X(TO_ENGINE, "to_engine")             /* redirected to AF_XDP */                        \
+	X(PASS_OTHER, "pass_other")           /* not DSR: passed to the stack */                \
+	X(NO_XSK, "no_xsk")                   /* for the engine but no socket bound: passed */
+
+/* X(enum suffix, label) — every way a packet is dropped. */
+#define BABE_DROP_REASONS(X)                                                                       \
+	X(TRUNCATED, "truncated")                                                                  \
+	X(BAD_IP_HEADER, "bad_ip_header")                                                          \
+	X(IP_OPTIONS, "ip_options")                                                                \
+	X(FRAGMENT, "fragment")                                                                    \
+	X(BAD_DSR_LENGTH, "bad_dsr_length")                                                        \
+	X(BAD_OPTION_LENGTH, "bad_option_length")                                                  \
+	X(SEGS_LEFT_BEYOND_ROUTE, "segs_left_beyond_route")                                        \
+	X(ROUTE_TOO_LONG, "route_too_long")                                                        \
+	X(NOT_ON_ROUTE, "not_on_route")                                                            \
+	X(TTL_EXPIRED, "ttl_expired")                                                              \
+	X(UNKNOWN_OPTION_DROP, "unknown_option_drop")                                              \
+	X(NO_ROOM, "no_room")                                                                      \
+	X(REDIRECT_FAILED, "redirect_failed")
+
+#define BABE_STAT_ACTION_ENUM(name, label) BABE_STAT_##name,
+#define BABE_STAT_DROP_ENUM(name, label) BABE_STAT_DROP_##name,
+enum babe_stat_id {
+	BABE_ACTIONS(BABE_STAT_ACTION_ENUM)
+	BABE_DROP_REASONS(BABE_STAT_DROP_ENUM)
+	BABE_STAT_MAX
+};
+#undef BABE_STAT_ACTION_ENUM
+#undef BABE_STAT_DROP_ENUM
+
+/* Per-CPU value of each counter. */
+struct babe_stat {
+	__u64 packets;
+	__u64 bytes;
+};
+
+#endif /* BABE_STATS_H */
