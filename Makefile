@@ -7,7 +7,7 @@ JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 CTEST_FLAGS ?=
 
-.PHONY: all build deps test test-unit demo bench fuzz clean format install
+.PHONY: all build deps test test-unit demo bench bench-xdp bench-forward bench-sim bench-daemon fuzz clean format install
 
 all: build
 
@@ -32,8 +32,14 @@ test-unit: build
 demo: build
 	bash tools/demo.sh
 
+# Every benchmark prints one JSON object with ratios against a baseline
+# measured in the same run (tools/bench/<name>.sh).
 bench: build
 	@for b in tools/bench/*.sh; do [ -e "$$b" ] || continue; echo "== $$b"; bash "$$b" || exit 1; done
+
+bench-xdp bench-forward bench-sim bench-daemon: build
+	@bash tools/mount-fs.sh
+	bash tools/bench/$(@:bench-%=%).sh
 
 # libFuzzer targets need clang; they build in their own tree.
 fuzz: deps
