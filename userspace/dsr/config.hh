@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: Apache-2.0
+// The configuration of one DSR node: every constant of RFC 4728 §9 with its
+// RFC default, plus the bounds of every table and buffer the core
+// pre-allocates at construction (Babe's "put a limit on everything"). A node
+// never grows a table past these bounds; what a bound refuses is counted in
+// `counters`. Validate with `validate_config()` before constructing a node.
+#pragma once
+
+#include <babe/wire.h>
+
+#include <cstdint>
+
+#include "core/time.hh"
+
+namespace babe::dsr {
+
+// Which route cache §4.1 structure the node keeps.
+enum class cache_kind : std::uint8_t {
+    link, // a graph of links with per-link timestamps; BFS shortest path (default)
+    path, // whole paths per destination
+};
+
+struct config {
+    // ---- RFC 4728 §9 constants, RFC defaults ----
+    std::uint8_t discovery_hop_limit = 255;      // DiscoveryHopLimit, hops
+    duration broadcast_jitter = 10ms;            // BroadcastJitter
+    duration route_cache_timeout = 300s;         // RouteCacheTimeout
+    duration send_buffer_timeout = 30s;          // SendBufferTimeout
+    std::uint32_t request_table_size = 64;       // RequestTableSize, nodes
+    std::uint32_t request_table_ids = 16;        // RequestTableIds, per initiator
+    std::uint32_t max_request_rexmt = 16;        // MaxRequestRexmt, retransmissions
+    duration max_request_period = 10s;           // MaxRequestPeriod
+    duration request_period = 500ms;             // RequestPeriod
+    duration nonprop_request_timeout = 30ms;     // NonpropRequestTimeout
+    std::uint32_t rexmt_buffer_size = 50;        // RexmtBufferSize, packets
+    duration maint_holdoff_time = 250ms;         // MaintHoldoffTime
+    std::uint32_t max_maint_rexmt = 2;           // MaxMaintRexmt, retransmissions
+    std::uint32_t try_passive_acks = 1;          // TryPassiveAcks, attempts
+    duration passive_ack_timeout = 100ms;        // PassiveAckTimeout
+    duration grat_reply_holdoff = 1s;            // GratReplyHoldoff
+    std::uint8_t max_salvage_count = BABE_DSR_MAX_SALVAGE_COUNT; // MAX_SALVAGE_COUNT
+
+    // ---- behaviour choices ----
+    cache_kind cache = cache_kind::link;
+    bool nonprop_first = true;       // §3.3.3: first a TTL-1 request, then the flood
+    bool expanding_ring = false;     // §3.3.3: TTL 1, 2, 4, ... instead of one flood
+    bool reply_from_cache = true;    // §3.3.2 / §8.2.3: intermediate nodes answer
+    bool route_shortening = true;    // §3.4.3: gratuitous replies on overheard routes
+    bool assume_bidirectional = true; // links learned in one direction also hold reversed
+    bool use_link_feedback = true;   // link-layer acks count as §8.3.1 confirmation
+    duration maint_ack_timeout = 500ms;   // wait for an Acknowledgement (§8.3.3)
+    duration reply_hop_delay = 1ms;       // H of §8.2.4 reply-storm delay d = H*(h-1+r)
+    duration blacklist_timeout = 10s;     // §4.6: probable -> questionable after this
+    duration cache_sweep_interval = 1s;   // how often expired cache entries are purged
+    duration ack_holdoff = 250ms;         // link marked heard within this needs no Ack Req
+
+    // ---- table bounds (all pre-allocated) ----
+    std::uint32_t cache_nodes = 256;        // link cache: distinct addresses
+    std::uint32_t cache_links = 1024;       // link cache: directed links
+    std::uint32_t cache_degree = 32;        // link cache: links out of one node
+    std::uint32_t cache_paths = 512;        // path cache: paths in total
+    std::uint32_t cache_paths_per_dst = 4;  // path cache: paths per destination
+    std::uint32_t installed_routes = 256;   // destinations whose best route is reported
+    std::uint32_t send_buffer_size = 256;   // packets waiting for a route
+    std::uint32_t discovery_table_size = 64; // targets with a discovery running
+    std::uint32_t grat_reply_table_size = 64;
+    std::uint32_t blacklist_size = 64;
+    std::uint32_t neighbour_table_size = 128;
+    std::uint32_t tx_queue_size = 512;      // frames waiting for poll_transmit
+    std::uint32_t event_queue_size = 1024;  // events waiting for poll_event
+    std::uint32_t reply_queue_size = 64;    // delayed cached replies (§8.2.4)
+
+    // ---- flood protection ----
+    std::uint32_t rreq_rate_per_initiator = 20; // Route Requests per second per initiator
+    std::uint32_t rreq_burst_per_initiator = 10; // token bucket depth
+    std::uint32_t rreq_rate_table_size = 128;    // initiators tracked for rate limiting
+
+    std::uint16_t default_link = 0;  // link used toward a neighbour never heard on a link
+    std::uint8_t data_ttl = 64;      // IP TTL of packets the node originates if none given
+};
+
+// The RFC defaults and Babe's default bounds.
+inline config default_config() { return config{}; }
+
+// True when every bound is usable (non-zero sizes, periods ordered).
+bool validate_config(const config& c);
+
+} // namespace babe::dsr

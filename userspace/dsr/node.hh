@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: Apache-2.0
+// One DSR (RFC 4728) node as a deterministic, sans-IO state machine: the
+// daemon's engine, the simulator and the tests drive exactly this class.
+// Inputs are packets, link feedback, "heard from" evidence and timeouts, each
+// with the current time passed in; outputs are polled: frames to transmit,
+// the next timer deadline and events (routes for the kernel's route map,
+// broken links, packets delivered/released/dropped, discoveries done/failed).
+// No clock reads, sockets, threads or globals; randomness (jitter) comes from
+// a PRNG seeded by the constructor; every table is allocated at construction
+// with the bounds of `config`, so handling a packet never allocates.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <utility>
+
+#include "core/time.hh"
+#include "dsr/config.hh"
+#include "dsr/counters.hh"
+#include "dsr/types.hh"
+
+namespace babe::dsr {
+
+// Sizes of the node's tables, for babectl, metrics and simulator checkers.
+struct table_sizes {
+    std::size_t cache_links = 0;    // link cache: directed links (path cache: 0)
+    std::size_t cache_paths = 0;    // path cache: paths (link cache: 0)
+    std::size_t installed_routes = 0;
+    std::size_t send_buffer = 0;
+    std::size_t maint_buffer = 0;
+    std::size_t request_table = 0;  // initiators with entries
+    std::size_t discoveries = 0;    // targets with a discovery running
+    std::size_t grat_replies = 0;
+    std::size_t blacklist = 0;
+    std::size_t neighbours = 0;
+    std::size_t tx_queue = 0;
+    std::size_t events = 0;
+};
+
+// A DSR node.
+//
+// Call order (single-threaded; the caller owns the clock):
+//   1. Construct with a validated config, this node's address and a seed.
+//   2. Feed inputs as they happen, each with a non-decreasing `now`:
+//      send(), handle_packet(), handle_link_feedback(), handle_heard(),
+//      start_discovery(); and handle_timeout(now) once now >= poll_timeout().
+//   3. After any input, drain the outputs: poll_transmit(now, out) until it
+//      returns nullopt (it only returns frames whose jitter/delay has passed),
+//      and poll_event() until nullopt. Then sleep until poll_timeout().
+//   Outputs left undrained stay queued up to their bounds; what overflows is
+//   counted (tx_queue_overflows, event_queue_overflows) and, for packets
+//   held by handle, reported as dropped — handles are never lost.
+//
+// Handle contract: every handle given to send() or handle_packet() comes
+// back exactly once in an event: delivered (this node is the destination),
+// released (sent and done with) or dropped (with a reason). Between, the
+// caller keeps the buffer unchanged; the core may ask for it to be sent more
+// than once (maintenance retransmission, salvage). The core never reads
+// packet bytes after the call that passed them in, and copies only headers.
+class node {
+public:
+    node(const config& cfg, addr self, std::uint64_t seed);
+    ~node();
+    node(node&&) noexcept;
+    node& operator=(node&&) noexcept;
+    node(const node&) = delete;
+    node& operator=(const node&) = delete;
+
+    // A packet received on link `in`: a full IPv4 packet with a DSR Options
+    // header (protocol 48) inside. `prev_hop` is the link-layer sender's IPv4
+    // address when known (no_addr otherwise: inferred from the packet). `h`
+    // is the caller's buffer holding `pkt`, when the core may keep or forward
+    // it by handle. `overheard` = promiscuous reception of a frame not
+    // addressed to this node (passive acks, route shortening, §3.4.3).
+    void handle_packet(time_point now, link_id in, addr prev_hop, std::span<const std::byte> pkt,
+                       std::optional<packet_handle> h, bool overheard = false);
+
+    // A locally originated IPv4 packet (no DSR header yet) to send into the
+    // mesh: it leaves at once on a cached route or waits in the Send Buffer
+    // while a Route Discovery runs.
+    void send(time_point now, packet_handle h, std::span<const std::byte> ip_packet);
+
+    // Link-layer feedback for a frame sent to next_hop with want_link_feedback.
+    void handle_link_feedback(time_point now, addr next_hop, bool delivered);
+
+    // "Heard from" evidence: the caller saw a frame from `neighbour` (the
+    // kernel stamps per-neighbour last-heard times). Confirms links (§8.3.1).
+    void handle_heard(time_point now, addr neighbour, link_id in = 0);
+
+    // Expired timers: discovery retransmissions, send-buffer and maintenance
+    // timeouts, cache expiry. Call when now >= poll_timeout().
+    void handle_timeout(time_point now);
+
+    // Start (or keep running) a Route Discovery for `target` (babectl discover).
+    void start_discovery(time_point now, addr target);
+
+    // The earliest time handle_timeout() or poll_transmit() has work to do.
+    std::optional<time_point> poll_timeout() const;
+
+    // The next frame due by `now`, written into `out` (at least
+    // min_transmit_buffer bytes). Control packets are written whole; data
+    // packets held by handle get their new IPv4 + DSR headers in `out` and
+    // the transmit names the handle and the payload offset (see transmit).
+    std::optional<transmit> poll_transmit(time_point now, std::span<std::byte> out);
+
+    std::optional<event> poll_event();
+
+    const counters& stats() const;
+
+    // ---- read access (babectl, metrics, simulator checkers) ----
+    addr self() const;
+    const config& cfg() const;
+    // The best cached route to dst, if any (no counters touched).
+    std::optional<route> find_route(addr dst) const;
+    // Links of the link cache (or the links of the path cache's paths),
+    // written as (from, to) pairs into out; returns how many were written.
+    std::size_t cached_links(std::span<std::pair<addr, addr>> out) const;
+    bool blacklisted(addr neighbour) const;
+    table_sizes sizes() const;
+
+    struct impl;
+
+private:
+    std::unique_ptr<impl> _impl;
+};
+
+} // namespace babe::dsr
