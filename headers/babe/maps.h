@@ -70,4 +70,16 @@ struct babe_config {
 BABE_STATIC_ASSERT(sizeof(struct babe_config) == 24, "config size");
 #define BABE_CONFIG_F_ENABLED 0x01
 
+/*
+ * DSR Next Header values the programs act on. A packet for this node whose
+ * Next Header (or, without a DSR header, IPv4 protocol) is Babe's reliable
+ * transport goes to the engine; "no next header" (a DSR header that carries
+ * only options) never goes up the stack.
+ */
+#define BABE_NEXT_HEADER_TRANSPORT 253 /* RFC 3692 experimental */
+#define BABE_NEXT_HEADER_NONE 59       /* IANA "No Next Header" */
+
+/* Most DSR options the XDP walk looks at in one header (bounded loop). */
+#define BABE_XDP_MAX_OPTIONS 8
+
 #endif /* BABE_MAPS_H */
