@@ -1,0 +1,284 @@
+// SPDX-License-Identifier: Apache-2.0
+// bpf_maps: map_access over kernel map fds (see bpf_maps.hh).
+#include "dataplane/bpf_maps.hh"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <fmt/format.h>
+#include <linux/bpf.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace babe::dataplane {
+
+namespace {
+
+unexpected<error> map_errno(const char* what, int err)
+{
+    return make_dp_error(errc_from_errno(err), fmt::format("{}: {}", what, std::strerror(err)));
+}
+
+template <class V>
+dp_result<std::vector<std::pair<be32, V>>> dump(int fd, const char* name)
+{
+    std::vector<std::pair<be32, V>> out;
+    be32 key = 0;
+    be32 next = 0;
+    const void* prev = nullptr;
+    while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+        V value{};
+        if (bpf_map_lookup_elem(fd, &next, &value) == 0)
+            out.emplace_back(next, value);
+        key = next;
+        prev = &key;
+    }
+    if (errno != ENOENT)
+        return map_errno(name, errno);
+    return out;
+}
+
+} // namespace
+
+dp_result<void> bpf_maps::check(int fd, const char* name, unsigned type, unsigned key_size,
+                                unsigned value_size)
+{
+    bpf_map_info info{};
+    __u32 len = sizeof(info);
+    if (bpf_obj_get_info_by_fd(fd, &info, &len) != 0)
+        return map_errno(name, errno);
+    if (info.type != type || info.key_size != key_size ||
+        (value_size != 0 && info.value_size != value_size))
+        return make_dp_error(errc::map_mismatch,
+                             fmt::format("map {}: type {} key {} value {}, expected type {} key "
+                                         "{} value {} (stale pin from another version? remove "
+                                         "it and reload)",
+                                         name, info.type, info.key_size, info.value_size, type,
+                                         key_size, value_size));
+    return {};
+}
+
+dp_result<std::unique_ptr<bpf_maps>> bpf_maps::open_pinned(const std::string& pin_path)
+{
+    std::unique_ptr<bpf_maps> m{new bpf_maps()};
+    struct slot {
+        const char* name;
+        int* fd;
+    } slots[] = {{BABE_MAP_ROUTES, &m->_routes},
+                 {BABE_MAP_NEIGHBOURS, &m->_neighbours},
+                 {BABE_MAP_TX_PORTS, &m->_tx_ports},
+                 {BABE_MAP_STATS, &m->_stats},
+                 {BABE_MAP_CONFIG, &m->_config}};
+    for (auto& s : slots) {
+        std::string path = pin_path + "/" + s.name;
+        *s.fd = bpf_obj_get(path.c_str());
+        if (*s.fd < 0) {
+            int err = errno;
+            if (err == ENOENT)
+                return make_dp_error(errc::not_found,
+                                     fmt::format("no pinned map {} (is the data plane loaded "
+                                                 "with this pin path?)",
+                                                 path));
+            return map_errno(path.c_str(), err);
+        }
+    }
+    m->_ncpus = static_cast<unsigned>(libbpf_num_possible_cpus());
+    bpf_map_info info{};
+    __u32 len = sizeof(info);
+    if (bpf_obj_get_info_by_fd(m->_tx_ports, &info, &len) == 0)
+        m->_tx_value_size = info.value_size;
+    if (auto r = check(m->_routes, BABE_MAP_ROUTES, BPF_MAP_TYPE_LRU_HASH, 4, sizeof(babe_route));
+        !r)
+        return unexpected(r.error());
+    if (auto r = check(m->_neighbours, BABE_MAP_NEIGHBOURS, BPF_MAP_TYPE_HASH, 4,
+                       sizeof(babe_neighbour));
+        !r)
+        return unexpected(r.error());
+    if (auto r = check(m->_tx_ports, BABE_MAP_TX_PORTS, BPF_MAP_TYPE_DEVMAP_HASH, 4, 0); !r)
+        return unexpected(r.error());
+    if (auto r = check(m->_stats, BABE_MAP_STATS, BPF_MAP_TYPE_PERCPU_ARRAY, 4,
+                       sizeof(babe_stat));
+        !r)
+        return unexpected(r.error());
+    if (auto r = check(m->_config, BABE_MAP_CONFIG, BPF_MAP_TYPE_ARRAY, 4, sizeof(babe_config));
+        !r)
+        return unexpected(r.error());
+    return m;
+}
+
+dp_result<std::unique_ptr<bpf_maps>> bpf_maps::from_object(bpf_object* obj)
+{
+    std::unique_ptr<bpf_maps> m{new bpf_maps()};
+    struct slot {
+        const char* name;
+        int* fd;
+    } slots[] = {{BABE_MAP_ROUTES, &m->_routes},
+                 {BABE_MAP_NEIGHBOURS, &m->_neighbours},
+                 {BABE_MAP_TX_PORTS, &m->_tx_ports},
+                 {BABE_MAP_STATS, &m->_stats},
+                 {BABE_MAP_CONFIG, &m->_config}};
+    for (auto& s : slots) {
+        bpf_map* map = bpf_object__find_map_by_name(obj, s.name);
+        if (!map || bpf_map__fd(map) < 0)
+            return make_dp_error(errc::not_found,
+                                 fmt::format("the object has no loaded map {}", s.name));
+        *s.fd = fcntl(bpf_map__fd(map), F_DUPFD_CLOEXEC, 0);
+        if (*s.fd < 0)
+            return map_errno(s.name, errno);
+    }
+    m->_ncpus = static_cast<unsigned>(libbpf_num_possible_cpus());
+    bpf_map_info info{};
+    __u32 len = sizeof(info);
+    if (bpf_obj_get_info_by_fd(m->_tx_ports, &info, &len) == 0)
+        m->_tx_value_size = info.value_size;
+    return m;
+}
+
+bpf_maps::~bpf_maps()
+{
+    for (int fd : {_routes, _neighbours, _tx_ports, _stats, _config})
+        if (fd >= 0)
+            close(fd);
+}
+
+dp_result<void> bpf_maps::put_route(be32 dst, const babe_route& route)
+{
+    if (route.n_hops > BABE_MAX_ROUTE_HOPS)
+        return make_dp_error(errc::invalid_argument, "route longer than BABE_MAX_ROUTE_HOPS");
+    if (bpf_map_update_elem(_routes, &dst, &route, BPF_ANY) != 0)
+        return map_errno("routes update", errno);
+    return {};
+}
+
+dp_result<void> bpf_maps::erase_route(be32 dst)
+{
+    if (bpf_map_delete_elem(_routes, &dst) != 0)
+        return map_errno("routes delete", errno);
+    return {};
+}
+
+dp_result<std::optional<babe_route>> bpf_maps::find_route(be32 dst) const
+{
+    babe_route r{};
+    if (bpf_map_lookup_elem(_routes, &dst, &r) != 0) {
+        if (errno == ENOENT)
+            return std::optional<babe_route>{};
+        return map_errno("routes lookup", errno);
+    }
+    return std::optional<babe_route>{r};
+}
+
+dp_result<std::vector<std::pair<be32, babe_route>>> bpf_maps::list_routes() const
+{
+    return dump<babe_route>(_routes, "routes");
+}
+
+dp_result<void> bpf_maps::put_neighbour(be32 addr, const babe_neighbour& n)
+{
+    if (bpf_map_update_elem(_neighbours, &addr, &n, BPF_ANY) != 0)
+        return map_errno("neighbours update", errno);
+    return {};
+}
+
+dp_result<void> bpf_maps::erase_neighbour(be32 addr)
+{
+    if (bpf_map_delete_elem(_neighbours, &addr) != 0)
+        return map_errno("neighbours delete", errno);
+    return {};
+}
+
+dp_result<std::optional<babe_neighbour>> bpf_maps::find_neighbour(be32 addr) const
+{
+    babe_neighbour n{};
+    if (bpf_map_lookup_elem(_neighbours, &addr, &n) != 0) {
+        if (errno == ENOENT)
+            return std::optional<babe_neighbour>{};
+        return map_errno("neighbours lookup", errno);
+    }
+    return std::optional<babe_neighbour>{n};
+}
+
+dp_result<std::vector<std::pair<be32, babe_neighbour>>> bpf_maps::list_neighbours() const
+{
+    return dump<babe_neighbour>(_neighbours, "neighbours");
+}
+
+dp_result<void> bpf_maps::put_tx_port(std::uint32_t ifindex)
+{
+    // DEVMAP_HASH values are an ifindex, or struct bpf_devmap_val (ifindex + prog fd).
+    bpf_devmap_val val{};
+    val.ifindex = ifindex;
+    val.bpf_prog.fd = -1;
+    int rc = _tx_value_size == sizeof(bpf_devmap_val)
+                 ? bpf_map_update_elem(_tx_ports, &ifindex, &val, BPF_ANY)
+                 : bpf_map_update_elem(_tx_ports, &ifindex, &ifindex, BPF_ANY);
+    if (rc != 0)
+        return map_errno("tx_ports update", errno);
+    return {};
+}
+
+dp_result<void> bpf_maps::erase_tx_port(std::uint32_t ifindex)
+{
+    if (bpf_map_delete_elem(_tx_ports, &ifindex) != 0)
+        return map_errno("tx_ports delete", errno);
+    return {};
+}
+
+dp_result<std::vector<std::uint32_t>> bpf_maps::list_tx_ports() const
+{
+    std::vector<std::uint32_t> out;
+    std::uint32_t key = 0;
+    std::uint32_t next = 0;
+    const void* prev = nullptr;
+    while (bpf_map_get_next_key(_tx_ports, prev, &next) == 0) {
+        out.push_back(next);
+        key = next;
+        prev = &key;
+    }
+    return out;
+}
+
+dp_result<void> bpf_maps::write_config(const babe_config& config)
+{
+    std::uint32_t key = 0;
+    if (bpf_map_update_elem(_config, &key, &config, BPF_ANY) != 0)
+        return map_errno("config update", errno);
+    return {};
+}
+
+dp_result<babe_config> bpf_maps::read_config() const
+{
+    std::uint32_t key = 0;
+    babe_config c{};
+    if (bpf_map_lookup_elem(_config, &key, &c) != 0)
+        return map_errno("config lookup", errno);
+    return c;
+}
+
+dp_result<stats_snapshot> bpf_maps::read_stats() const
+{
+    stats_snapshot out{};
+    std::vector<babe_stat> percpu(_ncpus);
+    for (std::uint32_t id = 0; id < BABE_STAT_MAX; ++id) {
+        if (bpf_map_lookup_elem(_stats, &id, percpu.data()) != 0)
+            return map_errno("stats lookup", errno);
+        for (const auto& v : percpu) {
+            out[id].packets += v.packets;
+            out[id].bytes += v.bytes;
+        }
+    }
+    return out;
+}
+
+dp_result<void> bpf_maps::clear_stats()
+{
+    std::vector<babe_stat> zero(_ncpus);
+    for (std::uint32_t id = 0; id < BABE_STAT_MAX; ++id)
+        if (bpf_map_update_elem(_stats, &id, zero.data(), BPF_ANY) != 0)
+            return map_errno("stats update", errno);
+    return {};
+}
+
+} // namespace babe::dataplane

@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: Apache-2.0
+// bpf_maps: map_access over the kernel maps of babe_xdp, either taken from a
+// loaded object (xdp_loader::maps()) or opened from their pins without
+// loading anything (open_pinned: what babe-dpctl and a restarted daemon do).
+// Checks each map's type and key/value sizes against headers/babe/maps.h on
+// open, so a stale pin from an older layout is an error, not corruption.
+#pragma once
+
+#include "dataplane/map_access.hh"
+
+#include <memory>
+#include <string>
+
+struct bpf_object;
+
+namespace babe::dataplane {
+
+class bpf_maps final : public map_access {
+public:
+    // Opens <pin_path>/{routes,neighbours,tx_ports,stats,config}.
+    static dp_result<std::unique_ptr<bpf_maps>> open_pinned(const std::string& pin_path);
+    // Takes (dups) the fds of a loaded object's maps.
+    static dp_result<std::unique_ptr<bpf_maps>> from_object(bpf_object* obj);
+
+    ~bpf_maps() override;
+    bpf_maps(const bpf_maps&) = delete;
+    bpf_maps& operator=(const bpf_maps&) = delete;
+
+    dp_result<void> put_route(be32 dst, const babe_route& route) override;
+    dp_result<void> erase_route(be32 dst) override;
+    dp_result<std::optional<babe_route>> find_route(be32 dst) const override;
+    dp_result<std::vector<std::pair<be32, babe_route>>> list_routes() const override;
+
+    dp_result<void> put_neighbour(be32 addr, const babe_neighbour& n) override;
+    dp_result<void> erase_neighbour(be32 addr) override;
+    dp_result<std::optional<babe_neighbour>> find_neighbour(be32 addr) const override;
+    dp_result<std::vector<std::pair<be32, babe_neighbour>>> list_neighbours() const override;
+
+    dp_result<void> put_tx_port(std::uint32_t ifindex) override;
+    dp_result<void> erase_tx_port(std::uint32_t ifindex) override;
+    dp_result<std::vector<std::uint32_t>> list_tx_ports() const override;
+
+    dp_result<void> write_config(const babe_config& config) override;
+    dp_result<babe_config> read_config() const override;
+
+    dp_result<stats_snapshot> read_stats() const override;
+    dp_result<void> clear_stats() override;
+
+    int routes_fd() const { return _routes; }
+    int neighbours_fd() const { return _neighbours; }
+    int tx_ports_fd() const { return _tx_ports; }
+    int stats_fd() const { return _stats; }
+    int config_fd() const { return _config; }
+
+private:
+    bpf_maps() = default;
+    static dp_result<void> check(int fd, const char* name, unsigned type, unsigned key_size,
+                                 unsigned value_size);
+
+    int _routes = -1;
+    int _neighbours = -1;
+    int _tx_ports = -1;
+    int _stats = -1;
+    int _config = -1;
+    unsigned _tx_value_size = 4; // 4 (ifindex) or 8 (struct bpf_devmap_val)
+    unsigned _ncpus = 1;
+};
+
+} // namespace babe::dataplane

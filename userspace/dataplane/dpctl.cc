@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: Apache-2.0
+// babe-dpctl: drives the XDP data plane without the daemon. Loads babe_xdp,
+// attaches its programs through pinned bpf_links, writes routes, neighbours,
+// tx ports and config into the pinned maps and reads the counters. Used by
+// the namespace tests, the demo and the benchmarks; usage in
+// dpctl_commands.cc (dpctl_usage) and docs/dataplane.md.
+#include "dataplane/bpf_maps.hh"
+#include "dataplane/dpctl_commands.hh"
+#include "dataplane/loader.hh"
+#include "dataplane/system.hh"
+
+#include <sys/resource.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+using namespace babe::dataplane;
+
+namespace {
+
+int report(const error& e)
+{
+    std::fprintf(stderr, "babe-dpctl: %s\n", describe(e).c_str());
+    if (!e.log.empty())
+        std::fprintf(stderr, "%s\n", e.log.c_str());
+    return 1;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    loader_options options;
+    std::string netns;
+    std::vector<std::string> args;
+    for (int i = 1; i < argc; ++i) {
+        std::string a = argv[i];
+        if ((a == "--pin" || a == "--netns") && i + 1 < argc) {
+            (a == "--pin" ? options.pin_path : netns) = argv[++i];
+        } else if (a == "--mount-bpffs") {
+            options.mount_bpffs = true;
+        } else if (a == "-h" || a == "--help") {
+            std::fputs(dpctl_usage(), stdout);
+            return 0;
+        } else {
+            args.push_back(std::move(a));
+        }
+    }
+    if (args.empty()) {
+        std::fputs(dpctl_usage(), stderr);
+        return 2;
+    }
+    rlimit unlimited{RLIM_INFINITY, RLIM_INFINITY};
+    setrlimit(RLIMIT_MEMLOCK, &unlimited);
+    if (!netns.empty())
+        if (auto r = enter_netns(netns); !r)
+            return report(r.error());
+
+    const std::string& cmd = args[0];
+    if (cmd == "load" || cmd == "attach") {
+        auto loader = xdp_loader::load(options);
+        if (!loader)
+            return report(loader.error());
+        std::printf("loaded babe_xdp, maps %s under %s\n",
+                    loader.value()->reused_maps() ? "reused" : "created",
+                    options.pin_path.c_str());
+        if (cmd == "load")
+            return 0;
+        if (args.size() < 3) {
+            std::fputs("babe-dpctl: attach mesh|local IFNAME [mode M]\n", stderr);
+            return 2;
+        }
+        auto role = parse_xdp_role(args[1]);
+        if (!role)
+            return report(role.error());
+        xdp_mode mode = xdp_mode::automatic;
+        if (args.size() >= 5 && args[3] == "mode") {
+            auto m = parse_xdp_mode(args[4]);
+            if (!m)
+                return report(m.error());
+            mode = m.value();
+        }
+        auto attached = loader.value()->attach(role.value(), args[2], mode);
+        if (!attached)
+            return report(attached.error());
+        std::printf("%s %s on %s (ifindex %u, link %u)\n",
+                    attached.value().updated ? "updated" : "attached", to_string(role.value()),
+                    args[2].c_str(), attached.value().ifindex, attached.value().link_id);
+        return 0;
+    }
+    if (cmd == "detach") {
+        if (args.size() < 2) {
+            std::fputs("babe-dpctl: detach IFNAME\n", stderr);
+            return 2;
+        }
+        if (auto r = detach(options.pin_path, args[1]); !r)
+            return report(r.error());
+        return 0;
+    }
+    if (cmd == "links") {
+        auto links = list_links(options.pin_path);
+        for (const auto& name : links.value())
+            std::printf("%s\n", name.c_str());
+        return 0;
+    }
+    if (cmd == "teardown") {
+        if (auto r = remove_pins(options.pin_path); !r)
+            return report(r.error());
+        return 0;
+    }
+    if (!is_map_command(cmd)) {
+        std::fprintf(stderr, "babe-dpctl: unknown command %s\n\n%s", cmd.c_str(), dpctl_usage());
+        return 2;
+    }
+    if (!is_on_bpffs(options.pin_path)) {
+        if (auto r = prepare_pin_path(options.pin_path, options.mount_bpffs); !r)
+            return report(r.error());
+    }
+    auto maps = bpf_maps::open_pinned(options.pin_path);
+    if (!maps)
+        return report(maps.error());
+    dpctl_env env;
+    env.maps = maps.value().get();
+    env.ifindex_of = find_ifindex;
+    env.mac_of = find_mac;
+    auto r = run_map_command(env, args);
+    std::fputs(env.out.c_str(), stdout);
+    if (!r)
+        return report(r.error());
+    return 0;
+}

@@ -1,0 +1,359 @@
+// SPDX-License-Identifier: Apache-2.0
+// xdp_loader: skeleton load, map pinning and reuse, bpf_link attach/update
+// and detach (see loader.hh).
+#include "dataplane/loader.hh"
+
+#include "dataplane/system.hh"
+
+#include "babe_xdp.skel.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <fmt/format.h>
+#include <linux/if_link.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <mutex>
+
+namespace babe::dataplane {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* public_maps[] = {BABE_MAP_ROUTES, BABE_MAP_NEIGHBOURS, BABE_MAP_TX_PORTS,
+                                       BABE_MAP_XSKS,   BABE_MAP_STATS,      BABE_MAP_CONFIG};
+
+// libbpf reports through one global print callback: while a load runs, its
+// warnings (and the verifier log it prints on a rejection) go into a string.
+std::mutex capture_mutex;
+std::string* capture_target = nullptr;
+
+int capture_print(enum libbpf_print_level level, const char* format, va_list args)
+{
+    if (level == LIBBPF_DEBUG || capture_target == nullptr)
+        return 0;
+    va_list copy;
+    va_copy(copy, args);
+    int n = std::vsnprintf(nullptr, 0, format, copy);
+    va_end(copy);
+    if (n > 0) {
+        std::string line(static_cast<std::size_t>(n) + 1, '\0');
+        std::vsnprintf(line.data(), line.size(), format, args);
+        line.resize(static_cast<std::size_t>(n));
+        capture_target->append(line);
+    }
+    return 0;
+}
+
+class log_capture {
+public:
+    explicit log_capture(std::string& out) : _lock(capture_mutex)
+    {
+        capture_target = &out;
+        _previous = libbpf_set_print(capture_print);
+    }
+    ~log_capture()
+    {
+        libbpf_set_print(_previous);
+        capture_target = nullptr;
+    }
+    log_capture(const log_capture&) = delete;
+    log_capture& operator=(const log_capture&) = delete;
+
+private:
+    std::lock_guard<std::mutex> _lock;
+    libbpf_print_fn_t _previous = nullptr;
+};
+
+unexpected<error> load_error(int err, std::string log)
+{
+    if (log.find("couldn't reuse pinned map") != std::string::npos)
+        return make_dp_error(errc::map_mismatch,
+                             "a pinned map differs from this program's (an older layout?): "
+                             "remove the pins (babe-dpctl teardown) and load again",
+                             std::move(log));
+    if (log.find("BEGIN PROG LOAD LOG") != std::string::npos)
+        return make_dp_error(errc::verifier_rejected,
+                             "the kernel verifier rejected a program: see the log",
+                             std::move(log));
+    if (err == EPERM)
+        return make_dp_error(errc::no_privileges,
+                             "loading BPF needs root (CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON)",
+                             std::move(log));
+    return make_dp_error(errc_from_errno(err), fmt::format("load failed: {}", std::strerror(err)),
+                         std::move(log));
+}
+
+dp_result<void> check_reusable(int fd, const bpf_map* map, const std::string& path)
+{
+    bpf_map_info info{};
+    __u32 len = sizeof(info);
+    if (bpf_obj_get_info_by_fd(fd, &info, &len) != 0)
+        return make_dp_error(errc_from_errno(errno),
+                             fmt::format("{}: {}", path, std::strerror(errno)));
+    if (info.type != bpf_map__type(map) || info.key_size != bpf_map__key_size(map) ||
+        info.value_size != bpf_map__value_size(map) ||
+        info.max_entries != bpf_map__max_entries(map))
+        return make_dp_error(
+            errc::map_mismatch,
+            fmt::format("pinned map {} (type {} key {} value {} max {}) differs from this "
+                        "program's (type {} key {} value {} max {}): an older layout? remove "
+                        "the pins (babe-dpctl teardown) and load again",
+                        path, info.type, info.key_size, info.value_size, info.max_entries,
+                        static_cast<unsigned>(bpf_map__type(map)), bpf_map__key_size(map),
+                        bpf_map__value_size(map), bpf_map__max_entries(map)));
+    return {};
+}
+
+bpf_program* program_of(babe_xdp* skel, xdp_role role)
+{
+    return role == xdp_role::mesh_ingress ? skel->progs.babe_mesh_ingress
+                                          : skel->progs.babe_local_egress;
+}
+
+} // namespace
+
+dp_result<xdp_mode> parse_xdp_mode(std::string_view text)
+{
+    if (text == "auto")
+        return xdp_mode::automatic;
+    if (text == "native" || text == "drv")
+        return xdp_mode::native;
+    if (text == "generic" || text == "skb")
+        return xdp_mode::generic;
+    return make_dp_error(errc::invalid_argument,
+                         fmt::format("XDP mode '{}': expected auto, native or generic",
+                                     std::string{text}));
+}
+
+const char* to_string(xdp_mode mode)
+{
+    switch (mode) {
+    case xdp_mode::automatic: return "auto";
+    case xdp_mode::native: return "native";
+    case xdp_mode::generic: return "generic";
+    }
+    return "?";
+}
+
+dp_result<xdp_role> parse_xdp_role(std::string_view text)
+{
+    if (text == "mesh" || text == "mesh_ingress")
+        return xdp_role::mesh_ingress;
+    if (text == "local" || text == "local_egress")
+        return xdp_role::local_egress;
+    return make_dp_error(errc::invalid_argument,
+                         fmt::format("program '{}': expected mesh or local", std::string{text}));
+}
+
+const char* to_string(xdp_role role)
+{
+    return role == xdp_role::mesh_ingress ? "mesh_ingress" : "local_egress";
+}
+
+std::string link_pin(const std::string& pin_path, const std::string& ifname)
+{
+    return pin_path + "/links/" + ifname;
+}
+
+dp_result<std::unique_ptr<xdp_loader>> xdp_loader::load(const loader_options& options)
+{
+    if (auto r = prepare_pin_path(options.pin_path, options.mount_bpffs); !r)
+        return unexpected(r.error());
+
+    std::unique_ptr<xdp_loader> self{new xdp_loader()};
+    self->_pin_path = options.pin_path;
+    std::string log;
+    {
+        log_capture capture{log};
+        self->_skel = babe_xdp__open();
+        if (!self->_skel)
+            return make_dp_error(errc_from_errno(errno),
+                                 fmt::format("cannot open the babe_xdp skeleton: {}",
+                                             std::strerror(errno)),
+                                 log);
+        int reused = 0;
+        for (const char* name : public_maps) {
+            bpf_map* map = bpf_object__find_map_by_name(self->_skel->obj, name);
+            if (!map)
+                return make_dp_error(errc::map_mismatch,
+                                     fmt::format("babe_xdp has no map {}", name));
+            std::string path = options.pin_path + "/" + name;
+            int pinned = bpf_obj_get(path.c_str());
+            if (pinned < 0) {
+                // Not pinned yet: libbpf creates the map and pins it at load.
+                if (bpf_map__set_pin_path(map, path.c_str()) != 0)
+                    return make_dp_error(errc::system, fmt::format("set pin path {}", path));
+                continue;
+            }
+            // Pinned by an earlier load: reuse it. Checked here rather than by
+            // libbpf's pin_path reuse, which rejects every devmap (the kernel
+            // adds BPF_F_RDONLY_PROG to its flags).
+            auto ok = check_reusable(pinned, map, path);
+            if (ok && bpf_map__reuse_fd(map, pinned) != 0)
+                ok = make_dp_error(errc::system, fmt::format("reuse {}: {}", path,
+                                                             std::strerror(errno)));
+            close(pinned);
+            if (!ok)
+                return unexpected(ok.error());
+            ++reused;
+        }
+        self->_reused = reused == static_cast<int>(std::size(public_maps));
+        if (babe_xdp__load(self->_skel) != 0)
+            return load_error(errno, log);
+    }
+    auto maps = bpf_maps::from_object(self->_skel->obj);
+    if (!maps)
+        return unexpected(maps.error());
+    self->_maps = std::move(maps.value());
+    return self;
+}
+
+xdp_loader::~xdp_loader()
+{
+    _maps.reset();
+    if (_skel)
+        babe_xdp__destroy(_skel);
+}
+
+int xdp_loader::prog_fd(xdp_role role) const
+{
+    return bpf_program__fd(program_of(_skel, role));
+}
+
+dp_result<attach_result> xdp_loader::attach(xdp_role role, const std::string& ifname,
+                                            xdp_mode mode)
+{
+    auto ifindex = find_ifindex(ifname);
+    if (!ifindex)
+        return unexpected(ifindex.error());
+    attach_result out;
+    out.ifindex = ifindex.value();
+    int prog = prog_fd(role);
+    std::string pin = link_pin(_pin_path, ifname);
+    std::error_code ec;
+    fs::create_directories(_pin_path + "/links", ec);
+
+    // A pinned link for this interface: swap the program in place.
+    int link_fd = bpf_obj_get(pin.c_str());
+    if (link_fd >= 0) {
+        bpf_link_info info{};
+        __u32 len = sizeof(info);
+        int rc = bpf_obj_get_info_by_fd(link_fd, &info, &len);
+        if (rc == 0 && info.type == BPF_LINK_TYPE_XDP && info.xdp.ifindex == out.ifindex) {
+            if (bpf_link_update(link_fd, prog, nullptr) != 0) {
+                int err = errno;
+                close(link_fd);
+                return make_dp_error(errc_from_errno(err),
+                                     fmt::format("update the link of {}: {}", ifname,
+                                                 std::strerror(err)));
+            }
+            out.link_id = info.id;
+            out.updated = true;
+            close(link_fd);
+            return out;
+        }
+        // The interface went away (and maybe came back): the pin is stale.
+        close(link_fd);
+        unlink(pin.c_str());
+    }
+
+    LIBBPF_OPTS(bpf_link_create_opts, opts);
+    opts.flags = mode == xdp_mode::native    ? XDP_FLAGS_DRV_MODE
+                 : mode == xdp_mode::generic ? XDP_FLAGS_SKB_MODE
+                                             : 0;
+    link_fd = bpf_link_create(prog, static_cast<int>(out.ifindex), BPF_XDP, &opts);
+    if (link_fd < 0) {
+        int err = errno;
+        switch (err) {
+        case EOPNOTSUPP:
+            return make_dp_error(errc::mode_unsupported,
+                                 fmt::format("{} does not support XDP in {} mode", ifname,
+                                             to_string(mode)));
+        case EBUSY:
+        case EEXIST:
+            return make_dp_error(errc::busy,
+                                 fmt::format("{} already has an XDP program not attached by "
+                                             "this pin path (`ip link set {} xdp off`?)",
+                                             ifname, ifname));
+        case EPERM:
+            return make_dp_error(errc::no_privileges,
+                                 fmt::format("attaching XDP to {} needs CAP_NET_ADMIN", ifname));
+        default:
+            return make_dp_error(errc_from_errno(err),
+                                 fmt::format("attach XDP to {}: {}", ifname,
+                                             std::strerror(err)));
+        }
+    }
+    if (bpf_obj_pin(link_fd, pin.c_str()) != 0) {
+        int err = errno;
+        close(link_fd); // the link goes with its last fd: nothing left attached
+        return make_dp_error(errc_from_errno(err),
+                             fmt::format("pin link {}: {}", pin, std::strerror(err)));
+    }
+    bpf_link_info info{};
+    __u32 len = sizeof(info);
+    if (bpf_obj_get_info_by_fd(link_fd, &info, &len) == 0)
+        out.link_id = info.id;
+    close(link_fd);
+    return out;
+}
+
+dp_result<void> detach(const std::string& pin_path, const std::string& ifname)
+{
+    std::string pin = link_pin(pin_path, ifname);
+    int fd = bpf_obj_get(pin.c_str());
+    if (fd < 0) {
+        int err = errno;
+        if (err == ENOENT)
+            return make_dp_error(errc::not_found, fmt::format("no pinned link {}", pin));
+        return make_dp_error(errc_from_errno(err),
+                             fmt::format("open {}: {}", pin, std::strerror(err)));
+    }
+    int rc = bpf_link_detach(fd);
+    int err = errno;
+    close(fd);
+    unlink(pin.c_str());
+    // ENOLINK: the interface is gone, the link was already detached.
+    if (rc != 0 && err != ENOLINK)
+        return make_dp_error(errc_from_errno(err),
+                             fmt::format("detach {}: {}", pin, std::strerror(err)));
+    return {};
+}
+
+dp_result<std::vector<std::string>> list_links(const std::string& pin_path)
+{
+    std::vector<std::string> out;
+    std::error_code ec;
+    fs::directory_iterator it{pin_path + "/links", ec};
+    if (ec)
+        return out;
+    for (const auto& entry : it)
+        out.push_back(entry.path().filename().string());
+    return out;
+}
+
+dp_result<void> remove_pins(const std::string& pin_path)
+{
+    auto links = list_links(pin_path);
+    for (const auto& ifname : links.value())
+        if (auto r = detach(pin_path, ifname); !r && r.error().code != errc::not_found)
+            return r;
+    std::error_code ec;
+    fs::remove(pin_path + "/links", ec);
+    for (const char* name : public_maps)
+        fs::remove(pin_path + "/" + name, ec);
+    fs::remove(pin_path, ec);
+    if (ec)
+        return make_dp_error(errc::system,
+                             fmt::format("remove {}: {}", pin_path, ec.message()));
+    return {};
+}
+
+} // namespace babe::dataplane
