@@ -9,7 +9,7 @@
 
 namespace babe::afxdp {
 
-umem::umem(const umem_config& cfg) : _cfg(cfg)
+umem::umem(const umem_config& cfg) : _cfg(cfg), _frames(cfg.frame_count, cfg.frame_size)
 {
     _area_size = static_cast<std::size_t>(cfg.frame_count) * cfg.frame_size;
     _area = mmap(nullptr, _area_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
@@ -31,10 +31,6 @@ umem::umem(const umem_config& cfg) : _cfg(cfg)
         throw std::system_error(-err, std::generic_category(),
                                 "AF_XDP UMEM registration (needs CAP_NET_RAW and CAP_IPC_LOCK)");
     }
-    _free = std::make_unique<frame_addr[]>(cfg.frame_count);
-    for (std::uint32_t i = 0; i < cfg.frame_count; ++i)
-        _free[i] = static_cast<frame_addr>(cfg.frame_count - 1 - i) * cfg.frame_size;
-    _free_top = cfg.frame_count;
 }
 
 umem::~umem()

@@ -6,6 +6,8 @@
 // is referred to by address (ARCHITECTURE.md §4). Owned by one thread.
 #pragma once
 
+#include "core/frame_pool.hh"
+
 #include <xdp/xsk.h>
 
 #include <cstddef>
@@ -36,16 +38,13 @@ public:
     xsk_umem* raw() { return _umem; }
     const umem_config& config() const { return _cfg; }
 
-    // Free-frame stack: O(1), no allocation. alloc() returns false when empty.
-    bool alloc(frame_addr& out)
-    {
-        if (_free_top == 0)
-            return false;
-        out = _free[--_free_top];
-        return true;
-    }
-    void release(frame_addr a) { _free[_free_top++] = a & ~static_cast<frame_addr>(_cfg.frame_size - 1); }
-    std::uint32_t free_frames() const { return _free_top; }
+    // Frames with reference counts (core/frame_pool.hh); an address inside a
+    // frame names the frame.
+    frame_pool& frames() { return _frames; }
+    bool alloc(frame_addr& out) { return _frames.alloc(out); }
+    void retain(frame_addr a) { _frames.retain(a); }
+    void release(frame_addr a) { _frames.release(a); }
+    std::uint32_t free_frames() const { return _frames.free_frames(); }
 
     std::byte* data(frame_addr a) { return static_cast<std::byte*>(xsk_umem__get_data(_area, a)); }
     std::span<std::byte> frame(frame_addr a, std::uint32_t len) { return {data(a), len}; }
@@ -55,8 +54,7 @@ private:
     void* _area = nullptr;
     std::size_t _area_size = 0;
     xsk_umem* _umem = nullptr;
-    std::unique_ptr<frame_addr[]> _free;
-    std::uint32_t _free_top = 0;
+    frame_pool _frames;
     friend class socket;
     // The ring pair handed to xsk_umem__create (used by the first socket).
     xsk_ring_prod _fill0{};

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // core primitives: the SPSC ring (order, bounds, backpressure, two threads)
 // and the slab pool (class choice, exhaustion counted, reuse).
+#include "core/frame_pool.hh"
 #include "core/slab_pool.hh"
 #include "core/spsc_ring.hh"
 
@@ -78,6 +79,27 @@ TEST(SlabPool, ExhaustionIsCountedAndFreeingReuses)
     ASSERT_TRUE(c);
     EXPECT_EQ(*c, *a);
     EXPECT_EQ(p.in_use(0), 2U);
+}
+
+TEST(FramePool, FramesReturnWhenTheLastReferenceIsDropped)
+{
+    frame_pool p(2, 2048);
+    frame_pool::addr_t a = 0, b = 0, c = 0;
+    ASSERT_TRUE(p.alloc(a));
+    ASSERT_TRUE(p.alloc(b));
+    EXPECT_EQ(a, 0U);
+    EXPECT_EQ(b, 2048U);
+    EXPECT_FALSE(p.alloc(c));
+    p.retain(a + 100); // an address inside the frame names the frame
+    EXPECT_EQ(p.refs(a), 2);
+    p.release(a);
+    EXPECT_EQ(p.free_frames(), 0U);
+    p.release(a + 256);
+    EXPECT_EQ(p.free_frames(), 1U);
+    ASSERT_TRUE(p.alloc(c));
+    EXPECT_EQ(c, a);
+    EXPECT_EQ(p.base(b + 77), b);
+    EXPECT_EQ(p.index(b + 77), 1U);
 }
 
 } // namespace
