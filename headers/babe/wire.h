@@ -52,8 +52,16 @@ enum babe_dsr_unknown_action {
 	BABE_DSR_ACT_MARK = 2,   /* keep the option, mark it unsupported */
 	BABE_DSR_ACT_DROP = 3,   /* drop the packet */
 };
+/* "Mark": the most significant bit of the first byte after Opt Data Len. */
+#define BABE_DSR_OPT_MARK_BIT 0x80
 
-/* Route Error types (RFC 4728 §6.4, IANA "DSR Route Error Types"). */
+/*
+ * Route Error types (RFC 4728 §6.4 and §7.3, IANA "DSR Route Error Types").
+ * Type-specific information: NODE_UNREACHABLE 4 bytes (unreachable node),
+ * FLOW_STATE_NOT_SUPPORTED none, OPTION_NOT_SUPPORTED 1 byte (the option
+ * type), UNKNOWN_FLOW 6 (original destination, flow id), DEFAULT_FLOW_UNKNOWN
+ * 4 (original destination).
+ */
 enum babe_dsr_err_type {
 	BABE_DSR_ERR_NODE_UNREACHABLE = 1,
 	BABE_DSR_ERR_FLOW_STATE_NOT_SUPPORTED = 2,
@@ -82,8 +90,8 @@ BABE_STATIC_ASSERT(sizeof(struct babe_dsr_hdr) == 4, "dsr hdr size");
 #define BABE_DSR_HDR_F 0x80
 
 /*
- * DSR Flow State header (§7.1? RFC 4728 §6.1 with F = 1): Next Header, F bit,
- * Hop Count (7 bits), Flow Identifier.
+ * DSR Flow State header (RFC 4728 §7.1): Next Header, F bit (1 here, which
+ * tells it from a DSR Options header), Hop Count (7 bits), Flow Identifier.
  */
 struct babe_dsr_flow_hdr {
 	__u8 next_header;
@@ -142,7 +150,10 @@ BABE_STATIC_ASSERT(sizeof(struct babe_dsr_rerr) == 12, "rerr size");
 #define BABE_DSR_RERR_FIXED_DATA 10
 #define BABE_DSR_RERR_SALVAGE_MASK 0x0f
 
-/* Acknowledgement Request (§6.5): data_len = 2. */
+/*
+ * Acknowledgement Request (§6.5): data_len = 2; data_len >= 6 carries the
+ * §7.4.1 Previous Hop Address extension (ACK Request Source Address) after id.
+ */
 struct babe_dsr_ack_req {
 	__u8 type;
 	__u8 data_len;
@@ -181,7 +192,7 @@ BABE_STATIC_ASSERT(sizeof(struct babe_dsr_srcrt) == 4, "srcrt size");
 #define BABE_DSR_SRCRT_SALVAGE_MASK 0x03c0
 #define BABE_DSR_SRCRT_SEGS_MASK 0x003f
 
-/* Flow state Timeout option (§6.8? type 128): data_len = 2, seconds. */
+/* Flow state Timeout option (§7.2.1, type 128): data_len = 2 (more = extensions), seconds. */
 struct babe_dsr_timeout {
 	__u8 type;
 	__u8 data_len;
@@ -189,7 +200,10 @@ struct babe_dsr_timeout {
 } __attribute__((packed));
 BABE_STATIC_ASSERT(sizeof(struct babe_dsr_timeout) == 4, "timeout size");
 
-/* Flow state Destination and Flow ID option (type 129): data_len = 6. */
+/*
+ * Flow state Destination and Flow ID option (§7.2.2, type 129): data_len = 6
+ * (more = extensions).
+ */
 struct babe_dsr_flowid {
 	__u8 type;
 	__u8 data_len;

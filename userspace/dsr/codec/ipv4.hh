@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: Apache-2.0
+// IPv4 header helpers of the wire codec: a checked zero-copy view of an IPv4
+// packet (parse_ipv4), an encoder for a 20-byte header with its checksum,
+// the header checksum itself, and in-place edits with incremental checksum
+// updates (RFC 1624) for the forwarding path (TTL decrement, protocol and
+// total length rewrites when a DSR header is inserted or stripped).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "dsr/codec/bytes.hh"
+#include "dsr/codec/codec_error.hh"
+#include "dsr/codec/options.hh"
+
+namespace babe::dsr::codec {
+
+inline constexpr std::size_t ipv4_min_header_len = 20;
+inline constexpr std::uint16_t ipv4_flag_df = 0x4000;
+inline constexpr std::uint16_t ipv4_flag_mf = 0x2000;
+inline constexpr std::uint16_t ipv4_frag_offset_mask = 0x1fff;
+
+// A checked IPv4 packet: header length and total length agree with the bytes
+// given (trailing bytes past Total Length, e.g. Ethernet padding, are cut).
+class ipv4_view {
+public:
+    ipv4_view() = default;
+    explicit ipv4_view(bytes_view packet) : _p(packet) {}
+
+    std::size_t header_len() const { return 4u * (load_u8(_p.data()) & 0x0f); }
+    std::uint8_t tos() const { return load_u8(_p.data() + 1); }
+    std::uint16_t total_len() const { return load_be16(_p.data() + 2); }
+    std::uint16_t id() const { return load_be16(_p.data() + 4); }
+    std::uint16_t flags_frag() const { return load_be16(_p.data() + 6); }
+    bool is_fragment() const
+    {
+        return (flags_frag() & (ipv4_flag_mf | ipv4_frag_offset_mask)) != 0;
+    }
+    std::uint8_t ttl() const { return load_u8(_p.data() + 8); }
+    std::uint8_t protocol() const { return load_u8(_p.data() + 9); }
+    std::uint16_t checksum() const { return load_be16(_p.data() + 10); }
+    ipv4_addr source() const { return load_addr(_p.data() + 12); }
+    ipv4_addr destination() const { return load_addr(_p.data() + 16); }
+
+    bytes_view packet() const { return _p; }
+    bytes_view header() const { return _p.first(header_len()); }
+    bytes_view payload() const { return _p.subspan(header_len()); }
+    // The header checksum verifies.
+    bool checksum_ok() const;
+
+private:
+    bytes_view _p;
+};
+
+// Checks version 4, IHL >= 5, header and Total Length within `b`.
+codec_result<ipv4_view> parse_ipv4(bytes_view b);
+
+// An IPv4 packet carrying a DSR Options header (protocol 48) with its
+// options checked; `dsr.rest()` is the payload after it.
+struct ipv4_dsr_view {
+    ipv4_view ip;
+    dsr_view dsr;
+};
+codec_result<ipv4_dsr_view> parse_ipv4_dsr(bytes_view b);
+
+struct ipv4_fields {
+    std::uint8_t tos = 0;
+    std::uint16_t id = 0;
+    bool dont_fragment = false;
+    std::uint8_t ttl = 64;
+    std::uint8_t protocol = 0;
+    ipv4_addr source;
+    ipv4_addr destination;
+};
+
+// A 20-byte header (no IP options) with Total Length and checksum filled in.
+codec_result<std::size_t> encode_ipv4_header(bytes_mut out, const ipv4_fields& f,
+                                             std::uint16_t total_len);
+
+// The Internet checksum (RFC 1071) of `b`: the value to store in a checksum
+// field that was zero while summing. Over a header with its checksum in
+// place it yields 0 when the header is intact.
+std::uint16_t internet_checksum(bytes_view b);
+
+// RFC 1624 eqn. 3: the checksum after a 16-bit word of the covered data
+// changed from old_word to new_word.
+std::uint16_t checksum_update16(std::uint16_t checksum, std::uint16_t old_word,
+                                std::uint16_t new_word);
+
+// In-place edits of a header (`h` starts at the IPv4 header, at least 20
+// bytes), each updating the checksum incrementally.
+codec_result<void> ipv4_decrement_ttl(bytes_mut h);
+codec_result<void> ipv4_set_protocol(bytes_mut h, std::uint8_t protocol);
+codec_result<void> ipv4_set_total_len(bytes_mut h, std::uint16_t total_len);
+
+} // namespace babe::dsr::codec
