@@ -449,7 +449,7 @@ TEST(codec_golden, ipv4_header_and_checksum)
     // A classic worked example: 45 00 00 73 00 00 40 00 40 11 [b8 61] c0 a8 00 01 c0 a8 00 c7.
     const auto h = bytes({0x45, 0x00, 0x00, 0x73, 0x00, 0x00, 0x40, 0x00, 0x40, 0x11, 0x00, 0x00,
                           0xc0, 0xa8, 0x00, 0x01, 0xc0, 0xa8, 0x00, 0xc7});
-    EXPECT_EQ(internet_checksum(h), 0xb861);
+    EXPECT_EQ(ipv4_header_checksum(h), 0xb861);
     std::array<std::byte, 20> out;
     ipv4_fields f{.tos = 0, .id = 0, .dont_fragment = true, .ttl = 64, .protocol = 17,
                   .source = ipv4_addr::from_octets(192, 168, 0, 1),
@@ -475,10 +475,10 @@ TEST(codec_golden, ipv4_header_and_checksum)
     ASSERT_TRUE(ipv4_set_protocol(pkt, 48));
     ASSERT_TRUE(ipv4_set_total_len(pkt, 0x60));
     auto w = bytes_view(pkt).first(20);
-    EXPECT_EQ(internet_checksum(w), 0);
+    EXPECT_EQ(ipv4_header_checksum(w), 0);
     std::vector<std::byte> copy(w.begin(), w.end());
     copy[10] = copy[11] = std::byte{0};
-    EXPECT_EQ(internet_checksum(copy), load_be16(w.data() + 10));
+    EXPECT_EQ(ipv4_header_checksum(copy), load_be16(w.data() + 10));
 }
 
 TEST(codec_golden, ipv4_malformed)

@@ -2,46 +2,32 @@
 // IPv4 header parsing, encoding and checksums (see ipv4.hh).
 #include "dsr/codec/ipv4.hh"
 
+#include <cstring>
+
+#include "babe/csum.h"
 #include "babe/wire.h"
 
 namespace babe::dsr::codec {
 
-namespace {
-
-std::uint32_t sum16(bytes_view b, std::uint32_t sum)
+std::uint16_t ipv4_header_checksum(bytes_view header)
 {
-    std::size_t i = 0;
-    for (; i + 1 < b.size(); i += 2)
-        sum += load_be16(b.data() + i);
-    if (i < b.size())
-        sum += std::uint32_t{load_u8(b.data() + i)} << 8;
-    return sum;
-}
-
-std::uint16_t fold(std::uint32_t sum)
-{
-    while (sum >> 16)
-        sum = (sum & 0xffff) + (sum >> 16);
-    return static_cast<std::uint16_t>(sum);
-}
-
-} // namespace
-
-std::uint16_t internet_checksum(bytes_view b)
-{
-    return static_cast<std::uint16_t>(~fold(sum16(b, 0)));
+    if (header.size() > 60 || header.size() % 2 != 0)
+        return 0xffff; // not a header: nonzero, so checksum_ok() fails
+    // csum.h works on words as they sit in memory; the result goes back the same way.
+    const __u16 raw = babe_ipv4_csum(header.data(), static_cast<__u32>(header.size()));
+    std::byte b[2];
+    std::memcpy(b, &raw, 2);
+    return load_be16(b);
 }
 
 std::uint16_t checksum_update16(std::uint16_t checksum, std::uint16_t old_word,
                                 std::uint16_t new_word)
 {
-    // HC' = ~(~HC + ~m + m')
-    std::uint32_t sum = std::uint32_t{static_cast<std::uint16_t>(~checksum)} +
-                        std::uint32_t{static_cast<std::uint16_t>(~old_word)} + new_word;
-    return static_cast<std::uint16_t>(~fold(sum));
+    // One's complement sums commute with byte swapping: host-order words work.
+    return babe_csum_replace16(checksum, old_word, new_word);
 }
 
-bool ipv4_view::checksum_ok() const { return internet_checksum(header()) == 0; }
+bool ipv4_view::checksum_ok() const { return ipv4_header_checksum(header()) == 0; }
 
 codec_result<ipv4_view> parse_ipv4(bytes_view b)
 {
@@ -92,7 +78,7 @@ codec_result<std::size_t> encode_ipv4_header(bytes_mut out, const ipv4_fields& f
     store_be16(p + 10, 0);
     store_addr(p + 12, f.source);
     store_addr(p + 16, f.destination);
-    store_be16(p + 10, internet_checksum(out.first(ipv4_min_header_len)));
+    store_be16(p + 10, ipv4_header_checksum(out.first(ipv4_min_header_len)));
     return ipv4_min_header_len;
 }
 

@@ -77,13 +77,14 @@ struct ipv4_fields {
 codec_result<std::size_t> encode_ipv4_header(bytes_mut out, const ipv4_fields& f,
                                              std::uint16_t total_len);
 
-// The Internet checksum (RFC 1071) of `b`: the value to store in a checksum
-// field that was zero while summing. Over a header with its checksum in
-// place it yields 0 when the header is intact.
-std::uint16_t internet_checksum(bytes_view b);
+// The IPv4 header checksum (RFC 1071) of `header` (20..60 bytes, even), in
+// host order: the value to store when the checksum field was zero while
+// summing; 0 when computed over an intact header with its checksum in
+// place. Computed by headers/babe/csum.h, the code the XDP programs run.
+std::uint16_t ipv4_header_checksum(bytes_view header);
 
-// RFC 1624 eqn. 3: the checksum after a 16-bit word of the covered data
-// changed from old_word to new_word.
+// RFC 1624 eqn. 3 (csum.h): the checksum after a 16-bit word of the covered
+// data changed from old_word to new_word (all three in host order).
 std::uint16_t checksum_update16(std::uint16_t checksum, std::uint16_t old_word,
                                 std::uint16_t new_word);
 
