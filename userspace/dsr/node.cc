@@ -1,39 +1,1340 @@
 // SPDX-License-Identifier: Apache-2.0
-// Skeleton of the DSR node: the public API compiles and links while the
-// protocol is being written; every input is currently ignored.
+// The DSR node: RFC 4728 Route Discovery (§3.3, §8.2), Route Maintenance
+// (§3.4, §8.3), route shortening (§3.4.3), the Send Buffer (§4.2) and the
+// tables of §4, wired together over the codec. See node.hh for the API and
+// call order, docs/dsr-core.md for what is implemented and the deviations.
 #include "dsr/node.hh"
+
+#include <algorithm>
+#include <array>
+#include <variant>
+
+#include "core/prng.hh"
+#include "dsr/blacklist.hh"
+#include "dsr/codec/codec.hh"
+#include "dsr/grat_reply_table.hh"
+#include "dsr/maint_buffer.hh"
+#include "dsr/neighbour_table.hh"
+#include "dsr/packet.hh"
+#include "dsr/request_table.hh"
+#include "dsr/route_cache.hh"
+#include "dsr/send_buffer.hh"
+#include "dsr/tx_queue.hh"
 
 namespace babe::dsr {
 
+namespace {
+
+using codec::ipv4_addr;
+
+// Addresses of a decoded option, copied out (bounded) for processing.
+struct addr_vec {
+    std::array<addr, 64> a{};
+    std::size_t n = 0;
+    std::span<const addr> span() const { return {a.data(), n}; }
+    bool push(addr x)
+    {
+        if (n == a.size())
+            return false;
+        a[n++] = x;
+        return true;
+    }
+    bool contains(addr x) const { return std::find(a.begin(), a.begin() + n, x) != a.begin() + n; }
+};
+
+addr_vec copy_addrs(const codec::address_range& r)
+{
+    addr_vec v;
+    for (auto x : r)
+        if (!v.push(x.value))
+            break;
+    return v;
+}
+
+// No zero or broadcast address, no address twice.
+bool plausible(std::span<const addr> p)
+{
+    for (std::size_t i = 0; i < p.size(); ++i) {
+        if (p[i] == no_addr || p[i] == broadcast)
+            return false;
+        for (std::size_t j = i + 1; j < p.size(); ++j)
+            if (p[i] == p[j])
+                return false;
+    }
+    return true;
+}
+
+} // namespace
+
 struct node::impl {
+    impl(const config& c, addr self_addr, std::uint64_t seed)
+        : cfg(c), self(self_addr), rng(seed), cache(cfg, self, stats), rtable(cfg, stats),
+          disc(cfg, stats), rate(cfg, stats), sbuf(cfg), mbuf(cfg), bl(cfg, stats),
+          grat(cfg, stats), nbrs(cfg, stats), txq(cfg.tx_queue_size),
+          events(std::size_t(cfg.event_queue_size) + cfg.send_buffer_size + cfg.rexmt_buffer_size +
+                 cfg.tx_queue_size),
+          inst(cfg.installed_routes), inst_index(cfg.installed_routes)
+    {
+        next_rreq_id = static_cast<std::uint16_t>(rng.next());
+        next_ack_id = static_cast<std::uint16_t>(rng.next());
+        next_ip_id = static_cast<std::uint16_t>(rng.next());
+    }
+
     config cfg;
     addr self;
     counters stats;
+    prng rng;
+    route_cache cache;
+    request_table rtable;
+    discovery_table disc;
+    rate_limiter rate;
+    send_buffer sbuf;
+    maint_buffer mbuf;
+    blacklist bl;
+    grat_reply_table grat;
+    neighbour_table nbrs;
+    tx_queue txq;
+
+    std::vector<event> events;
+    std::size_t ev_head = 0, ev_count = 0;
+
+    struct installed {
+        addr dst = no_addr;
+        route r;
+        time_point last_used{};
+        bool used = false;
+    };
+    std::vector<installed> inst;
+    u32_index inst_index;
+    std::uint64_t inst_version = 0;
+
+    std::uint16_t next_rreq_id = 0, next_ack_id = 0, next_ip_id = 0;
+
+    struct rerr_info {
+        addr err_src = no_addr, err_dst = no_addr, unreachable = no_addr;
+        std::uint8_t salvage = 0;
+    };
+    std::optional<rerr_info> last_rerr; // piggybacked on the next Route Request (§3.4.4)
+    std::optional<time_point> next_sweep;
+
+    // ------------------------------------------------------------ outputs
+
+    void emit(const event& e)
+    {
+        const bool carries_handle = e.handle.has_value();
+        // Handle events may use the reserve beyond event_queue_size: handles are never lost.
+        if (ev_count >= events.size() || (!carries_handle && ev_count >= cfg.event_queue_size)) {
+            ++stats.event_queue_overflows;
+            return;
+        }
+        events[(ev_head + ev_count) % events.size()] = e;
+        ++ev_count;
+    }
+
+    void drop(std::optional<packet_handle> h, drop_reason why)
+    {
+        event e;
+        e.kind = event_kind::dropped;
+        e.handle = h;
+        e.reason = why;
+        emit(e);
+    }
+
+    void release(std::optional<packet_handle> h)
+    {
+        if (!h)
+            return;
+        event e;
+        e.kind = event_kind::released;
+        e.handle = h;
+        emit(e);
+    }
+
+    link_id link_to(addr n) const
+    {
+        const auto* e = nbrs.find(n);
+        return e ? e->link : cfg.default_link;
+    }
+
+    // Queue a frame. maint < 0: the item owns rec.handle (released once sent).
+    bool queue_tx(time_point due, const packet_record& rec, addr next_hop,
+                  maint_buffer::entry* maint = nullptr)
+    {
+        tx_item* it = txq.push(due);
+        if (!it) {
+            ++stats.tx_queue_overflows;
+            if (maint) {
+                drop(maint->rec.handle, drop_reason::tx_queue_full);
+                mbuf.release(maint);
+            } else {
+                drop(rec.handle, drop_reason::tx_queue_full);
+            }
+            return false;
+        }
+        it->rec = rec;
+        it->next_hop = next_hop;
+        it->link = next_hop == broadcast ? all_links : link_to(next_hop);
+        it->want_feedback = next_hop != broadcast && cfg.use_link_feedback;
+        if (maint) {
+            it->maint_slot = mbuf.index_of(maint);
+            it->maint_gen = maint->gen;
+        }
+        return true;
+    }
+
+    // Send `rec` to next_hop with Route Maintenance for that hop (§8.3).
+    void send_maintained(time_point now, packet_record rec, addr next_hop)
+    {
+        rec.ack_req_id.reset();
+        const auto* n = nbrs.find(next_hop);
+        if (n && n->last_confirmed && now - *n->last_confirmed < cfg.maint_holdoff_time &&
+            !bl.blocks(next_hop)) {
+            queue_tx(now, rec, next_hop);
+            return;
+        }
+        maint_buffer::entry* e = mbuf.acquire();
+        if (!e) {
+            ++stats.maint_buffer_overflows;
+            queue_tx(now, rec, next_hop);
+            return;
+        }
+        e->rec = rec;
+        e->next_hop = next_hop;
+        e->link = link_to(next_hop);
+        arm_transmission(now, *e);
+    }
+
+    // (Re)transmit a maintenance entry: passive first when the next hop
+    // forwards the packet (§8.3.3), then with an Acknowledgement Request.
+    void arm_transmission(time_point now, maint_buffer::entry& e)
+    {
+        const bool next_forwards = e.next_hop != e.rec.dst;
+        if (next_forwards && e.passive_tries < cfg.try_passive_acks) {
+            e.passive = true;
+            ++e.passive_tries;
+            e.rec.ack_req_id.reset();
+        } else {
+            e.passive = false;
+            e.ack_id = next_ack_id++;
+            e.rec.ack_req_id = e.ack_id;
+            ++e.rexmt;
+            ++stats.ack_req_sent;
+        }
+        e.st = maint_buffer::state::queued;
+        queue_tx(now, e.rec, e.next_hop, &e);
+    }
+
+    // ------------------------------------------------------------ routes
+
+    void install(time_point now, addr dst, const route& r)
+    {
+        auto i = inst_index.find(dst);
+        if (!i) {
+            std::size_t slot = inst.size(), lru = 0;
+            for (std::size_t k = 0; k < inst.size(); ++k) {
+                if (!inst[k].used) {
+                    slot = k;
+                    break;
+                }
+                if (inst[k].last_used < inst[lru].last_used)
+                    lru = k;
+            }
+            if (slot == inst.size()) {
+                slot = lru;
+                ++stats.installed_evictions;
+                event e;
+                e.kind = event_kind::route_removed;
+                e.dst = inst[slot].dst;
+                emit(e);
+                (void)inst_index.erase(inst[slot].dst);
+            }
+            inst[slot] = installed{dst, r, now, true};
+            (void)inst_index.insert(dst, static_cast<std::uint32_t>(slot));
+            event e;
+            e.kind = event_kind::route_changed;
+            e.dst = dst;
+            e.path = r;
+            emit(e);
+            return;
+        }
+        installed& x = inst[*i];
+        x.last_used = now;
+        if (!(x.r == r)) {
+            x.r = r;
+            event e;
+            e.kind = event_kind::route_changed;
+            e.dst = dst;
+            e.path = r;
+            emit(e);
+        }
+    }
+
+    // After the cache changed: report changed best routes, finish
+    // discoveries, send what waits in the Send Buffer.
+    void settle(time_point now)
+    {
+        if (cache.version() == inst_version)
+            return;
+        inst_version = cache.version();
+        for (auto& x : inst) {
+            if (!x.used)
+                continue;
+            auto r = cache.find(x.dst);
+            if (!r) {
+                event e;
+                e.kind = event_kind::route_removed;
+                e.dst = x.dst;
+                emit(e);
+                (void)inst_index.erase(x.dst);
+                x = installed{};
+            } else if (!(*r == x.r)) {
+                x.r = *r;
+                event e;
+                e.kind = event_kind::route_changed;
+                e.dst = x.dst;
+                e.path = *r;
+                emit(e);
+            }
+        }
+        for (auto& d : disc.entries()) {
+            if (!d.used)
+                continue;
+            if (auto r = cache.find(d.target)) {
+                ++stats.discovery_done;
+                event e;
+                e.kind = event_kind::discovery_done;
+                e.dst = d.target;
+                e.latency = now - d.first;
+                emit(e);
+                install(now, d.target, *r);
+                disc.erase(&d);
+            }
+        }
+        if (!sbuf.empty()) {
+            sbuf.drain_if([&](send_buffer::entry& e) {
+                auto r = cache.find(e.rec.dst);
+                if (!r)
+                    return false;
+                ++stats.send_buffer_sent;
+                install(now, e.rec.dst, *r);
+                send_on_route(now, e.rec, *r);
+                return true;
+            });
+        }
+    }
+
+    void send_on_route(time_point now, packet_record rec, const route& r)
+    {
+        rec.path = r;
+        rec.has_srcrt = r.hop_count > 0;
+        rec.segs_left = r.hop_count;
+        rec.salvage = 0;
+        cache.touch(now, r);
+        send_maintained(now, rec, r.next_hop());
+    }
+
+    // ------------------------------------------------------------ discovery
+
+    void start_discovery(time_point now, addr target)
+    {
+        if (target == self || target == no_addr || target == broadcast || disc.find(target))
+            return;
+        discovery_table::entry* e = disc.create(target);
+        if (!e)
+            return;
+        e->first = now;
+        send_request(now, *e);
+    }
+
+    void send_request(time_point now, discovery_table::entry& e)
+    {
+        const bool first = e.count == 0;
+        duration wait{};
+        if (first && (cfg.nonprop_first || cfg.expanding_ring)) {
+            e.ttl = 1; // §3.3.3 non-propagating request
+            wait = cfg.nonprop_request_timeout;
+        } else if (cfg.expanding_ring && e.ttl < cfg.discovery_hop_limit) {
+            e.ttl = static_cast<std::uint8_t>(std::min<unsigned>(2u * e.ttl, cfg.discovery_hop_limit));
+            wait = cfg.request_period;
+        } else {
+            e.ttl = cfg.discovery_hop_limit;
+            // §3.3.3 exponential backoff between full floods.
+            e.period = e.period == duration::zero() ? cfg.request_period
+                                                    : std::min(2 * e.period, cfg.max_request_period);
+            wait = e.period;
+        }
+        e.last = now;
+        e.deadline = now + wait;
+        ++e.count;
+        if (first)
+            ++stats.rreq_originated;
+        else
+            ++stats.rreq_retransmitted;
+
+        packet_record rec;
+        rec.src = self;
+        rec.dst = broadcast;
+        rec.ttl = e.ttl;
+        rec.ip_id = next_ip_id++;
+        const std::uint16_t id = next_rreq_id++;
+        (void)rtable.check_and_record(now, self, id, e.target);
+        auto n = codec::encode_rreq(rec.extra_room(), id, ipv4_addr{e.target}, {});
+        if (!n)
+            return;
+        rec.extra_len = static_cast<std::uint8_t>(*n);
+        if (last_rerr) {
+            auto m = codec::encode_rerr_node_unreachable(
+                rec.extra_room(), last_rerr->salvage, ipv4_addr{last_rerr->err_src},
+                ipv4_addr{last_rerr->err_dst}, ipv4_addr{last_rerr->unreachable});
+            if (m) {
+                rec.extra_len = static_cast<std::uint8_t>(rec.extra_len + *m);
+                ++stats.rerr_piggybacked;
+            }
+            last_rerr.reset();
+        }
+        queue_tx(now, rec, broadcast);
+    }
+
+    // ------------------------------------------------------------ replies
+
+    // A Route Reply to `initiator` listing `reply_addrs` (Address[1..n], the
+    // last one the target), sent along `back` (intermediates toward initiator).
+    bool build_reply(packet_record& rec, addr initiator, std::span<const addr> reply_addrs,
+                     const route& back)
+    {
+        rec.src = self;
+        rec.dst = initiator;
+        rec.ttl = cfg.data_ttl;
+        rec.ip_id = next_ip_id++;
+        rec.path = back;
+        rec.has_srcrt = back.hop_count > 0;
+        rec.segs_left = back.hop_count;
+        std::array<ipv4_addr, max_route_hops + 1> a{};
+        if (reply_addrs.size() > a.size()) {
+            ++stats.route_too_long;
+            return false;
+        }
+        for (std::size_t i = 0; i < reply_addrs.size(); ++i)
+            a[i] = ipv4_addr{reply_addrs[i]};
+        auto n = codec::encode_rrep(rec.extra_room(), false,
+                                    codec::addr_list(a.data(), reply_addrs.size()));
+        if (!n)
+            return false;
+        rec.extra_len = static_cast<std::uint8_t>(rec.extra_len + *n);
+        return true;
+    }
+
+    static bool reversed_route(std::span<const addr> forward_intermediates, addr dst, route& out)
+    {
+        if (forward_intermediates.size() > max_route_hops)
+            return false;
+        out = route{};
+        out.dst = dst;
+        out.hop_count = static_cast<std::uint8_t>(forward_intermediates.size());
+        for (std::size_t i = 0; i < forward_intermediates.size(); ++i)
+            out.hops[i] = forward_intermediates[forward_intermediates.size() - 1 - i];
+        return true;
+    }
+
+    // ------------------------------------------------------------ maintenance
+
+    void confirm_entry(time_point now, maint_buffer::entry& e)
+    {
+        release(e.rec.handle);
+        link_confirmed(now, e.next_hop);
+        mbuf.release(&e);
+    }
+
+    void link_confirmed(time_point now, addr n)
+    {
+        auto& nb = nbrs.get(n, cfg.default_link);
+        nb.last_confirmed = now;
+        bl.clear(n); // bidirectionality shown (§4.6)
+    }
+
+    void send_route_error(time_point now, const packet_record& failed, addr unreachable)
+    {
+        // The way back to the source: the reversed part of the route already
+        // travelled, or else the cache.
+        route back;
+        bool ok = false;
+        if (failed.has_srcrt) {
+            for (std::size_t k = 0; k < failed.path.hop_count; ++k) {
+                if (failed.path.hops[k] == self) {
+                    ok = reversed_route(std::span<const addr>(failed.path.hops.data(), k), failed.src, back);
+                    break;
+                }
+            }
+        }
+        if (!ok) {
+            auto r = cache.find(failed.src);
+            if (!r)
+                return;
+            back = *r;
+        }
+        packet_record rec;
+        rec.src = self;
+        rec.dst = failed.src;
+        rec.ttl = cfg.data_ttl;
+        rec.ip_id = next_ip_id++;
+        rec.path = back;
+        rec.has_srcrt = back.hop_count > 0;
+        rec.segs_left = back.hop_count;
+        auto n = codec::encode_rerr_node_unreachable(rec.extra_room(), failed.salvage, ipv4_addr{self},
+                                                     ipv4_addr{failed.src}, ipv4_addr{unreachable});
+        if (!n)
+            return;
+        rec.extra_len = static_cast<std::uint8_t>(*n);
+        ++stats.rerr_sent;
+        send_maintained(now, rec, back.next_hop());
+    }
+
+    // Route Maintenance failed for the link self -> next_hop (§8.3.4).
+    void link_failed(time_point now, addr next_hop)
+    {
+        ++stats.maint_failures;
+        // Heard from it while it did not hear us: a unidirectional link (§4.6).
+        std::optional<time_point> first_sent;
+        for (auto& e : mbuf.entries())
+            if (e.st == maint_buffer::state::waiting && e.next_hop == next_hop &&
+                (!first_sent || e.sent < *first_sent))
+                first_sent = e.sent;
+        if (const auto* n = nbrs.find(next_hop); n && n->last_heard && first_sent &&
+                                                 *n->last_heard + cfg.maint_holdoff_time >= *first_sent)
+            bl.add(now, next_hop);
+        if (auto* n = nbrs.find(next_hop))
+            n->last_confirmed.reset();
+
+        if (cache.remove_link(self, next_hop)) {
+            event e;
+            e.kind = event_kind::link_broken;
+            e.from = self;
+            e.to = next_hop;
+            emit(e);
+        }
+        last_rerr = rerr_info{self, self, next_hop, 0};
+
+        std::array<addr, 16> errored{};
+        std::size_t n_errored = 0;
+        for (auto& e : mbuf.entries()) {
+            if (e.st == maint_buffer::state::free || e.next_hop != next_hop)
+                continue;
+            packet_record rec = e.rec;
+            mbuf.release(&e); // stale queued transmissions are skipped by generation
+            rec.ack_req_id.reset();
+            if (rec.src != self) {
+                const bool already = std::find(errored.begin(), errored.begin() + n_errored, rec.src) !=
+                                     errored.begin() + n_errored;
+                if (!already) {
+                    send_route_error(now, rec, next_hop);
+                    if (n_errored < errored.size())
+                        errored[n_errored++] = rec.src;
+                }
+                salvage(now, rec);
+            } else {
+                reroute_own(now, rec);
+            }
+        }
+    }
+
+    // §8.3.6: send someone else's packet on another route of our own.
+    void salvage(time_point now, packet_record rec)
+    {
+        const bool is_data = rec.next_header != ipproto_none || rec.payload_len > 0;
+        if (!is_data) {
+            release(rec.handle);
+            return;
+        }
+        if (rec.salvage >= cfg.max_salvage_count) {
+            ++stats.salvage_limit;
+            drop(rec.handle, drop_reason::salvage_limit);
+            return;
+        }
+        auto r = cache.find(rec.dst);
+        if (!r) {
+            drop(rec.handle, drop_reason::maint_failed);
+            return;
+        }
+        ++stats.data_salvaged;
+        rec.path = *r;
+        rec.has_srcrt = r->hop_count > 0;
+        rec.segs_left = r->hop_count;
+        rec.salvage = static_cast<std::uint8_t>(rec.salvage + 1);
+        send_maintained(now, rec, r->next_hop());
+    }
+
+    void reroute_own(time_point now, packet_record rec)
+    {
+        const bool is_data = rec.next_header != ipproto_none || rec.payload_len > 0;
+        if (!is_data) {
+            release(rec.handle);
+            return;
+        }
+        if (auto r = cache.find(rec.dst)) {
+            send_on_route(now, rec, *r);
+            return;
+        }
+        buffer(now, rec);
+    }
+
+    void buffer(time_point now, const packet_record& rec)
+    {
+        std::optional<packet_record> evicted;
+        sbuf.push(now, rec, &evicted);
+        ++stats.send_buffer_enqueued;
+        if (evicted) {
+            ++stats.send_buffer_overflows;
+            drop(evicted->handle, drop_reason::send_buffer_full);
+        }
+        start_discovery(now, rec.dst);
+    }
+
+    // ------------------------------------------------------------ receive
+
+    void handle_packet(time_point now, link_id in, addr prev_hop, std::span<const std::byte> pkt,
+                       std::optional<packet_handle> h, bool overheard);
+    void handle_rreq(time_point now, addr prev, const codec::ipv4_view& ip,
+                     const codec::rreq_view& rreq, const packet_record& carried,
+                     std::optional<packet_handle> h);
+    void handle_timeout(time_point now);
 };
 
-node::node(const config& cfg, addr self, std::uint64_t) : _impl(new impl{cfg, self, {}}) {}
+// ---------------------------------------------------------------- receive path
+
+void node::impl::handle_packet(time_point now, link_id in, addr prev_hop,
+                               std::span<const std::byte> pkt, std::optional<packet_handle> h,
+                               bool overheard)
+{
+    auto parsed = codec::parse_ipv4_dsr(pkt);
+    if (!parsed) {
+        if (parsed.error() == codec::codec_error::unknown_option_drop) {
+            ++stats.unknown_option;
+            drop(h, drop_reason::unknown_option);
+        } else {
+            ++stats.malformed;
+            drop(h, drop_reason::malformed);
+        }
+        return;
+    }
+    const codec::ipv4_view& ip = parsed->ip;
+    const codec::dsr_view& dsr = parsed->dsr;
+    const addr src = ip.source().value;
+    const addr dst = ip.destination().value;
+
+    // One pass over the options.
+    std::optional<codec::rreq_view> rreq;
+    std::optional<codec::rrep_view> rrep;
+    std::optional<codec::srcrt_view> srcrt;
+    std::optional<codec::ack_req_view> ack_req;
+    packet_record carried; // options carried along when forwarding
+    bool carry_overflow = false;
+    std::array<codec::rerr_view, 4> rerrs;
+    std::size_t n_rerr = 0;
+    std::array<codec::ack_view, 4> acks;
+    std::size_t n_ack = 0;
+    for (const codec::option& o : dsr.options()) {
+        if (auto* v = std::get_if<codec::rreq_view>(&o))
+            rreq = *v;
+        else if (auto* v = std::get_if<codec::srcrt_view>(&o))
+            srcrt = *v;
+        else if (auto* v = std::get_if<codec::ack_req_view>(&o))
+            ack_req = *v;
+        else if (auto* v = std::get_if<codec::ack_view>(&o)) {
+            if (n_ack < acks.size())
+                acks[n_ack++] = *v;
+        } else if (std::holds_alternative<codec::pad1_view>(o) ||
+                   std::holds_alternative<codec::padn_view>(o)) {
+        } else {
+            if (auto* v = std::get_if<codec::rrep_view>(&o); v && !rrep)
+                rrep = *v;
+            if (auto* v = std::get_if<codec::rerr_view>(&o); v && n_rerr < rerrs.size())
+                rerrs[n_rerr++] = *v;
+            const codec::bytes_view raw = std::visit([](const auto& x) { return x.bytes(); }, o);
+            carry_overflow |= !carried.append_extra(raw);
+        }
+    }
+
+    addr_vec hops;
+    std::uint8_t segs = 0;
+    if (srcrt) {
+        hops = copy_addrs(srcrt->addresses());
+        segs = srcrt->segments_left();
+        if (hops.n > max_route_hops) {
+            ++stats.route_too_long;
+            drop(h, drop_reason::route_too_long);
+            return;
+        }
+    }
+    // The link-layer sender, when the caller did not say.
+    if (prev_hop == no_addr) {
+        if (srcrt) {
+            const std::size_t ri = hops.n - segs; // index of the intended receiver
+            prev_hop = ri == 0 ? src : hops.a[ri - 1];
+        } else if (rreq) {
+            auto a = rreq->addresses();
+            prev_hop = a.empty() ? src : a.back().value;
+        } else {
+            prev_hop = src;
+        }
+    }
+    if (prev_hop == self || src == no_addr || src == broadcast) {
+        if (rreq && src == self)
+            ++stats.rreq_own;
+        release(h);
+        return;
+    }
+    nbrs.heard(now, prev_hop, in);
+
+    // Source routes must be plausible: no loops, not through src or dst.
+    if (srcrt) {
+        bool ok = plausible(hops.span()) && !hops.contains(src) && !hops.contains(dst);
+        if (!ok) {
+            ++stats.hostile;
+            drop(h, drop_reason::hostile);
+            return;
+        }
+    }
+
+    // Route Errors: every node that sees one forgets the link (§8.3.5).
+    for (std::size_t i = 0; i < n_rerr; ++i) {
+        auto u = rerrs[i].unreachable_node();
+        if (!u)
+            continue;
+        const addr from = rerrs[i].source().value;
+        if (cache.remove_link(from, u->value)) {
+            event e;
+            e.kind = event_kind::link_broken;
+            e.from = from;
+            e.to = u->value;
+            emit(e);
+        }
+        if (rerrs[i].destination().value == self && dst == self && segs == 0 && !overheard) {
+            ++stats.rerr_received;
+            last_rerr = rerr_info{from, self, u->value, rerrs[i].salvage()}; // §3.4.4
+        }
+    }
+
+    // Acknowledgements for us (§8.3.3).
+    for (std::size_t i = 0; i < n_ack; ++i) {
+        if (acks[i].destination().value != self)
+            continue;
+        const addr from = acks[i].source().value;
+        for (auto& e : mbuf.entries()) {
+            if (e.st == maint_buffer::state::waiting && e.next_hop == from && !e.passive &&
+                e.ack_id == acks[i].id()) {
+                ++stats.ack_received;
+                confirm_entry(now, e);
+                break;
+            }
+        }
+    }
+
+    if (rreq && dst == broadcast) {
+        if (carry_overflow) {
+            ++stats.hostile;
+            drop(h, drop_reason::hostile);
+            return;
+        }
+        handle_rreq(now, prev_hop, ip, *rreq, carried, h);
+        return;
+    }
+
+    const std::size_t payload_offset = ip.header_len() + dsr.header_len();
+    const std::size_t payload_len = ip.total_len() - payload_offset;
+
+    // The whole path this packet follows: src, hops..., dst.
+    std::array<addr, max_route_hops + 2> full{};
+    std::size_t full_n = 0;
+    full[full_n++] = src;
+    for (std::size_t i = 0; i < hops.n; ++i)
+        full[full_n++] = hops.a[i];
+    full[full_n++] = dst;
+
+    if (overheard) {
+        // Passive acknowledgement: the next hop forwarded what we sent (§8.3.3).
+        for (auto& e : mbuf.entries()) {
+            if (e.st == maint_buffer::state::waiting && e.passive && e.next_hop == prev_hop &&
+                e.rec.src == src && e.rec.dst == dst && e.rec.ip_id == ip.id() &&
+                segs + 1 == e.rec.segs_left) {
+                ++stats.confirm_passive;
+                confirm_entry(now, e);
+                break;
+            }
+        }
+        cache.learn(now, std::span<const addr>(full.data(), full_n), cfg.assume_bidirectional, &bl);
+        // Reply-storm prevention: a shorter reply for the same discovery (§8.2.4).
+        if (rrep && !rrep->addresses().empty()) {
+            const addr target = rrep->addresses().back().value;
+            const std::size_t len = rrep->addresses().size();
+            txq.for_each([&](tx_item& it) {
+                if (it.cancellable && !it.cancelled && it.reply_initiator == dst &&
+                    it.reply_target == target && len < it.reply_hops) {
+                    it.cancelled = true;
+                    ++stats.rrep_cache_suppressed;
+                }
+            });
+        }
+        // Automatic route shortening (§3.4.3): we are listed later on the route.
+        if (cfg.route_shortening && srcrt && segs > 0) {
+            const std::size_t ri = hops.n - segs; // the intended receiver's index in hops
+            std::size_t j = hops.n + 1;           // our index in `full`
+            for (std::size_t k = ri + 2; k < full_n; ++k) // full[ri+1] is the receiver
+                if (full[k] == self)
+                    j = k;
+            if (j <= hops.n) {
+                if (grat.try_record(now, src, prev_hop)) {
+                    // Shortened route: src, hops[0..ri-1], self, full[j+1..].
+                    std::array<addr, max_route_hops + 2> reply{};
+                    std::size_t rn = 0;
+                    for (std::size_t k = 0; k < ri; ++k)
+                        reply[rn++] = hops.a[k];
+                    reply[rn++] = self;
+                    for (std::size_t k = j + 1; k < full_n; ++k)
+                        reply[rn++] = full[k];
+                    route back;
+                    if (reversed_route(std::span<const addr>(hops.a.data(), ri), src, back)) {
+                        packet_record rec;
+                        if (build_reply(rec, src, std::span<const addr>(reply.data(), rn), back)) {
+                            ++stats.rrep_gratuitous;
+                            send_maintained(now, rec, back.next_hop());
+                        }
+                    }
+                } else {
+                    ++stats.rrep_grat_held_off;
+                }
+            }
+        }
+        release(h);
+        return;
+    }
+
+    // Acknowledgement Request for the hop that reached us (§8.3.3).
+    if (ack_req) {
+        packet_record ack;
+        ack.src = self;
+        ack.dst = prev_hop;
+        ack.ttl = 1;
+        ack.ip_id = next_ip_id++;
+        auto n = codec::encode_ack(ack.extra_room(), ack_req->id(), ipv4_addr{self}, ipv4_addr{prev_hop});
+        if (n) {
+            ack.extra_len = static_cast<std::uint8_t>(*n);
+            ++stats.ack_sent;
+            queue_tx(now, ack, prev_hop);
+        }
+    }
+
+    if (srcrt && segs > 0) {
+        // We should be hops[n - segs]; forward to the next (§8.1.4).
+        const std::size_t ri = hops.n - segs;
+        if (hops.a[ri] != self) {
+            ++stats.not_on_route;
+            drop(h, drop_reason::not_on_route);
+            return;
+        }
+        cache.learn(now, std::span<const addr>(full.data(), full_n), cfg.assume_bidirectional, &bl);
+        if (rrep) {
+            // A reply in transit teaches the route it carries, from the initiator (dst).
+            addr_vec ra = copy_addrs(rrep->addresses());
+            std::array<addr, 65> rp{};
+            std::size_t rpn = 0;
+            rp[rpn++] = dst;
+            for (std::size_t i = 0; i < ra.n && rpn < rp.size(); ++i)
+                rp[rpn++] = ra.a[i];
+            if (plausible(std::span<const addr>(rp.data(), rpn)))
+                cache.learn(now, std::span<const addr>(rp.data(), rpn), cfg.assume_bidirectional, &bl);
+        }
+        if (ip.ttl() <= 1) {
+            ++stats.ttl_expired;
+            drop(h, drop_reason::ttl_expired);
+            return;
+        }
+        if (carry_overflow) {
+            ++stats.hostile;
+            drop(h, drop_reason::hostile);
+            return;
+        }
+        if (payload_len > 0 && !h) {
+            ++stats.no_handle;
+            drop(h, drop_reason::no_handle);
+            return;
+        }
+        packet_record rec = carried;
+        rec.src = src;
+        rec.dst = dst;
+        rec.ttl = static_cast<std::uint8_t>(ip.ttl() - 1);
+        rec.tos = ip.tos();
+        rec.next_header = dsr.next_header();
+        rec.ip_id = ip.id();
+        rec.handle = payload_len > 0 ? h : std::nullopt;
+        rec.payload_offset = static_cast<std::uint32_t>(payload_offset);
+        rec.payload_len = static_cast<std::uint32_t>(payload_len);
+        rec.has_srcrt = true;
+        rec.path = route{};
+        rec.path.dst = dst;
+        rec.path.hop_count = static_cast<std::uint8_t>(hops.n);
+        std::copy(hops.a.begin(), hops.a.begin() + hops.n, rec.path.hops.begin());
+        rec.segs_left = static_cast<std::uint8_t>(segs - 1);
+        rec.salvage = srcrt->salvage();
+        if (rrep)
+            ++stats.rrep_forwarded;
+        else if (n_rerr)
+            ++stats.rerr_forwarded;
+        else
+            ++stats.data_forwarded;
+        if (payload_len == 0)
+            release(h); // control packet: the record holds everything needed
+        send_maintained(now, rec, rec.next_hop_after(rec.segs_left));
+        return;
+    }
+
+    if (dst != self) {
+        ++stats.not_on_route;
+        drop(h, drop_reason::not_on_route);
+        return;
+    }
+
+    // For us (§8.1.5).
+    cache.learn(now, std::span<const addr>(full.data(), full_n), cfg.assume_bidirectional, &bl);
+    if (rrep) {
+        ++stats.rrep_received;
+        addr_vec ra = copy_addrs(rrep->addresses());
+        std::array<addr, 65> rp{};
+        std::size_t rpn = 0;
+        rp[rpn++] = self;
+        for (std::size_t i = 0; i < ra.n && rpn < rp.size(); ++i)
+            rp[rpn++] = ra.a[i];
+        if (plausible(std::span<const addr>(rp.data(), rpn)))
+            cache.learn(now, std::span<const addr>(rp.data(), rpn), cfg.assume_bidirectional, &bl);
+        else
+            ++stats.hostile;
+    }
+    if (dsr.next_header() != ipproto_none) {
+        ++stats.data_delivered;
+        event e;
+        e.kind = event_kind::delivered;
+        e.handle = h;
+        e.payload_offset = static_cast<std::uint32_t>(payload_offset);
+        e.protocol = dsr.next_header();
+        e.src = src;
+        emit(e);
+        return;
+    }
+    release(h);
+}
+
+void node::impl::handle_rreq(time_point now, addr prev, const codec::ipv4_view& ip,
+                             const codec::rreq_view& rreq, const packet_record& carried,
+                             std::optional<packet_handle> h)
+{
+    release(h); // everything needed is copied below
+    const addr initiator = ip.source().value;
+    const addr target = rreq.target().value;
+    addr_vec addrs = copy_addrs(rreq.addresses());
+    if (!plausible(addrs.span()) || addrs.contains(initiator) || target == no_addr ||
+        target == broadcast || target == initiator) {
+        ++stats.hostile;
+        return;
+    }
+    if (addrs.contains(self)) {
+        ++stats.rreq_duplicate;
+        return;
+    }
+    if (bl.lookup(now, prev) == blacklist::state::probable) {
+        ++stats.rreq_blacklisted; // §4.6: do not form routes over a unidirectional link
+        return;
+    }
+    // The route the request travelled, initiator ... self.
+    std::array<addr, 66> path{};
+    std::size_t pn = 0;
+    path[pn++] = initiator;
+    for (std::size_t i = 0; i < addrs.n; ++i)
+        path[pn++] = addrs.a[i];
+    path[pn++] = self;
+    cache.learn(now, std::span<const addr>(path.data(), pn), cfg.assume_bidirectional, &bl);
+
+    if (!rate.allow(now, initiator)) {
+        ++stats.rreq_rate_limited;
+        return;
+    }
+    if (target == self) {
+        // §8.2.4: reply along the reversed route (bidirectional links).
+        ++stats.rreq_received_as_target;
+        std::array<addr, 66> reply{};
+        std::size_t rn = 0;
+        for (std::size_t i = 0; i < addrs.n; ++i)
+            reply[rn++] = addrs.a[i];
+        reply[rn++] = self;
+        route back;
+        if (!reversed_route(addrs.span(), initiator, back)) {
+            ++stats.route_too_long;
+            return;
+        }
+        packet_record rec;
+        if (!build_reply(rec, initiator, std::span<const addr>(reply.data(), rn), back))
+            return;
+        ++stats.rrep_from_target;
+        send_maintained(now, rec, back.next_hop());
+        return;
+    }
+    if (rtable.check_and_record(now, initiator, rreq.id(), target)) {
+        ++stats.rreq_duplicate; // §8.2.2
+        return;
+    }
+    if (cfg.reply_from_cache) {
+        if (auto r = cache.find(target)) {
+            // §8.2.3: initiator, addrs, self, cached hops, target, all distinct.
+            std::array<addr, 66 + max_route_hops + 1> full{};
+            std::size_t fn = 0;
+            for (std::size_t i = 0; i < pn; ++i)
+                full[fn++] = path[i];
+            for (std::size_t i = 0; i < r->hop_count; ++i)
+                full[fn++] = r->hops[i];
+            full[fn++] = target;
+            if (plausible(std::span<const addr>(full.data(), fn)) && fn - 2 <= max_route_hops) {
+                route back;
+                packet_record rec;
+                if (reversed_route(addrs.span(), initiator, back) &&
+                    build_reply(rec, initiator, std::span<const addr>(full.data() + 1, fn - 1), back)) {
+                    // §8.2.4 reply-storm prevention: d = H * (h - 1 + r).
+                    const std::size_t h_links = fn - 1;
+                    const double r01 = rng.unit();
+                    const auto d = std::chrono::duration_cast<duration>(
+                        cfg.reply_hop_delay * (double(h_links) - 1.0 + r01));
+                    tx_item* it = txq.push(now + d);
+                    if (!it) {
+                        ++stats.tx_queue_overflows;
+                        return;
+                    }
+                    it->rec = rec;
+                    it->next_hop = back.next_hop();
+                    it->link = link_to(it->next_hop);
+                    it->want_feedback = cfg.use_link_feedback;
+                    it->cancellable = true;
+                    it->reply_initiator = initiator;
+                    it->reply_target = target;
+                    it->reply_hops = static_cast<std::uint8_t>(fn - 1);
+                    ++stats.rrep_from_cache;
+                    return; // no rebroadcast after replying (§8.2.3)
+                }
+            }
+        }
+    }
+    if (ip.ttl() <= 1) {
+        ++stats.rreq_hop_limit;
+        return;
+    }
+    if (addrs.n + 1 > max_route_hops) {
+        ++stats.route_too_long;
+        return;
+    }
+    // Rebroadcast with our address appended, after BroadcastJitter (§8.2.2).
+    packet_record rec;
+    rec.src = initiator;
+    rec.dst = broadcast;
+    rec.ttl = static_cast<std::uint8_t>(ip.ttl() - 1);
+    rec.tos = ip.tos();
+    rec.ip_id = ip.id();
+    std::array<ipv4_addr, max_route_hops> a{};
+    for (std::size_t i = 0; i < addrs.n; ++i)
+        a[i] = ipv4_addr{addrs.a[i]};
+    a[addrs.n] = ipv4_addr{self};
+    auto n = codec::encode_rreq(rec.extra_room(), rreq.id(), ipv4_addr{target},
+                                codec::addr_list(a.data(), addrs.n + 1));
+    if (!n)
+        return;
+    rec.extra_len = static_cast<std::uint8_t>(*n);
+    if (!rec.append_extra(carried.extra_bytes())) {
+        ++stats.hostile;
+        return;
+    }
+    const auto jitter = duration(static_cast<duration::rep>(
+        rng.below(static_cast<std::uint64_t>(std::max<duration::rep>(1, cfg.broadcast_jitter.count())))));
+    ++stats.rreq_forwarded;
+    queue_tx(now + jitter, rec, broadcast);
+}
+
+// ---------------------------------------------------------------- timers
+
+void node::impl::handle_timeout(time_point now)
+{
+    // Discovery retransmissions and failures (§8.2.1).
+    for (auto& d : disc.entries()) {
+        if (!d.used || d.deadline > now)
+            continue;
+        if (cache.find(d.target))
+            continue; // settle() reports it
+        if (d.count > cfg.max_request_rexmt) {
+            ++stats.discovery_failed;
+            event e;
+            e.kind = event_kind::discovery_failed;
+            e.dst = d.target;
+            e.latency = now - d.first;
+            emit(e);
+            const addr target = d.target;
+            disc.erase(&d);
+            sbuf.drain_if([&](send_buffer::entry& x) {
+                if (x.rec.dst != target)
+                    return false;
+                drop(x.rec.handle, drop_reason::discovery_failed);
+                return true;
+            });
+            continue;
+        }
+        send_request(now, d);
+    }
+    // Send Buffer timeouts (§4.2).
+    sbuf.drain_if([&](send_buffer::entry& x) {
+        if (x.enqueued + cfg.send_buffer_timeout > now)
+            return false;
+        ++stats.send_buffer_timeouts;
+        drop(x.rec.handle, drop_reason::send_buffer_timeout);
+        return true;
+    });
+    // Maintenance timeouts (§8.3.3): retransmit, then give up on the link.
+    for (auto& e : mbuf.entries()) {
+        if (e.st != maint_buffer::state::waiting || e.deadline > now)
+            continue;
+        if (!e.passive && e.rexmt > cfg.max_maint_rexmt) {
+            link_failed(now, e.next_hop);
+            continue;
+        }
+        ++stats.maint_retransmits;
+        arm_transmission(now, e);
+    }
+    // RouteCacheTimeout.
+    if (next_sweep && *next_sweep <= now) {
+        cache.sweep(now);
+        next_sweep.reset();
+    }
+}
+
+// ---------------------------------------------------------------- node
+
+node::node(const config& cfg, addr self, std::uint64_t seed) : _impl(new impl(cfg, self, seed)) {}
 node::~node() = default;
 node::node(node&&) noexcept = default;
 node& node::operator=(node&&) noexcept = default;
 
-void node::handle_packet(time_point, link_id, addr, std::span<const std::byte>,
-                         std::optional<packet_handle>, bool)
-{
+namespace {
+void arm_sweep(node::impl& m, time_point now);
 }
-void node::send(time_point, packet_handle, std::span<const std::byte>) {}
-void node::handle_link_feedback(time_point, addr, bool) {}
-void node::handle_heard(time_point, addr, link_id) {}
-void node::handle_timeout(time_point) {}
-void node::start_discovery(time_point, addr) {}
-std::optional<time_point> node::poll_timeout() const { return std::nullopt; }
-std::optional<transmit> node::poll_transmit(time_point, std::span<std::byte>) { return std::nullopt; }
-std::optional<event> node::poll_event() { return std::nullopt; }
+
+void node::handle_packet(time_point now, link_id in, addr prev_hop, std::span<const std::byte> pkt,
+                         std::optional<packet_handle> h, bool overheard)
+{
+    _impl->handle_packet(now, in, prev_hop, pkt, h, overheard);
+    arm_sweep(*_impl, now);
+    _impl->settle(now);
+}
+
+void node::send(time_point now, packet_handle h, std::span<const std::byte> ip_packet)
+{
+    impl& m = *_impl;
+    auto ip = codec::parse_ipv4(ip_packet);
+    if (!ip) {
+        ++m.stats.malformed;
+        m.drop(h, drop_reason::malformed);
+        return;
+    }
+    const addr dst = ip->destination().value;
+    ++m.stats.data_originated;
+    if (dst == no_addr || dst == broadcast || dst == m.self || ip->protocol() == BABE_IPPROTO_DSR) {
+        ++m.stats.hostile;
+        m.drop(h, drop_reason::hostile);
+        return;
+    }
+    packet_record rec;
+    rec.src = m.self;
+    rec.dst = dst;
+    rec.ttl = ip->ttl() ? ip->ttl() : m.cfg.data_ttl;
+    rec.tos = ip->tos();
+    rec.next_header = ip->protocol();
+    rec.ip_id = ip->id();
+    rec.handle = h;
+    rec.payload_offset = static_cast<std::uint32_t>(ip->header_len());
+    rec.payload_len = static_cast<std::uint32_t>(ip->total_len() - ip->header_len());
+    if (auto r = m.cache.find(dst)) {
+        ++m.stats.cache_hits;
+        m.install(now, dst, *r);
+        m.send_on_route(now, rec, *r);
+    } else {
+        ++m.stats.cache_misses;
+        m.buffer(now, rec);
+    }
+    arm_sweep(m, now);
+    m.settle(now);
+}
+
+void node::handle_link_feedback(time_point now, addr next_hop, bool delivered)
+{
+    impl& m = *_impl;
+    if (!m.cfg.use_link_feedback)
+        return;
+    if (delivered) {
+        ++m.stats.confirm_link;
+        // One frame got through: confirm the oldest one waiting for this hop.
+        maint_buffer::entry* oldest = nullptr;
+        for (auto& e : m.mbuf.entries())
+            if (e.st == maint_buffer::state::waiting && e.next_hop == next_hop &&
+                (!oldest || e.sent < oldest->sent))
+                oldest = &e;
+        if (oldest)
+            m.confirm_entry(now, *oldest);
+        else
+            m.link_confirmed(now, next_hop);
+    } else {
+        m.link_failed(now, next_hop);
+    }
+    m.settle(now);
+}
+
+void node::handle_heard(time_point now, addr neighbour, link_id in)
+{
+    impl& m = *_impl;
+    m.nbrs.heard(now, neighbour, in);
+    bool any = false;
+    for (auto& e : m.mbuf.entries()) {
+        if (e.st == maint_buffer::state::waiting && e.next_hop == neighbour && e.sent <= now) {
+            m.confirm_entry(now, e);
+            any = true;
+        }
+    }
+    if (any)
+        ++m.stats.confirm_heard;
+    m.settle(now);
+}
+
+void node::handle_timeout(time_point now)
+{
+    _impl->handle_timeout(now);
+    arm_sweep(*_impl, now);
+    _impl->settle(now);
+}
+
+void node::start_discovery(time_point now, addr target)
+{
+    _impl->start_discovery(now, target);
+    _impl->settle(now);
+}
+
+std::optional<time_point> node::poll_timeout() const
+{
+    const impl& m = *_impl;
+    std::optional<time_point> t;
+    auto take = [&](std::optional<time_point> x) {
+        if (x && (!t || *x < *t))
+            t = x;
+    };
+    take(m.txq.next_due());
+    take(m.disc.next_deadline());
+    take(m.sbuf.next_deadline());
+    take(m.mbuf.next_deadline());
+    take(m.next_sweep);
+    return t;
+}
+
+std::optional<transmit> node::poll_transmit(time_point now, std::span<std::byte> out)
+{
+    impl& m = *_impl;
+    for (;;) {
+        tx_item* it = m.txq.front_due(now);
+        if (!it)
+            return std::nullopt;
+        if (it->cancelled) {
+            m.txq.pop_front();
+            continue;
+        }
+        maint_buffer::entry* e = nullptr;
+        if (it->maint_slot >= 0) {
+            e = &m.mbuf.at(static_cast<std::size_t>(it->maint_slot));
+            if (e->gen != it->maint_gen || e->st != maint_buffer::state::queued) {
+                m.txq.pop_front(); // superseded (confirmed, failed or re-armed)
+                continue;
+            }
+        }
+        if (out.size() < header_size(it->rec)) {
+            ++m.stats.out_too_small;
+            return std::nullopt;
+        }
+        auto len = encode_packet(it->rec, out);
+        if (!len) {
+            ++m.stats.hostile;
+            if (e) {
+                m.drop(e->rec.handle, drop_reason::hostile);
+                m.mbuf.release(e);
+            } else {
+                m.drop(it->rec.handle, drop_reason::hostile);
+            }
+            m.txq.pop_front();
+            continue;
+        }
+        transmit t;
+        t.link = it->link;
+        t.next_hop = it->next_hop;
+        t.length = *len;
+        t.handle = it->rec.handle;
+        t.payload_offset = it->rec.payload_offset;
+        t.want_link_feedback = it->want_feedback;
+        if (e) {
+            e->st = maint_buffer::state::waiting;
+            e->sent = now;
+            e->deadline = now + (e->passive ? m.cfg.passive_ack_timeout : m.cfg.maint_ack_timeout);
+        } else {
+            m.release(it->rec.handle);
+        }
+        m.txq.pop_front();
+        return t;
+    }
+}
+
+std::optional<event> node::poll_event()
+{
+    impl& m = *_impl;
+    if (m.ev_count == 0)
+        return std::nullopt;
+    event e = m.events[m.ev_head];
+    m.ev_head = (m.ev_head + 1) % m.events.size();
+    --m.ev_count;
+    return e;
+}
+
 const counters& node::stats() const { return _impl->stats; }
 addr node::self() const { return _impl->self; }
 const config& node::cfg() const { return _impl->cfg; }
-std::optional<route> node::find_route(addr) const { return std::nullopt; }
-std::size_t node::cached_links(std::span<std::pair<addr, addr>>) const { return 0; }
-bool node::blacklisted(addr) const { return false; }
-table_sizes node::sizes() const { return {}; }
+std::optional<route> node::find_route(addr dst) const
+{
+    return static_cast<const route_cache&>(_impl->cache).find(dst);
+}
+std::size_t node::cached_links(std::span<std::pair<addr, addr>> out) const
+{
+    return _impl->cache.list_links(out);
+}
+bool node::blacklisted(addr neighbour) const { return _impl->bl.blocks(neighbour); }
+
+table_sizes node::sizes() const
+{
+    const impl& m = *_impl;
+    table_sizes s;
+    s.cache_links = m.cache.link_count();
+    s.cache_paths = m.cache.path_count();
+    s.installed_routes = m.inst_index.size();
+    s.send_buffer = m.sbuf.size();
+    s.maint_buffer = m.mbuf.size();
+    s.request_table = m.rtable.size();
+    s.discoveries = m.disc.size();
+    s.blacklist = m.bl.size();
+    s.neighbours = m.nbrs.size();
+    s.tx_queue = m.txq.size();
+    s.events = m.ev_count;
+    return s;
+}
+
+namespace {
+void arm_sweep(node::impl& m, time_point now)
+{
+    if (!m.next_sweep && (m.cache.link_count() > 0 || m.cache.path_count() > 0))
+        m.next_sweep = now + m.cfg.cache_sweep_interval;
+}
+} // namespace
 
 } // namespace babe::dsr

@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: Apache-2.0
+// The §8.3 maintenance buffer: see maint_buffer.hh.
+#include "dsr/maint_buffer.hh"
+
+namespace babe::dsr {
+
+maint_buffer::maint_buffer(const config& cfg) : _entries(cfg.rexmt_buffer_size) {}
+
+maint_buffer::entry* maint_buffer::acquire()
+{
+    for (auto& e : _entries) {
+        if (e.st == state::free) {
+            const std::uint32_t gen = e.gen + 1;
+            e = entry{};
+            e.gen = gen;
+            e.st = state::queued;
+            return &e;
+        }
+    }
+    return nullptr;
+}
+
+std::optional<time_point> maint_buffer::next_deadline() const
+{
+    std::optional<time_point> t;
+    for (const auto& e : _entries)
+        if (e.st == state::waiting && (!t || e.deadline < *t))
+            t = e.deadline;
+    return t;
+}
+
+std::size_t maint_buffer::size() const
+{
+    std::size_t n = 0;
+    for (const auto& e : _entries)
+        n += e.st != state::free;
+    return n;
+}
+
+} // namespace babe::dsr

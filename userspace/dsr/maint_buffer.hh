@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: Apache-2.0
+// The maintenance buffer of RFC 4728 §8.3 (RexmtBufferSize packets): packets
+// sent to a next hop whose receipt is not yet confirmed. An entry is
+// "queued" while its transmission waits in the transmit queue and "waiting"
+// once sent; only waiting entries are confirmed (passive ack, Acknowledgement,
+// link-layer ack, "heard from" evidence) or time out. An entry owns its
+// packet's handle until it is confirmed (released), salvaged or dropped.
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include "dsr/config.hh"
+#include "dsr/packet.hh"
+
+namespace babe::dsr {
+
+class maint_buffer {
+public:
+    enum class state : std::uint8_t { free, queued, waiting };
+    struct entry {
+        state st = state::free;
+        std::uint32_t gen = 0;     // bumps on reuse: stale tx items are recognised
+        packet_record rec;         // as last sent (segs_left already for next hop)
+        addr next_hop = no_addr;
+        link_id link = 0;
+        std::uint16_t ack_id = 0;  // when rec.ack_req_id is set
+        std::uint8_t passive_tries = 0;
+        std::uint8_t rexmt = 0;    // retransmissions with an Ack Request so far
+        bool passive = false;      // this transmission waits for a passive ack
+        time_point sent{};
+        time_point deadline{};
+    };
+
+    explicit maint_buffer(const config& cfg);
+
+    // A free entry (nullptr when RexmtBufferSize are in use).
+    entry* acquire();
+    void release(entry* e) { e->st = state::free; }
+    entry& at(std::size_t i) { return _entries[i]; }
+    std::int32_t index_of(const entry* e) const { return static_cast<std::int32_t>(e - _entries.data()); }
+    std::vector<entry>& entries() { return _entries; }
+    std::optional<time_point> next_deadline() const;
+    std::size_t size() const;
+
+private:
+    std::vector<entry> _entries;
+};
+
+} // namespace babe::dsr

@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: Apache-2.0
+// The §4.3 Route Request Table, the discovery state per target and the
+// per-initiator rate limiter: see request_table.hh.
+#include "dsr/request_table.hh"
+
+#include <algorithm>
+
+namespace babe::dsr {
+
+request_table::request_table(const config& cfg, counters& stats)
+    : _cfg(cfg), _stats(stats), _initiators(cfg.request_table_size),
+      _ids(std::size_t(cfg.request_table_size) * cfg.request_table_ids)
+{
+}
+
+bool request_table::seen(addr initiator, std::uint16_t id, addr target) const
+{
+    for (std::size_t i = 0; i < _initiators.size(); ++i) {
+        const auto& e = _initiators[i];
+        if (!e.used || e.initiator != initiator)
+            continue;
+        const pair_entry* ids = &_ids[i * _cfg.request_table_ids];
+        for (std::uint32_t k = 0; k < e.count; ++k) {
+            const auto& p = ids[(e.head + k) % _cfg.request_table_ids];
+            if (p.id == id && p.target == target)
+                return true;
+        }
+        return false;
+    }
+    return false;
+}
+
+bool request_table::check_and_record(time_point now, addr initiator, std::uint16_t id, addr target)
+{
+    std::size_t slot = _initiators.size();
+    std::size_t free_slot = _initiators.size();
+    std::size_t lru = _initiators.size();
+    for (std::size_t i = 0; i < _initiators.size(); ++i) {
+        const auto& e = _initiators[i];
+        if (!e.used) {
+            if (free_slot == _initiators.size())
+                free_slot = i;
+            continue;
+        }
+        if (e.initiator == initiator) {
+            slot = i;
+            break;
+        }
+        if (lru == _initiators.size() || e.last_used < _initiators[lru].last_used)
+            lru = i;
+    }
+    if (slot == _initiators.size()) {
+        slot = free_slot;
+        if (slot == _initiators.size()) {
+            slot = lru;
+            ++_stats.request_table_evictions;
+        }
+        _initiators[slot] = initiator_entry{initiator, true, now, 0, 0};
+    }
+    auto& e = _initiators[slot];
+    e.last_used = now;
+    pair_entry* ids = &_ids[slot * _cfg.request_table_ids];
+    for (std::uint32_t k = 0; k < e.count; ++k) {
+        const auto& p = ids[(e.head + k) % _cfg.request_table_ids];
+        if (p.id == id && p.target == target)
+            return true;
+    }
+    // FIFO: the oldest pair makes room.
+    if (e.count == _cfg.request_table_ids) {
+        e.head = (e.head + 1) % _cfg.request_table_ids;
+        --e.count;
+    }
+    ids[(e.head + e.count) % _cfg.request_table_ids] = pair_entry{id, target};
+    ++e.count;
+    return false;
+}
+
+std::size_t request_table::size() const
+{
+    return static_cast<std::size_t>(
+        std::count_if(_initiators.begin(), _initiators.end(), [](const auto& e) { return e.used; }));
+}
+
+discovery_table::discovery_table(const config& cfg, counters& stats)
+    : _stats(stats), _entries(cfg.discovery_table_size)
+{
+}
+
+discovery_table::entry* discovery_table::find(addr target)
+{
+    for (auto& e : _entries)
+        if (e.used && e.target == target)
+            return &e;
+    return nullptr;
+}
+
+discovery_table::entry* discovery_table::create(addr target)
+{
+    for (auto& e : _entries) {
+        if (!e.used) {
+            e = entry{};
+            e.used = true;
+            e.target = target;
+            return &e;
+        }
+    }
+    ++_stats.discovery_table_overflows;
+    return nullptr;
+}
+
+std::optional<time_point> discovery_table::next_deadline() const
+{
+    std::optional<time_point> t;
+    for (const auto& e : _entries)
+        if (e.used && (!t || e.deadline < *t))
+            t = e.deadline;
+    return t;
+}
+
+std::size_t discovery_table::size() const
+{
+    return static_cast<std::size_t>(
+        std::count_if(_entries.begin(), _entries.end(), [](const auto& e) { return e.used; }));
+}
+
+rate_limiter::rate_limiter(const config& cfg, counters& stats)
+    : _cfg(cfg), _stats(stats), _buckets(cfg.rreq_rate_table_size)
+{
+}
+
+bool rate_limiter::allow(time_point now, addr initiator)
+{
+    bucket* b = nullptr;
+    bucket* free_b = nullptr;
+    bucket* oldest = nullptr;
+    for (auto& x : _buckets) {
+        if (!x.used) {
+            if (!free_b)
+                free_b = &x;
+            continue;
+        }
+        if (x.initiator == initiator) {
+            b = &x;
+            break;
+        }
+        if (!oldest || x.last < oldest->last)
+            oldest = &x;
+    }
+    if (!b) {
+        b = free_b;
+        if (!b) {
+            b = oldest;
+            ++_stats.rate_table_overflows;
+        }
+        *b = bucket{initiator, true, double(_cfg.rreq_burst_per_initiator), now};
+    }
+    const double elapsed_s = std::chrono::duration<double>(now - b->last).count();
+    b->last = now;
+    b->tokens = std::min(double(_cfg.rreq_burst_per_initiator),
+                         b->tokens + std::max(0.0, elapsed_s) * _cfg.rreq_rate_per_initiator);
+    if (b->tokens < 1.0)
+        return false;
+    b->tokens -= 1.0;
+    return true;
+}
+
+} // namespace babe::dsr

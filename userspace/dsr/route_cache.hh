@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: Apache-2.0
+// The Route Cache of RFC 4728 §4.1: what this node knows of the topology,
+// learned from Route Replies, forwarded and overheard source routes and
+// Route Requests, and pruned by Route Errors, Route Maintenance and
+// RouteCacheTimeout (counted from a link's last use). Two structures:
+//   - link cache (default): a graph of directed links with per-link
+//     timestamps; the best route is the shortest path found by BFS from this
+//     node, recomputed only when the topology changed (version());
+//   - path cache: whole paths starting at this node; a destination's route is
+//     the shortest prefix of any stored path that reaches it.
+// Every array is allocated at construction; when full, the least recently
+// used link/path is evicted (cache_evictions). Routes longer than
+// BABE_MAX_ROUTE_HOPS intermediate nodes are never returned.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <utility>
+#include <vector>
+
+#include "core/u32_index.hh"
+#include "dsr/config.hh"
+#include "dsr/counters.hh"
+#include "dsr/types.hh"
+
+namespace babe::dsr {
+
+class blacklist;
+
+class route_cache {
+public:
+    route_cache(const config& cfg, addr self, counters& stats);
+
+    // Learn the links of `path` (consecutive addresses, any length). With
+    // reverse_too the reversed links are learned as well (bidirectional MAC).
+    // A link from this node to a neighbour that `bl` marks unidirectional is
+    // not learned (§4.6). Refreshes the timestamps of links already known.
+    void learn(time_point now, std::span<const addr> path, bool reverse_too, const blacklist* bl);
+
+    // The shortest known route from this node to dst.
+    std::optional<route> find(addr dst);
+    std::optional<route> find(addr dst) const;
+
+    // Remove the link from -> to (Route Error, maintenance failure); a path
+    // cache truncates its paths at that link. True if something was removed.
+    bool remove_link(addr from, addr to);
+
+    // Refresh the links of a route in use (RouteCacheTimeout counts from last use).
+    void touch(time_point now, const route& r);
+
+    // Remove entries unused for RouteCacheTimeout.
+    void sweep(time_point now);
+
+    // Bumped whenever a link or path is added or removed.
+    std::uint64_t version() const { return _version; }
+
+    std::size_t link_count() const;
+    std::size_t path_count() const;
+    std::size_t list_links(std::span<std::pair<addr, addr>> out) const;
+
+private:
+    // ---- link cache ----
+    struct lnode {
+        addr a = no_addr;
+        std::uint16_t out_degree = 0;
+        std::uint16_t in_degree = 0;
+        bool used = false;
+    };
+    struct llink {
+        std::uint32_t from = 0, to = 0; // node indices
+        time_point last{};
+        bool used = false;
+    };
+    std::optional<std::uint32_t> node_of(addr a) const;
+    std::optional<std::uint32_t> node_for(addr a); // find or create
+    std::optional<std::uint32_t> find_link(std::uint32_t from, std::uint32_t to) const;
+    void add_link(time_point now, addr from, addr to);
+    void erase_link(std::uint32_t li);
+    void evict_lru_link();
+    void run_bfs() const;
+    std::optional<route> link_find(addr dst) const;
+
+    // ---- path cache ----
+    struct cpath {
+        std::array<addr, max_route_hops + 1> hops{}; // after self; last = farthest node
+        std::uint8_t len = 0;
+        time_point last{};
+        bool used = false;
+    };
+    void add_path(time_point now, std::span<const addr> after_self);
+    std::optional<route> path_find(addr dst) const;
+
+    const config& _cfg;
+    addr _self;
+    counters& _stats;
+    std::uint64_t _version = 1;
+
+    std::vector<lnode> _nodes;
+    std::vector<std::uint32_t> _adj; // cache_degree out-link indices per node
+    std::vector<llink> _links;
+    std::vector<std::uint32_t> _free_nodes, _free_links;
+    u32_index _node_index;
+    std::uint32_t _self_node = 0;
+    // BFS state, reused (mutable: find() is logically const).
+    mutable std::vector<std::uint32_t> _parent, _queue;
+    mutable std::vector<std::uint8_t> _depth;
+    mutable std::uint64_t _bfs_version = 0;
+
+    std::vector<cpath> _paths;
+    std::size_t _path_used = 0;
+};
+
+} // namespace babe::dsr

@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: Apache-2.0
+// The transmit queue: frames waiting for poll_transmit, each due at a time
+// (now, or later for BroadcastJitter and the §8.2.4 reply delay), kept in a
+// fixed-capacity binary min-heap ordered by (due, insertion order) so that
+// output is deterministic. Cached Route Replies still waiting can be
+// cancelled when a shorter reply for the same discovery is overheard.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "dsr/config.hh"
+#include "dsr/packet.hh"
+
+namespace babe::dsr {
+
+struct tx_item {
+    time_point due{};
+    std::uint64_t seq = 0;
+    packet_record rec;
+    link_id link = 0;
+    addr next_hop = broadcast;
+    bool want_feedback = false;
+    // The maintenance-buffer entry this transmission belongs to (it owns the
+    // handle), or -1: then the item owns rec.handle and releases it once sent.
+    std::int32_t maint_slot = -1;
+    std::uint32_t maint_gen = 0;
+    // A delayed cached reply (§8.2.4): cancellable by a shorter one overheard.
+    bool cancellable = false;
+    bool cancelled = false;
+    addr reply_initiator = no_addr, reply_target = no_addr;
+    std::uint8_t reply_hops = 0;
+};
+
+class tx_queue {
+public:
+    explicit tx_queue(std::size_t capacity);
+
+    // nullptr when full; otherwise a slot to fill, queued at `due`.
+    tx_item* push(time_point due);
+    // The earliest item, if due by `now`; it stays reserved until pop_done().
+    tx_item* front_due(time_point now);
+    void pop_front();
+    std::optional<time_point> next_due() const;
+    // Visit every queued item (cancellation, maintenance failure).
+    template <class F>
+    void for_each(F&& f)
+    {
+        for (std::size_t i = 0; i < _size; ++i)
+            f(_items[_heap[i]]);
+    }
+    std::size_t size() const { return _size; }
+    bool full() const { return _size == _items.size(); }
+
+private:
+    bool less(std::uint32_t a, std::uint32_t b) const;
+    void sift_up(std::size_t i);
+    void sift_down(std::size_t i);
+
+    std::vector<tx_item> _items;
+    std::vector<std::uint32_t> _heap; // item indices
+    std::vector<std::uint32_t> _free;
+    std::size_t _size = 0;
+    std::uint64_t _seq = 0;
+};
+
+} // namespace babe::dsr
