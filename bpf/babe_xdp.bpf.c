@@ -4,25 +4,26 @@
  * forwards DSR packets along their source route, delivers those for this node
  * and hands control traffic to the engine; babe_local_egress runs on the peer
  * end of the babe0 veth pair and inserts the source route of locally
- * originated packets. Entry points stay thin: the logic is in bpf/lib/.
+ * originated packets. Entry points stay thin: the logic is in bpf/lib/
+ * (ingress.h, egress.h), the maps in bpf/lib/maps.h.
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
 #include "lib/maps.h"
+#include "lib/ingress.h"
+#include "lib/egress.h"
 
 SEC("xdp")
 int babe_mesh_ingress(struct xdp_md *ctx)
 {
-	(void)ctx;
-	return XDP_PASS;
+	return babe_mesh_ingress_run(ctx);
 }
 
 SEC("xdp")
 int babe_local_egress(struct xdp_md *ctx)
 {
-	(void)ctx;
-	return XDP_PASS;
+	return babe_local_egress_run(ctx);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

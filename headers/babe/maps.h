@@ -80,6 +80,8 @@ BABE_STATIC_ASSERT(sizeof(struct babe_config) == 24, "config size");
 #define BABE_NEXT_HEADER_NONE 59       /* IANA "No Next Header" */
 
 /* Most DSR options the XDP walk looks at in one header (bounded loop). */
+#ifndef BABE_XDP_MAX_OPTIONS
 #define BABE_XDP_MAX_OPTIONS 8
+#endif
 
 #endif /* BABE_MAPS_H */
