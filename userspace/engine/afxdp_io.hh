@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: Apache-2.0
+// packet_io over AF_XDP: one UMEM per shard shared by one socket per port
+// (queue `queue` of every mesh interface and of the babe0 peer), each
+// registered in the data plane's XSKMAP. Copy or zero-copy mode as the
+// driver allows (veth: copy).
+#pragma once
+
+#include "afxdp/socket.hh"
+#include "engine/packet_io.hh"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace babe::engine {
+
+struct afxdp_port {
+    std::string ifname;
+    int xskmap_fd = -1; // the XSKMAP of the program attached to ifname
+};
+
+class afxdp_io final : public packet_io {
+public:
+    // Throws std::system_error naming the interface that failed.
+    afxdp_io(const std::vector<afxdp_port>& ports, std::uint32_t queue,
+             const afxdp::umem_config& umem_cfg, afxdp::bind_mode mode);
+    ~afxdp_io() override;
+
+    std::size_t receive(std::span<rx_frame> out) override;
+    bool transmit(port_id port, frame_addr addr, std::uint32_t len) override;
+    void flush() override;
+    frame_pool& frames() override { return _umem.frames(); }
+    std::byte* data(frame_addr addr) override { return _umem.data(addr); }
+    std::span<const int> wait_fds() const override { return _fds; }
+    io_stats stats(port_id port) const override;
+    std::size_t port_count() const override { return _sockets.size(); }
+
+private:
+    afxdp::umem _umem;
+    std::vector<std::unique_ptr<afxdp::socket>> _sockets;
+    std::vector<int> _fds;
+    std::size_t _next_port = 0; // round-robin start for receive fairness
+};
+
+} // namespace babe::engine

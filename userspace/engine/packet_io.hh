@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: Apache-2.0
+// How a shard moves frames: the backend-neutral packet I/O interface. A port
+// is one interface the shard serves (a mesh interface or the local `babe0`
+// peer). Frames live in the backend's frame pool and are named by address;
+// a received frame carries one reference that the receiver owns, transmit()
+// takes over one reference (the backend drops it on completion). Backends:
+// AF_XDP (afxdp_io), AF_PACKET (afpacket_io, the fallback) and an in-memory
+// one for tests. All calls come from the shard's own thread.
+#pragma once
+
+#include "core/frame_pool.hh"
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+namespace babe::engine {
+
+using frame_addr = frame_pool::addr_t;
+using port_id = std::uint16_t;
+
+struct rx_frame {
+    frame_addr addr = 0; // first byte of the Ethernet header
+    std::uint32_t len = 0;
+    port_id port = 0;
+};
+
+struct io_stats {
+    std::uint64_t rx_packets = 0;
+    std::uint64_t tx_packets = 0;
+    std::uint64_t tx_ring_full = 0;   // transmit refused (backpressure)
+    std::uint64_t rx_dropped = 0;     // kernel-side drops (ring full, no fill frames)
+    std::uint64_t rx_invalid = 0;     // invalid descriptors / truncated frames
+    std::uint64_t tx_invalid = 0;
+    std::uint64_t fill_starved = 0;   // no free frame to receive into
+};
+
+class packet_io {
+public:
+    virtual ~packet_io() = default;
+
+    // Up to out.size() received frames from any port.
+    virtual std::size_t receive(std::span<rx_frame> out) = 0;
+    // Queue a frame; takes over one reference (on false the caller keeps it).
+    virtual bool transmit(port_id port, frame_addr addr, std::uint32_t len) = 0;
+    // Push queued frames to the kernel and reclaim completed ones.
+    virtual void flush() = 0;
+
+    virtual frame_pool& frames() = 0;
+    virtual std::byte* data(frame_addr addr) = 0;
+
+    // File descriptors to wait on (POLLIN) when the shard goes idle.
+    virtual std::span<const int> wait_fds() const = 0;
+    virtual io_stats stats(port_id port) const = 0;
+    virtual std::size_t port_count() const = 0;
+};
+
+} // namespace babe::engine

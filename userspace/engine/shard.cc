@@ -1,0 +1,347 @@
+// SPDX-License-Identifier: Apache-2.0
+// The engine shard's loop body (see shard.hh).
+#include "engine/shard.hh"
+
+#include "dsr/codec/codec.hh"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace babe::engine {
+
+namespace {
+
+constexpr std::size_t eth_len = 14;
+constexpr std::size_t ipv4_len = 20;
+constexpr std::uint8_t broadcast_mac[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+
+std::uint16_t load_be16(const std::byte* p)
+{
+    return static_cast<std::uint16_t>((std::to_integer<unsigned>(p[0]) << 8) | std::to_integer<unsigned>(p[1]));
+}
+
+// The DSR hop the packet came from (RFC 4728 §8.1.4, §8.2.2): the last address
+// a Route Request recorded, the address before ours in a Source Route, or the
+// IP source when the packet came straight from its originator.
+dsr::addr previous_hop(std::span<const std::byte> ip_packet)
+{
+    auto pkt = dsr::codec::parse_ipv4_dsr(ip_packet);
+    if (!pkt)
+        return dsr::no_addr;
+    dsr::addr src = pkt->ip.source().value;
+    for (const auto& o : pkt->dsr.options()) {
+        if (const auto* r = std::get_if<dsr::codec::rreq_view>(&o)) {
+            auto a = r->addresses();
+            return a.empty() ? src : a.back().value;
+        }
+        if (const auto* s = std::get_if<dsr::codec::srcrt_view>(&o)) {
+            auto a = s->addresses();
+            std::size_t n = a.size();
+            std::size_t sl = s->segments_left();
+            if (sl > n)
+                return dsr::no_addr; // malformed: the core counts it
+            return sl == n ? src : a[n - sl - 1].value;
+        }
+    }
+    return src;
+}
+
+} // namespace
+
+shard::shard(const shard_config& cfg, packet_io& io, dataplane::map_access& maps, event_sink* sink)
+    : _cfg(cfg), _io(io), _maps(maps), _sink(sink), _node(cfg.dsr, cfg.self, cfg.seed),
+      _neighbours(cfg.neighbour_capacity),
+      _meta(std::make_unique<frame_meta[]>(io.frames().count()))
+{
+    for (std::size_t p = 0; p < cfg.ports.size(); ++p) {
+        if (cfg.ports[p].local)
+            _local_port = static_cast<port_id>(p);
+        else
+            _mesh_ports.push_back(static_cast<port_id>(p));
+    }
+}
+
+std::optional<time_point> shard::next_deadline() const
+{
+    auto t = _node.poll_timeout();
+    if (!_neighbours.size())
+        return t;
+    return t ? std::min(*t, _next_heard_poll) : _next_heard_poll;
+}
+
+std::size_t shard::poll(time_point now)
+{
+    std::array<rx_frame, 64> burst;
+    std::size_t n = _io.receive(burst);
+    for (std::size_t i = 0; i < n; ++i)
+        receive_frame(now, burst[i]);
+    if (now >= _next_heard_poll)
+        poll_heard(now);
+    if (auto t = _node.poll_timeout(); t && *t <= now)
+        _node.handle_timeout(now);
+    std::size_t work = n + drain(now);
+    _io.flush();
+    return work;
+}
+
+void shard::receive_frame(time_point now, const rx_frame& f)
+{
+    ++_counters.rx_frames;
+    std::byte* bytes = _io.data(f.addr);
+    if (f.len < eth_len + ipv4_len) {
+        ++_counters.rx_short;
+        _io.frames().release(f.addr);
+        return;
+    }
+    if (load_be16(bytes + 12) != 0x0800) {
+        ++_counters.rx_not_ipv4;
+        _io.frames().release(f.addr);
+        return;
+    }
+    dsr::packet_handle h{_io.frames().index(f.addr)};
+    _meta[h.id] = frame_meta{f.addr, f.len, f.port};
+    std::span<const std::byte> ip(bytes + eth_len, f.len - eth_len);
+    if (_cfg.ports[f.port].local) {
+        _node.send(now, h, ip);
+        return;
+    }
+    const auto* src_mac = reinterpret_cast<const std::uint8_t*>(bytes + 6);
+    const auto* dst_mac = reinterpret_cast<const std::uint8_t*>(bytes);
+    dsr::addr prev = previous_hop(ip);
+    if (prev != dsr::no_addr && prev != _cfg.self) {
+        learn_neighbour(prev, f.port, src_mac);
+        // A frame from prev is "heard from" evidence for that link (§8.3.1);
+        // in XDP mode the kernel's stamps add the frames that never came up.
+        _node.handle_heard(now, prev, f.port);
+    }
+    bool to_us = std::memcmp(dst_mac, _cfg.ports[f.port].mac.data(), 6) == 0 ||
+                 (dst_mac[0] & 1) != 0; // broadcast/multicast
+    _node.handle_packet(now, f.port, prev, ip, h, !to_us);
+}
+
+void shard::learn_neighbour(dsr::addr ip, port_id port, const std::uint8_t* mac)
+{
+    neighbour_entry* e = _neighbours.find(ip);
+    if (!e) {
+        e = _neighbours.upsert(ip);
+        if (!e) {
+            ++_counters.neighbours_full;
+            return;
+        }
+        ++_counters.neighbours_learned;
+    }
+    if (e->in_map && e->port == port && std::memcmp(e->mac.data(), mac, 6) == 0)
+        return;
+    e->port = port;
+    std::memcpy(e->mac.data(), mac, 6);
+    babe_neighbour n{};
+    n.ifindex = _cfg.ports[port].ifindex;
+    std::memcpy(n.mac, mac, 6);
+    std::memcpy(n.src_mac, _cfg.ports[port].mac.data(), 6);
+    n.last_heard_ns = e->last_heard_ns;
+    if (_maps.put_neighbour(htonl(ip), n))
+        e->in_map = true;
+    else
+        ++_counters.map_write_errors;
+}
+
+void shard::poll_heard(time_point now)
+{
+    _next_heard_poll = now + _cfg.heard_poll_interval;
+    _neighbours.for_each([&](neighbour_entry& e) {
+        if (!e.in_map)
+            return;
+        auto n = _maps.find_neighbour(htonl(e.ip));
+        if (!n || !*n)
+            return;
+        if ((*n)->last_heard_ns > e.last_heard_ns) {
+            e.last_heard_ns = (*n)->last_heard_ns;
+            _node.handle_heard(now, e.ip, e.port);
+        }
+    });
+}
+
+std::size_t shard::drain(time_point now)
+{
+    std::size_t work = 0;
+    for (;;) {
+        bool any = false;
+        while (auto t = _node.poll_transmit(now, _out)) {
+            any = true;
+            ++work;
+            if (t->handle)
+                send_data(*t);
+            else
+                send_control(*t);
+        }
+        while (auto e = _node.poll_event()) {
+            any = true;
+            ++work;
+            handle_event(*e);
+        }
+        if (!any)
+            return work;
+    }
+}
+
+port_id shard::port_for(dsr::addr next_hop, port_id fallback, const std::uint8_t*& mac)
+{
+    if (next_hop == dsr::broadcast) {
+        mac = broadcast_mac;
+        return fallback;
+    }
+    if (const neighbour_entry* e = _neighbours.find(next_hop)) {
+        mac = e->mac.data();
+        return e->port;
+    }
+    ++_counters.unknown_mac;
+    mac = broadcast_mac;
+    return fallback;
+}
+
+void shard::write_eth(std::byte* at, const std::uint8_t* dst, port_id port)
+{
+    std::memcpy(at, dst, 6);
+    std::memcpy(at + 6, _cfg.ports[port].mac.data(), 6);
+    at[12] = std::byte{0x08};
+    at[13] = std::byte{0x00};
+}
+
+void shard::send_control(const dsr::transmit& t)
+{
+    auto one = [&](port_id port, const std::uint8_t* mac) {
+        frame_addr a = 0;
+        if (!_io.frames().alloc(a)) {
+            ++_counters.no_frame;
+            return;
+        }
+        std::byte* p = _io.data(a);
+        write_eth(p, mac, port);
+        std::memcpy(p + eth_len, _out.data(), t.length);
+        if (_io.transmit(port, a, static_cast<std::uint32_t>(eth_len + t.length))) {
+            ++_counters.tx_control;
+        } else {
+            ++_counters.tx_backpressure;
+            _io.frames().release(a);
+        }
+    };
+    if (t.link == dsr::all_links) {
+        for (port_id p : _mesh_ports)
+            one(p, broadcast_mac);
+        return;
+    }
+    const std::uint8_t* mac = nullptr;
+    port_id port = port_for(t.next_hop, t.link, mac);
+    one(port, mac);
+}
+
+void shard::send_data(const dsr::transmit& t)
+{
+    const frame_meta& m = _meta[t.handle->id];
+    frame_addr payload = m.addr + eth_len + t.payload_offset;
+    std::uint32_t payload_len = m.len - static_cast<std::uint32_t>(eth_len + t.payload_offset);
+    frame_addr start = payload - t.length - eth_len;
+    if (m.len < eth_len + t.payload_offset || payload < t.length + eth_len ||
+        start < _io.frames().base(m.addr)) {
+        ++_counters.no_headroom;
+        return;
+    }
+    const std::uint8_t* mac = nullptr;
+    port_id port = port_for(t.next_hop, t.link == dsr::all_links ? m.port : t.link, mac);
+    std::byte* p = _io.data(start);
+    std::memcpy(p + eth_len, _out.data(), t.length);
+    write_eth(p, mac, port);
+    _io.frames().retain(m.addr);
+    if (_io.transmit(port, start, static_cast<std::uint32_t>(eth_len + t.length + payload_len))) {
+        ++_counters.tx_data;
+    } else {
+        ++_counters.tx_backpressure;
+        _io.frames().release(m.addr);
+    }
+}
+
+void shard::handle_event(const dsr::event& e)
+{
+    switch (e.kind) {
+    case dsr::event_kind::route_changed: {
+        babe_route r{};
+        r.n_hops = e.path.hop_count;
+        r.generation = ++_route_generation;
+        for (std::size_t i = 0; i < e.path.hop_count; ++i)
+            r.hops[i] = htonl(e.path.hops[i]);
+        if (_maps.put_route(htonl(e.dst), r))
+            ++_counters.routes_installed;
+        else
+            ++_counters.map_write_errors;
+        break;
+    }
+    case dsr::event_kind::route_removed:
+        if (_maps.erase_route(htonl(e.dst)))
+            ++_counters.routes_removed;
+        break;
+    case dsr::event_kind::link_broken:
+        // Stop the kernel forwarding to a broken next hop: transit packets for
+        // it now come up as misses, and the core salvages them (§3.4.1).
+        if (e.from == _cfg.self) {
+            if (neighbour_entry* n = _neighbours.find(e.to); n && n->in_map) {
+                if (_maps.erase_neighbour(htonl(e.to)))
+                    n->in_map = false;
+                else
+                    ++_counters.map_write_errors;
+            }
+        }
+        break;
+    case dsr::event_kind::delivered:
+        if (e.handle) {
+            deliver_local(e);
+            break;
+        }
+        break;
+    case dsr::event_kind::released:
+    case dsr::event_kind::dropped:
+        if (e.handle)
+            _io.frames().release(_meta[e.handle->id].addr);
+        break;
+    default:
+        break;
+    }
+    if (_sink)
+        _sink->on_event(e);
+}
+
+void shard::deliver_local(const dsr::event& e)
+{
+    const frame_meta& m = _meta[e.handle->id];
+    if (!_local_port || m.len < eth_len + e.payload_offset || e.payload_offset < ipv4_len) {
+        _io.frames().release(m.addr);
+        return;
+    }
+    // Rebuild a plain IPv4 packet in place: the original 20-byte header moved
+    // up against the payload, protocol restored, lengths and checksum fixed.
+    std::byte* ip_orig = _io.data(m.addr + eth_len);
+    std::uint32_t payload_len = m.len - static_cast<std::uint32_t>(eth_len + e.payload_offset);
+    std::byte* ip = ip_orig + e.payload_offset - ipv4_len;
+    std::memmove(ip, ip_orig, ipv4_len);
+    ip[0] = std::byte{0x45};
+    ip[9] = std::byte{e.protocol};
+    std::uint16_t total = static_cast<std::uint16_t>(ipv4_len + payload_len);
+    ip[2] = std::byte{static_cast<std::uint8_t>(total >> 8)};
+    ip[3] = std::byte{static_cast<std::uint8_t>(total)};
+    ip[10] = ip[11] = std::byte{0};
+    std::uint16_t sum = dsr::codec::ipv4_header_checksum(std::span<const std::byte>(ip, ipv4_len));
+    ip[10] = std::byte{static_cast<std::uint8_t>(sum >> 8)};
+    ip[11] = std::byte{static_cast<std::uint8_t>(sum)};
+    std::byte* frame = ip - eth_len;
+    write_eth(frame, _cfg.host_mac.data(), *_local_port);
+    frame_addr start = m.addr + static_cast<frame_addr>(frame - _io.data(m.addr));
+    if (_io.transmit(*_local_port, start, static_cast<std::uint32_t>(eth_len + total))) {
+        ++_counters.delivered_local;
+    } else {
+        ++_counters.tx_backpressure;
+        _io.frames().release(m.addr);
+    }
+}
+
+} // namespace babe::engine

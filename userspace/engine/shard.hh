@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: Apache-2.0
+// One engine shard: the per-core loop body that joins a packet_io backend,
+// the sans-IO DSR core and the data plane's maps. Each turn receives a burst
+// of frames (misses and control packets the XDP programs sent up, or every
+// DSR frame with the AF_PACKET fallback), feeds them to the core by handle
+// (the frame is the buffer: no copy), writes the frames the core asks for
+// (control packets into fresh frames, data packets by prepending the new
+// headers in the frame's headroom), and turns the core's events into map
+// writes (routes, neighbours) so the next packets stay in the kernel. All
+// state is owned by the shard's thread; nothing here blocks or allocates per
+// packet (shard_test counts allocations).
+#pragma once
+
+#include "dataplane/map_access.hh"
+#include "dsr/node.hh"
+#include "engine/neighbour_table.hh"
+#include "engine/packet_io.hh"
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace babe::engine {
+
+struct port_info {
+    std::string name;
+    std::uint32_t ifindex = 0;
+    mac_addr mac{};      // our MAC on this port
+    bool local = false;  // the babe0 peer (host traffic), not a mesh link
+};
+
+struct shard_config {
+    dsr::config dsr;
+    dsr::addr self = dsr::no_addr;
+    std::uint64_t seed = 1;
+    std::vector<port_info> ports;          // indexed by port_id (= DSR link_id for mesh ports)
+    mac_addr host_mac{};                   // babe0's MAC: destination of frames delivered up
+    duration heard_poll_interval = 50ms;   // how often kernel last-heard stamps are read
+    std::uint32_t neighbour_capacity = 1024; // power of two
+};
+
+// Counters of the shard itself (the core has its own: node().stats()).
+struct shard_counters {
+    std::uint64_t rx_frames = 0;
+    std::uint64_t rx_short = 0;          // shorter than Ethernet + IPv4
+    std::uint64_t rx_not_ipv4 = 0;
+    std::uint64_t tx_control = 0;
+    std::uint64_t tx_data = 0;
+    std::uint64_t tx_backpressure = 0;   // the backend refused a frame (ring full)
+    std::uint64_t no_frame = 0;          // no free frame for a control packet
+    std::uint64_t no_headroom = 0;       // new headers did not fit before the payload
+    std::uint64_t unknown_mac = 0;       // unicast to a neighbour whose MAC is unknown: broadcast
+    std::uint64_t delivered_local = 0;   // packets handed up to the host through babe0
+    std::uint64_t neighbours_learned = 0;
+    std::uint64_t neighbours_full = 0;
+    std::uint64_t map_write_errors = 0;
+    std::uint64_t routes_installed = 0;
+    std::uint64_t routes_removed = 0;
+};
+
+// Receives every event of the core after the shard has acted on it (control
+// socket, monitor, metrics). Called on the shard's thread: must not block.
+class event_sink {
+public:
+    virtual ~event_sink() = default;
+    virtual void on_event(const dsr::event& e) = 0;
+};
+
+class shard {
+public:
+    shard(const shard_config& cfg, packet_io& io, dataplane::map_access& maps,
+          event_sink* sink = nullptr);
+
+    // One turn: receive a burst, feed the core, run due timers, transmit.
+    // Returns the number of frames and events handled (0 = idle turn).
+    std::size_t poll(time_point now);
+    // When poll() next has timer work to do.
+    std::optional<time_point> next_deadline() const;
+
+    dsr::node& core() { return _node; }
+    const dsr::node& core() const { return _node; }
+    const shard_counters& counters() const { return _counters; }
+    const shard_config& config() const { return _cfg; }
+    neighbour_table& neighbours() { return _neighbours; }
+
+private:
+    struct frame_meta {
+        frame_addr addr = 0; // Ethernet header
+        std::uint32_t len = 0;
+        port_id port = 0;
+    };
+
+    void receive_frame(time_point now, const rx_frame& f);
+    void learn_neighbour(dsr::addr ip, port_id port, const std::uint8_t* mac);
+    void poll_heard(time_point now);
+    std::size_t drain(time_point now);
+    void send_control(const dsr::transmit& t);
+    void send_data(const dsr::transmit& t);
+    void handle_event(const dsr::event& e);
+    void deliver_local(const dsr::event& e);
+    // Where a unicast to next_hop goes: the neighbour's port and MAC if known.
+    port_id port_for(dsr::addr next_hop, port_id fallback, const std::uint8_t*& mac);
+    void write_eth(std::byte* at, const std::uint8_t* dst, port_id port);
+
+    shard_config _cfg;
+    packet_io& _io;
+    dataplane::map_access& _maps;
+    event_sink* _sink;
+    dsr::node _node;
+    neighbour_table _neighbours;
+    std::unique_ptr<frame_meta[]> _meta; // by frame index = packet_handle id
+    std::vector<port_id> _mesh_ports;
+    std::optional<port_id> _local_port;
+    time_point _next_heard_poll{};
+    std::uint32_t _route_generation = 0;
+    shard_counters _counters;
+    alignas(64) std::array<std::byte, 2048> _out{};
+};
+
+} // namespace babe::engine
