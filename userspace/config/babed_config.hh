@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: Apache-2.0
+// The configuration of babed, the node daemon: what /etc/babe/babe.yaml may
+// say, with defaults, bounds and validation. The node's addresses and
+// interfaces, the XDP mode and pin path, the shard count, every RFC 4728
+// constant of the DSR core (dsr::config), the metrics and control endpoints
+// and the log level. Read through the strict schema of yaml_reader.hh, so an
+// unknown key or a bad value is an error naming file, line and key. The same
+// key table renders the effective configuration (`babectl config show`) and
+// decides what a SIGHUP reload may change without a restart.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "config/yaml_reader.hh"
+#include "dsr/config.hh"
+
+namespace babe::config {
+
+inline constexpr const char* default_config_path = "/etc/babe/babe.yaml";
+inline constexpr const char* default_control_socket = "/run/babe/babe.sock";
+// Loopback only; the port lies outside 9100-9999 (node_exporter and friends).
+inline constexpr const char* default_metrics_listen = "127.0.0.1:8477";
+
+struct babed_config {
+    // node / mesh
+    std::uint32_t node_address = 0;           // host byte order
+    std::vector<std::string> mesh_interfaces; // at least one
+    std::uint32_t mesh_prefix = 0;            // host byte order, masked
+    int mesh_prefix_len = 0;
+
+    // local: the veth pair the host routes the mesh prefix into
+    std::string local_interface = "babe0";    // host side: node address /32, mesh route
+    std::string local_peer = "babe0p";        // peer side: babe_local_egress runs here
+    std::uint32_t local_mtu = 1400;           // bytes; leaves room for a DSR header
+
+    // data plane
+    std::string xdp_mode = "auto";            // auto | native | generic
+    std::string pin_path = "/sys/fs/bpf/babe";
+    std::uint32_t shards = 0;                 // 0 = one per online CPU
+
+    // the DSR core, every RFC 4728 §9 constant included
+    dsr::config dsr = dsr::default_config();
+
+    // endpoints
+    std::string metrics_listen = default_metrics_listen; // "" disables
+    std::string control_socket = default_control_socket;
+    std::string control_group;                // group owning the socket ("" = root's)
+    std::uint32_t control_max_clients = 16;
+    std::uint32_t monitor_queue = 256;        // events queued per monitor subscriber
+
+    std::string log_level = "info";           // trace debug info warn error critical off
+
+    std::string source;                       // the file it was read from (not a key)
+};
+
+// Reads and validates `path`, applying "key=value" overrides. Throws
+// config_exception (what(): "FILE:LINE: KEY: message") on the first problem:
+// unknown key, bad value, missing required key (node.address,
+// mesh.interfaces, mesh.prefix), node address outside the mesh prefix,
+// inconsistent DSR bounds.
+babed_config load_babed_config(const std::string& path,
+                               const std::vector<std::string>& overrides = {});
+// The same from text (`name` stands for the file name in errors).
+babed_config parse_babed_config(const std::string& text, const std::string& name,
+                                const std::vector<std::string>& overrides = {});
+
+// Every key with its effective value as text, in schema order.
+std::vector<std::pair<std::string, std::string>> show_babed_config(const babed_config& c);
+
+// The keys whose change needs a restart of babed (addresses, interfaces,
+// pin path, shards, control socket); everything else a SIGHUP applies.
+bool needs_restart(const std::string& key);
+
+// What a reload from `current` to `next` does: `applied` is the config to
+// run with (next, with restart-only keys kept at their current values),
+// `changed` the keys that change now, `need_restart` those left unchanged
+// until a restart.
+struct reload_plan {
+    babed_config applied;
+    std::vector<std::string> changed;
+    std::vector<std::string> need_restart;
+};
+reload_plan plan_reload(const babed_config& current, const babed_config& next);
+
+std::string format_ipv4(std::uint32_t host_order);
+
+} // namespace babe::config

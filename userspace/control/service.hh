@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: Apache-2.0
+// What babed's control socket can ask of the running node, as a plain C++
+// interface: the engine implements `control_service`, the control server
+// (server.hh) turns socket requests into calls on it, and tests use
+// fake_service.hh. Plain structs of std types, no JSON: the protocol
+// (protocol.hh) is the server's business.
+//
+// Threads: the control server calls a control_service from its own thread.
+// An engine whose state lives on its shard threads does not lock anything:
+// it wraps its implementation in a mailbox_service (mailbox.hh), which posts
+// each call into a bounded mailbox that the engine drains from its loop, so
+// the implementation's methods only ever run on the engine's thread. Events
+// go the other way through an event_hub (event_hub.hh) that the engine
+// publishes into from any thread and that monitor clients subscribe to.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace babe::control {
+
+class event_hub;
+
+using ipv4 = std::uint32_t; // host byte order
+
+struct status_info {
+    std::string version;
+    ipv4 node_address = 0;
+    std::string mesh_prefix;                  // "a.b.c.d/len"
+    std::vector<std::string> mesh_interfaces;
+    std::string local_interface;
+    std::string xdp_mode;                     // as attached: "native", "generic"
+    std::uint32_t shards = 0;
+    std::int64_t uptime_ms = 0;
+    bool maps_reused = false;                 // started on maps pinned by an earlier run
+    std::uint64_t routes = 0;                 // cached routes (all shards)
+    std::uint64_t neighbours = 0;
+    std::uint64_t discoveries_running = 0;
+    std::uint64_t send_buffer = 0;            // packets waiting for a route
+};
+
+struct route_info {
+    ipv4 dst = 0;
+    std::vector<ipv4> hops;                   // intermediate nodes, in order; empty = neighbour
+    std::int64_t age_ms = 0;                  // since it was learned or last confirmed
+    std::int64_t expires_ms = -1;             // until RouteCacheTimeout; -1 = no expiry known
+    bool installed = false;                   // present in the kernel's routes map
+};
+
+struct neighbour_info {
+    ipv4 addr = 0;
+    std::string iface;
+    std::array<std::uint8_t, 6> mac{};
+    std::int64_t last_heard_ms = -1;          // ago; -1 = never heard
+};
+
+// One named counter: "dsr_rreq_originated", "engine_rx_packets",
+// "xdp_drop_no_room"... The prefix says where it comes from.
+struct counter {
+    std::string name;
+    std::uint64_t value = 0;
+};
+
+struct discover_result {
+    bool ok = false;
+    route_info route;                         // when ok
+    std::int64_t latency_us = 0;              // from the request to the answer
+    std::string reason;                       // when !ok: "timeout", "no route", "engine stopped"...
+};
+
+// What `babectl monitor` streams. Kinds are filterable by name.
+enum class event_kind : std::uint8_t {
+    route_added,
+    route_changed,
+    route_removed,
+    link_broken,
+    discovery_started,
+    discovery_done,
+    discovery_failed,
+    rreq_sent,
+    rreq_received,
+    rrep_sent,
+    rrep_received,
+    rerr_sent,
+    rerr_received,
+    neighbour_added,
+    neighbour_lost,
+    drop,
+};
+inline constexpr int event_kind_count = 16;
+
+const char* to_string(event_kind k);
+std::optional<event_kind> parse_event_kind(const std::string& s);
+
+struct event {
+    event_kind kind = event_kind::route_added;
+    std::int64_t time_ms = 0;                 // wall clock (ms since the epoch); 0 = stamp at publish
+    ipv4 dst = 0;                             // route_*, discovery_*, rreq/rrep: target
+    ipv4 from = 0, to = 0;                    // link_broken; rreq/rrep/rerr: sender / receiver
+    std::vector<ipv4> hops;                   // route_added/changed, discovery_done, rrep
+    std::int64_t latency_us = 0;              // discovery_done
+    std::string detail;                       // drop reason, failure reason, interface...
+};
+
+// The node as the control socket sees it. Every method but discover()
+// answers synchronously; none may block for long (the control server calls
+// them with a time limit when they run behind a mailbox_service).
+class control_service {
+public:
+    virtual ~control_service() = default;
+
+    virtual status_info status() = 0;
+    virtual std::vector<route_info> routes() = 0;
+    virtual std::vector<neighbour_info> neighbours() = 0;
+    // DSR core counters (summed over shards) + engine counters + XDP counters.
+    virtual std::vector<counter> stats() = 0;
+    // Start a Route Discovery for `target` now (even with a route cached) and
+    // call `done` exactly once when a route arrives or the discovery fails,
+    // from any thread. The caller (the control server) applies its own
+    // timeout and ignores a late answer.
+    virtual void discover(ipv4 target, std::function<void(discover_result)> done) = 0;
+    // Drop every cached route (DSR caches and the kernel's routes map).
+    // Returns how many routes were dropped.
+    virtual std::uint64_t flush() = 0;
+    // Where events are published; monitor clients subscribe here. Must
+    // outlive every call into the service.
+    virtual event_hub& events() = 0;
+};
+
+} // namespace babe::control
