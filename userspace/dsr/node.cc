@@ -187,8 +187,12 @@ struct node::impl {
     {
         rec.ack_req_id.reset();
         const auto* n = nbrs.find(next_hop);
-        if (n && n->last_confirmed && now - *n->last_confirmed < cfg.maint_holdoff_time &&
-            !bl.blocks(next_hop)) {
+        const bool recent = n && n->last_confirmed &&
+                            now - *n->last_confirmed < cfg.maint_holdoff_time && !bl.blocks(next_hop);
+        // Within MaintHoldoffTime of a confirmation no new one is requested
+        // (§8.3.1); with link-layer feedback the packet is still kept until
+        // the feedback says it arrived, so a failure can salvage it.
+        if (recent && !cfg.use_link_feedback) {
             queue_tx(now, rec, next_hop);
             return;
         }
@@ -201,6 +205,13 @@ struct node::impl {
         e->rec = rec;
         e->next_hop = next_hop;
         e->link = link_to(next_hop);
+        if (recent) {
+            e->passive = true; // no request: confirmation by link feedback
+            e->passive_tries = static_cast<std::uint8_t>(cfg.try_passive_acks);
+            e->st = maint_buffer::state::queued;
+            queue_tx(now, e->rec, next_hop, e);
+            return;
+        }
         arm_transmission(now, *e);
     }
 
@@ -743,12 +754,18 @@ void node::impl::handle_packet(time_point now, link_id in, addr prev_hop,
     const std::size_t payload_len = ip.total_len() - payload_offset;
 
     // The whole path this packet follows: src, hops..., dst.
+    // A salvaged packet's route starts at the salvaging node, not at src (§8.3.6).
+    const bool salvaged = srcrt && srcrt->salvage() > 0;
     std::array<addr, max_route_hops + 2> full{};
     std::size_t full_n = 0;
     full[full_n++] = src;
     for (std::size_t i = 0; i < hops.n; ++i)
         full[full_n++] = hops.a[i];
     full[full_n++] = dst;
+    // What may be learned: the salvaged route without the unknown first link.
+    const std::span<const addr> learnable =
+        salvaged ? std::span<const addr>(full.data() + 1, full_n - 1)
+                 : std::span<const addr>(full.data(), full_n);
 
     if (overheard) {
         // Passive acknowledgement: the next hop forwarded what we sent (§8.3.3).
@@ -761,7 +778,7 @@ void node::impl::handle_packet(time_point now, link_id in, addr prev_hop,
                 break;
             }
         }
-        cache.learn(now, std::span<const addr>(full.data(), full_n), cfg.assume_bidirectional, &bl);
+        cache.learn(now, learnable, cfg.assume_bidirectional, &bl);
         // Reply-storm prevention: a shorter reply for the same discovery (§8.2.4).
         if (rrep && !rrep->addresses().empty()) {
             const addr target = rrep->addresses().back().value;
@@ -775,7 +792,7 @@ void node::impl::handle_packet(time_point now, link_id in, addr prev_hop,
             });
         }
         // Automatic route shortening (§3.4.3): we are listed later on the route.
-        if (cfg.route_shortening && srcrt && segs > 0) {
+        if (cfg.route_shortening && srcrt && segs > 0 && !salvaged) {
             const std::size_t ri = hops.n - segs; // the intended receiver's index in hops
             std::size_t j = hops.n + 1;           // our index in `full`
             for (std::size_t k = ri + 2; k < full_n; ++k) // full[ri+1] is the receiver
@@ -831,7 +848,7 @@ void node::impl::handle_packet(time_point now, link_id in, addr prev_hop,
             drop(h, drop_reason::not_on_route);
             return;
         }
-        cache.learn(now, std::span<const addr>(full.data(), full_n), cfg.assume_bidirectional, &bl);
+        cache.learn(now, learnable, cfg.assume_bidirectional, &bl);
         if (rrep) {
             // A reply in transit teaches the route it carries, from the initiator (dst).
             addr_vec ra = copy_addrs(rrep->addresses());
@@ -894,7 +911,7 @@ void node::impl::handle_packet(time_point now, link_id in, addr prev_hop,
     }
 
     // For us (§8.1.5).
-    cache.learn(now, std::span<const addr>(full.data(), full_n), cfg.assume_bidirectional, &bl);
+    cache.learn(now, learnable, cfg.assume_bidirectional, &bl);
     if (rrep) {
         ++stats.rrep_received;
         addr_vec ra = copy_addrs(rrep->addresses());
