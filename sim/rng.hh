@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: Apache-2.0
+// Seeded pseudo-random numbers for the simulator. A run is a pure function of
+// (scenario, seed): every purpose (each node's mobility, traffic, loss, MAC
+// backoff, each node's DSR core) gets its own stream derived from the run
+// seed and a purpose tag, so adding draws in one place never shifts another.
+// xoshiro256** streams seeded through SplitMix64; no global state.
+#pragma once
+
+#include <cstdint>
+
+namespace babe::sim {
+
+// SplitMix64 step: used to expand seeds and derive stream seeds.
+constexpr std::uint64_t splitmix64(std::uint64_t& state)
+{
+    std::uint64_t z = (state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+// Purposes of the random streams (stable numbers: changing them changes runs).
+enum class stream : std::uint64_t {
+    mobility = 1,
+    traffic = 2,
+    loss = 3,
+    mac = 4,
+    core = 5,
+    placement = 6,
+};
+
+// The seed of stream `s` for index `i` (a node, a flow) of a run seeded `seed`.
+constexpr std::uint64_t derive_seed(std::uint64_t seed, stream s, std::uint64_t i = 0)
+{
+    std::uint64_t st = seed ^ (static_cast<std::uint64_t>(s) * 0xd1b54a32d192ed03ull);
+    std::uint64_t a = splitmix64(st);
+    st = a ^ (i * 0x9e3779b97f4a7c15ull + 0x632be59bd9b4e019ull);
+    return splitmix64(st);
+}
+
+class rng {
+public:
+    explicit rng(std::uint64_t seed = 0) { reseed(seed); }
+
+    void reseed(std::uint64_t seed)
+    {
+        std::uint64_t st = seed;
+        for (auto& w : _s)
+            w = splitmix64(st);
+    }
+
+    std::uint64_t next()
+    {
+        const std::uint64_t result = rotl(_s[1] * 5, 7) * 9;
+        const std::uint64_t t = _s[1] << 17;
+        _s[2] ^= _s[0];
+        _s[3] ^= _s[1];
+        _s[1] ^= _s[2];
+        _s[0] ^= _s[3];
+        _s[2] ^= t;
+        _s[3] = rotl(_s[3], 45);
+        return result;
+    }
+
+    // Uniform in [0, 1).
+    double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
+    double uniform(double lo, double hi) { return lo + (hi - lo) * uniform(); }
+    // Uniform integer in [0, n) (n > 0), without modulo bias worth noticing
+    // (Lemire's multiply-shift).
+    std::uint32_t below(std::uint32_t n)
+    {
+        return static_cast<std::uint32_t>((static_cast<unsigned __int128>(next() >> 32) * n) >> 32);
+    }
+    bool chance(double p) { return p > 0 && (p >= 1 || uniform() < p); }
+
+private:
+    static constexpr std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+    std::uint64_t _s[4];
+};
+
+} // namespace babe::sim

@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: Apache-2.0
+// One simulation run: N nodes, each running a routing agent (the real DSR
+// core by default) over the simulated medium, with mobility, CBR traffic and
+// scheduled faults, driven by one discrete-event loop on a virtual clock.
+// The run is a pure function of (scenario, seed). Checkers run as the run
+// goes (after every step that could break them): frames reach only nodes in
+// range; source routes and route records never repeat a node; every handle
+// given to a core comes back exactly once; every data packet ends delivered,
+// dropped with a reason, or still in flight. The first failure stops the run
+// and is reported with the seed.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sim/agent.hh"
+#include "sim/buffer_pool.hh"
+#include "sim/capture.hh"
+#include "sim/event_queue.hh"
+#include "sim/medium.hh"
+#include "sim/mobility.hh"
+#include "sim/results.hh"
+#include "sim/scenario.hh"
+
+namespace babe::sim {
+
+struct run_options {
+    std::string pcap_path; // empty: no capture
+};
+
+class world final : public medium_host {
+public:
+    // Throws std::runtime_error when the scenario cannot run (missing DSR core
+    // in this build, unreadable positions file, pcap not writable).
+    world(const scenario& sc, std::uint64_t seed, const run_options& opt = {});
+    ~world() override;
+
+    run_result run();
+
+    // For tests: a node's agent (nullptr while crashed) and live counts.
+    std::uint32_t packets_held() const { return _packets.in_use(); }
+
+private:
+    struct slot_info {
+        std::uint32_t owner = no_node; // node whose core holds it; no_node = free
+        std::uint32_t uid = no_uid;
+        std::uint32_t len = 0;
+        std::uint16_t hops = 0;
+    };
+    enum class data_state : std::uint8_t { in_flight, delivered, dropped };
+    struct data_rec {
+        std::int64_t sent_ns = 0;
+        std::uint32_t src = 0, dst = 0;
+        std::uint32_t live = 0;        // handles held by cores + frames queued or on the air
+        std::uint16_t shortest = 0;    // hops at send time; 0xffff: no path
+        data_state state = data_state::in_flight;
+        std::uint8_t reason = 0;       // index into _reason_names; 0 none
+    };
+    struct flow {
+        std::uint32_t src = 0, dst = 0, size_b = 0;
+        std::int64_t interval_ns = 0, stop_ns = 0;
+        std::uint32_t seq = 0;
+    };
+    struct node_state {
+        std::unique_ptr<agent> core;
+        std::int64_t timer_ns = -1;    // the node_timer event in the queue (-1 none)
+        std::uint32_t restarts = 0;
+        std::int64_t same_time_ns = -1; // stuck-timer guard
+        std::uint32_t same_time_count = 0;
+        std::uint16_t ip_id = 0;
+        bool alive = true;
+        bool dirty = false;            // outputs to drain
+    };
+
+    // medium_host
+    bool alive(std::uint32_t n) const override { return _nodes[n].alive; }
+    bool link_blocked(std::uint32_t a, std::uint32_t b, vec2 pa, vec2 pb) const override;
+    double loss_probability(std::uint32_t a, std::uint32_t b) const override;
+    void on_air(std::uint32_t sender, std::uint32_t frame) override;
+    void on_receive(std::uint32_t node, std::uint32_t frame, bool overheard) override;
+    void on_frame_done(std::uint32_t sender, std::uint32_t frame, frame_outcome o) override;
+    void fail(const std::string& what) override;
+
+    void dispatch(const event& e);
+    void mark(std::uint32_t n);
+    void drain_all();
+    void drain(std::uint32_t n);
+    void handle_core_event(std::uint32_t n, const dsr::event& e);
+    void take_back(std::uint32_t n, dsr::packet_handle h, const char* what);
+    void schedule_timer(std::uint32_t n);
+    void send_data(std::uint32_t flow_index);
+    void start_fault(std::uint32_t i);
+    void end_fault(std::uint32_t i);
+    void crash(std::uint32_t n);
+    void restart(std::uint32_t n);
+    void unref(std::uint32_t uid);
+    void note_drop(std::uint32_t uid, const std::string& reason);
+    std::uint8_t reason_index(const std::string& reason);
+    std::uint16_t shortest_hops(std::uint32_t src, std::uint32_t dst);
+    std::uint32_t node_of(dsr::addr a) const;
+    void check_frame(std::uint32_t sender, std::span<const std::byte> ip);
+    time_point now_tp() const { return time_from_ns(_now); }
+    std::int64_t now() const { return _now; }
+    run_result finish_results(double wall_s);
+
+    scenario _sc;
+    std::uint64_t _seed;
+    std::int64_t _now = 0;
+    std::int64_t _end_ns = 0;
+    event_queue _q;
+    mobility _mob;
+    std::unique_ptr<medium> _medium;
+    std::vector<node_state> _nodes;
+    std::vector<std::uint32_t> _dirty;
+    buffer_pool _packets{max_frame_bytes};
+    std::vector<slot_info> _slots;
+    std::vector<data_rec> _data;
+    std::vector<flow> _flows;
+    std::vector<double> _delays;
+    double _hops_sum = 0, _extra_sum = 0;
+    std::uint64_t _extra_n = 0;
+    std::vector<std::string> _reason_names{""};
+
+    // faults
+    std::vector<std::uint32_t> _partition_active;           // fault indices
+    std::vector<std::vector<bool>> _partition_side;         // per fault: membership
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> _links_down;
+    std::vector<std::uint32_t> _bursts_active;
+    std::vector<std::vector<bool>> _burst_nodes;
+    std::vector<std::pair<std::uint64_t, double>> _link_loss; // sorted key (min<<32|max)
+
+    // shortest-path cache per source
+    struct bfs_entry {
+        std::int64_t at_ns = -1;
+        std::vector<std::uint16_t> dist;
+    };
+    std::vector<bfs_entry> _bfs;          // indexed by source node (allocated lazily)
+    std::vector<std::uint32_t> _bfs_queue;
+
+    std::vector<std::byte> _out;          // poll_transmit scratch
+    capture _pcap;
+    run_result _r;
+    std::optional<std::string> _failure;
+};
+
+} // namespace babe::sim
