@@ -116,6 +116,8 @@ static __always_inline int babe_local_egress_run(struct xdp_md *ctx)
 		return babe_drop(BABE_STAT_DROP_BAD_IP_HEADER, bytes);
 	if (ip->ihl > 5)
 		return babe_drop(BABE_STAT_DROP_IP_OPTIONS, bytes);
+	if (bpf_ntohs(ip->tot_len) < sizeof(struct iphdr))
+		return babe_drop(BABE_STAT_DROP_BAD_IP_HEADER, bytes);
 	if ((void *)ip + bpf_ntohs(ip->tot_len) > data_end)
 		return babe_drop(BABE_STAT_DROP_TRUNCATED, bytes);
 	if (ip->protocol == BABE_IPPROTO_DSR) /* the host has no business sending DSR here */

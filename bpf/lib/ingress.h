@@ -178,6 +178,8 @@ static __always_inline int babe_mesh_ingress_run(struct xdp_md *ctx)
 		return babe_drop(BABE_STAT_DROP_NOT_ON_ROUTE, bytes);
 	if (dsr->next_header == BABE_NEXT_HEADER_TRANSPORT)
 		return babe_to_engine(ctx, BABE_STAT_ENGINE_TRANSPORT, bytes, XDP_PASS);
+	if (dsr->next_header == BABE_IPPROTO_DSR) /* one DSR header per packet */
+		return babe_drop(BABE_STAT_DROP_NESTED_DSR, bytes);
 	if (dsr->next_header == BABE_NEXT_HEADER_NONE)
 		return babe_to_engine(ctx, BABE_STAT_ENGINE_UNSUPPORTED, bytes, XDP_PASS);
 	/* The last hop was heard: Address[n - 1], or the source of a route without one. */

@@ -34,7 +34,8 @@
 	X(NO_ROOM, "no_room")                                                                      \
 	X(REDIRECT_FAILED, "redirect_failed")                                                      \
 	X(DUPLICATE_SOURCE_ROUTE, "duplicate_source_route")                                        \
-	X(TOO_MANY_OPTIONS, "too_many_options")
+	X(TOO_MANY_OPTIONS, "too_many_options")                                                    \
+	X(NESTED_DSR, "nested_dsr")
 
 /*
  * X(enum suffix, label) — why a packet went to the engine. Counted in addition

@@ -250,6 +250,8 @@ std::vector<fixture> ingress_fixtures()
         t.push_back({"two source routes", I,
                      data_frame(concat({srcrt_option({b_}, 1), srcrt_option({b_}, 1)})), XDP_DROP,
                      {}, BABE_STAT_DROP_DUPLICATE_SOURCE_ROUTE});
+        t.push_back({"dsr inside dsr for us", I, data_frame(srcrt_option({c_}, 0), 64, b_, 48, C),
+                     XDP_DROP, {}, BABE_STAT_DROP_NESTED_DSR});
         bytes pads;
         for (int i = 0; i < 9; ++i)
             append(pads, padn_option(0));
@@ -306,6 +308,11 @@ std::vector<fixture> egress_fixtures(xdp_harness& h)
     ip_fields o{.src = b_, .dst = e_, .options = {1, 1, 1, 0}};
     t.push_back({"ip options", O, ip_frame(peer_mac, host_mac, o, udp_payload()), XDP_DROP, {},
                  BABE_STAT_DROP_IP_OPTIONS});
+    auto short_len = from_host(e_);
+    put16(short_len, 16, 19);
+    fix_ip_checksum(short_len);
+    t.push_back({"total length below the header", O, short_len, XDP_DROP, {},
+                 BABE_STAT_DROP_BAD_IP_HEADER});
     auto f = from_host(e_);
     for (std::size_t len = 14; len < 34; ++len)
         t.push_back({"truncated at " + std::to_string(len), O, bytes(f.begin(), f.begin() + len),
