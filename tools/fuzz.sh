@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Runs Babe's libFuzzer targets.
+#
+#   tools/fuzz.sh BUILD_DIR [SECONDS]
+#       every executable named fuzz_* under BUILD_DIR/tests/fuzz/<module>/,
+#       SECONDS each (default 60), on a working corpus kept in
+#       BUILD_DIR/fuzz-corpus/<target> and seeded from the committed
+#       tests/fuzz/<module>/corpus (new inputs never land in the source tree).
+#   tools/fuzz.sh --one FUZZER CORPUS_DIR SECONDS [RUNS]
+#       one bounded pass over a throw-away copy of CORPUS_DIR (what ctest's
+#       fuzz label runs).
+#
+# A crash, a sanitizer report or a timeout exits non-zero; the input that
+# caused it is printed (base64) and kept under the artifact directory.
+set -u
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+# run_fuzzer FUZZER WORK_CORPUS ARTIFACT_DIR SECONDS RUNS
+run_fuzzer() {
+	local bin=$1 corpus=$2 artifacts=$3 seconds=$4 runs=$5 rc
+	mkdir -p "$artifacts"
+	echo "== $(basename "$bin"): ${seconds}s, up to $runs runs, corpus $(ls "$corpus" | wc -l) files"
+	"$bin" -max_total_time="$seconds" -runs="$runs" -timeout=10 -rss_limit_mb=2048 \
+		-print_final_stats=1 -artifact_prefix="$artifacts/" "$corpus" 2>&1 |
+		grep -vE '^#[0-9]+.*(NEW|REDUCE|pulse)|# Uses: [0-9]+$' || true
+	rc=${PIPESTATUS[0]}
+	if [ "$rc" -ne 0 ]; then
+		echo "FAIL: $(basename "$bin") exited $rc"
+		for f in "$artifacts"/*; do
+			[ -f "$f" ] || continue
+			echo "artifact $f (base64):"
+			base64 -w 0 "$f"
+			echo
+		done
+		return 1
+	fi
+	echo "PASS: $(basename "$bin")"
+}
+
+if [ "${1:-}" = "--one" ]; then
+	bin=${2:?usage: $0 --one FUZZER CORPUS_DIR SECONDS [RUNS]}
+	seeds=${3:?corpus dir}
+	seconds=${4:-20}
+	runs=${5:--1}
+	[ -x "$bin" ] || { echo "FAIL: $bin not built"; exit 1; }
+	work=$(mktemp -d)
+	trap 'rm -rf "$work"' EXIT
+	mkdir -p "$work/corpus"
+	cp "$seeds"/* "$work/corpus/" 2>/dev/null || true
+	artifacts=${BABE_FUZZ_ARTIFACTS:-$work/artifacts}
+	run_fuzzer "$bin" "$work/corpus" "$artifacts" "$seconds" "$runs"
+	exit $?
+fi
+
+build=${1:?usage: $0 BUILD_DIR [SECONDS] | --one FUZZER CORPUS_DIR SECONDS [RUNS]}
+seconds=${2:-60}
+status=0
+found=0
+while IFS= read -r bin; do
+	found=$((found + 1))
+	name=$(basename "$bin")
+	module=$(basename "$(dirname "$bin")")
+	work=$build/fuzz-corpus/$name
+	mkdir -p "$work"
+	if [ -d "$root/tests/fuzz/$module/corpus" ]; then
+		cp -n "$root/tests/fuzz/$module/corpus"/* "$work/" 2>/dev/null || true
+	fi
+	run_fuzzer "$bin" "$work" "$build/fuzz-artifacts/$name" "$seconds" -1 || status=1
+done < <(find "$build/tests/fuzz" -type f -perm -u+x -name 'fuzz_*' 2>/dev/null | sort)
+if [ "$found" -eq 0 ]; then
+	echo "FAIL: no fuzz_* executable under $build/tests/fuzz (build the fuzz_targets target)"
+	exit 1
+fi
+exit $status
