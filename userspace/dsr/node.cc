@@ -98,6 +98,46 @@ struct node::impl {
     std::vector<event> events;
     std::size_t ev_head = 0, ev_count = 0;
 
+    // Frames sent with want_link_feedback, oldest first: link-layer feedback
+    // for a neighbour arrives in the order its frames were sent, so each
+    // feedback call belongs to the oldest outstanding frame to that hop.
+    struct fb_rec {
+        addr next_hop = no_addr; // no_addr: consumed
+        std::int32_t slot = -1;  // maintenance entry, or -1
+        std::uint32_t gen = 0;
+    };
+    std::vector<fb_rec> fb = std::vector<fb_rec>(cfg.tx_queue_size + cfg.rexmt_buffer_size);
+    std::size_t fb_head = 0, fb_count = 0;
+
+    void fb_push(addr next_hop, std::int32_t slot, std::uint32_t gen)
+    {
+        if (fb_count == fb.size()) { // forget the oldest
+            fb_head = (fb_head + 1) % fb.size();
+            --fb_count;
+        }
+        fb[(fb_head + fb_count) % fb.size()] = fb_rec{next_hop, slot, gen};
+        ++fb_count;
+    }
+
+    // The oldest outstanding frame to next_hop, consumed.
+    std::optional<fb_rec> fb_take(addr next_hop)
+    {
+        std::optional<fb_rec> found;
+        for (std::size_t k = 0; k < fb_count; ++k) {
+            fb_rec& r = fb[(fb_head + k) % fb.size()];
+            if (r.next_hop == next_hop) {
+                found = r;
+                r.next_hop = no_addr;
+                break;
+            }
+        }
+        while (fb_count > 0 && fb[fb_head].next_hop == no_addr) {
+            fb_head = (fb_head + 1) % fb.size();
+            --fb_count;
+        }
+        return found;
+    }
+
     struct installed {
         addr dst = no_addr;
         route r;
@@ -1187,18 +1227,16 @@ void node::handle_link_feedback(time_point now, addr next_hop, bool delivered)
     impl& m = *_impl;
     if (!m.cfg.use_link_feedback)
         return;
+    const auto frame = m.fb_take(next_hop);
     if (delivered) {
         ++m.stats.confirm_link;
-        // One frame got through: confirm the oldest one waiting for this hop.
-        maint_buffer::entry* oldest = nullptr;
-        for (auto& e : m.mbuf.entries())
-            if (e.st == maint_buffer::state::waiting && e.next_hop == next_hop &&
-                (!oldest || e.sent < oldest->sent))
-                oldest = &e;
-        if (oldest)
-            m.confirm_entry(now, *oldest);
-        else
-            m.link_confirmed(now, next_hop);
+        // The frame this feedback is for got through.
+        m.link_confirmed(now, next_hop);
+        if (frame && frame->slot >= 0) {
+            auto& e = m.mbuf.at(static_cast<std::size_t>(frame->slot));
+            if (e.gen == frame->gen && e.st == maint_buffer::state::waiting)
+                m.confirm_entry(now, e);
+        }
     } else {
         m.link_failed(now, next_hop);
     }
@@ -1292,6 +1330,8 @@ std::optional<transmit> node::poll_transmit(time_point now, std::span<std::byte>
         t.handle = it->rec.handle;
         t.payload_offset = it->rec.payload_offset;
         t.want_link_feedback = it->want_feedback;
+        if (t.want_link_feedback)
+            m.fb_push(t.next_hop, e ? m.mbuf.index_of(e) : -1, e ? e->gen : 0);
         if (e) {
             e->st = maint_buffer::state::waiting;
             e->sent = now;
