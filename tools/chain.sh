@@ -32,6 +32,12 @@ chain_mac() { ip -n "$(chain_ns "$1")" -j link show "$2" | jq -r '.[0].address';
 # chain_stat NODE LABEL: packets of one counter (babe-dpctl stats --json).
 chain_stat() { chain_dpctl "$1" stats --json | jq ".\"$2\".packets"; }
 
+# chain_snapshot: every node's counters, one JSON object per line (node i on line i).
+chain_snapshot() {
+	local i
+	for ((i = 1; i <= chain_nodes; i++)); do chain_dpctl "$i" stats --json; done
+}
+
 # chain_stats_line NODE: the non-zero counters of a node on one line.
 chain_stats_line() {
 	chain_dpctl "$1" stats --json |
@@ -65,20 +71,24 @@ chain_up() {
 	for ((i = 1; i < n; i++)); do
 		veth_link "$(chain_ns "$i")" mesh-r "$(chain_ns $((i + 1)))" mesh-l
 	done
+	local macs_l=() macs_r=()
 	for ((i = 1; i <= n; i++)); do
-		chain_dpctl "$i" attach local babe0p mode "$CHAIN_MODE" >/dev/null
-		chain_dpctl "$i" config self "$(chain_addr "$i")" prefix "$CHAIN_PREFIX.0/24" local babe0
+		((i > 1)) && macs_l[i]=$(chain_mac "$i" mesh-l)
+		((i < n)) && macs_r[i]=$(chain_mac "$i" mesh-r)
+	done
+	for ((i = 1; i <= n; i++)); do
+		local attach=(local babe0p) batch
+		((i > 1)) && attach+=(mesh mesh-l)
+		((i < n)) && attach+=(mesh mesh-r)
+		chain_dpctl "$i" attach "${attach[@]}" mode "$CHAIN_MODE" >/dev/null
+		batch="config self $(chain_addr "$i") prefix $CHAIN_PREFIX.0/24 local babe0"$'\n'
 		if ((i > 1)); then
-			chain_dpctl "$i" attach mesh mesh-l mode "$CHAIN_MODE" >/dev/null
-			chain_dpctl "$i" port add mesh-l
-			chain_dpctl "$i" neigh add "$(chain_addr $((i - 1)))" dev mesh-l \
-				lladdr "$(chain_mac $((i - 1)) mesh-r)"
+			batch+="port add mesh-l"$'\n'
+			batch+="neigh add $(chain_addr $((i - 1))) dev mesh-l lladdr ${macs_r[i - 1]}"$'\n'
 		fi
 		if ((i < n)); then
-			chain_dpctl "$i" attach mesh mesh-r mode "$CHAIN_MODE" >/dev/null
-			chain_dpctl "$i" port add mesh-r
-			chain_dpctl "$i" neigh add "$(chain_addr $((i + 1)))" dev mesh-r \
-				lladdr "$(chain_mac $((i + 1)) mesh-l)"
+			batch+="port add mesh-r"$'\n'
+			batch+="neigh add $(chain_addr $((i + 1))) dev mesh-r lladdr ${macs_l[i + 1]}"$'\n'
 		fi
 		# A source route to every other node: the nodes strictly between.
 		for ((j = 1; j <= n; j++)); do
@@ -88,12 +98,9 @@ chain_up() {
 			for ((k = i + step; k != j; k += step)); do
 				hops+="${hops:+,}$(chain_addr "$k")"
 			done
-			if [ -n "$hops" ]; then
-				chain_dpctl "$i" route add "$(chain_addr "$j")" via "$hops"
-			else
-				chain_dpctl "$i" route add "$(chain_addr "$j")"
-			fi
+			batch+="route add $(chain_addr "$j")${hops:+ via $hops}"$'\n'
 		done
+		chain_dpctl "$i" batch <<<"$batch"
 	done
 }
 

@@ -59,34 +59,44 @@ int main(int argc, char** argv)
 
     const std::string& cmd = args[0];
     if (cmd == "load" || cmd == "attach") {
+        // attach ROLE IFNAME [ROLE IFNAME ...] [mode M]: one load, several links.
+        xdp_mode mode = xdp_mode::automatic;
+        std::vector<std::pair<xdp_role, std::string>> targets;
+        for (std::size_t i = 1; i < args.size(); i += 2) {
+            if (i + 1 >= args.size()) {
+                std::fputs("babe-dpctl: attach mesh|local IFNAME [...] [mode M]\n", stderr);
+                return 2;
+            }
+            if (args[i] == "mode") {
+                auto m = parse_xdp_mode(args[i + 1]);
+                if (!m)
+                    return report(m.error());
+                mode = m.value();
+                continue;
+            }
+            auto role = parse_xdp_role(args[i]);
+            if (!role)
+                return report(role.error());
+            targets.emplace_back(role.value(), args[i + 1]);
+        }
+        if (cmd == "attach" && targets.empty()) {
+            std::fputs("babe-dpctl: attach mesh|local IFNAME [...] [mode M]\n", stderr);
+            return 2;
+        }
         auto loader = xdp_loader::load(options);
         if (!loader)
             return report(loader.error());
         std::printf("loaded babe_xdp, maps %s under %s\n",
                     loader.value()->reused_maps() ? "reused" : "created",
                     options.pin_path.c_str());
-        if (cmd == "load")
-            return 0;
-        if (args.size() < 3) {
-            std::fputs("babe-dpctl: attach mesh|local IFNAME [mode M]\n", stderr);
-            return 2;
+        for (const auto& [role, ifname] : targets) {
+            auto attached = loader.value()->attach(role, ifname, mode);
+            if (!attached)
+                return report(attached.error());
+            std::printf("%s %s on %s (ifindex %u, link %u)\n",
+                        attached.value().updated ? "updated" : "attached", to_string(role),
+                        ifname.c_str(), attached.value().ifindex, attached.value().link_id);
         }
-        auto role = parse_xdp_role(args[1]);
-        if (!role)
-            return report(role.error());
-        xdp_mode mode = xdp_mode::automatic;
-        if (args.size() >= 5 && args[3] == "mode") {
-            auto m = parse_xdp_mode(args[4]);
-            if (!m)
-                return report(m.error());
-            mode = m.value();
-        }
-        auto attached = loader.value()->attach(role.value(), args[2], mode);
-        if (!attached)
-            return report(attached.error());
-        std::printf("%s %s on %s (ifindex %u, link %u)\n",
-                    attached.value().updated ? "updated" : "attached", to_string(role.value()),
-                    args[2].c_str(), attached.value().ifindex, attached.value().link_id);
         return 0;
     }
     if (cmd == "detach") {
@@ -109,7 +119,7 @@ int main(int argc, char** argv)
             return report(r.error());
         return 0;
     }
-    if (!is_map_command(cmd)) {
+    if (!is_map_command(cmd) && cmd != "batch") {
         std::fprintf(stderr, "babe-dpctl: unknown command %s\n\n%s", cmd.c_str(), dpctl_usage());
         return 2;
     }
@@ -124,9 +134,41 @@ int main(int argc, char** argv)
     env.maps = maps.value().get();
     env.ifindex_of = find_ifindex;
     env.mac_of = find_mac;
-    auto r = run_map_command(env, args);
-    std::fputs(env.out.c_str(), stdout);
-    if (!r)
-        return report(r.error());
+    if (cmd != "batch") {
+        auto r = run_map_command(env, args);
+        std::fputs(env.out.c_str(), stdout);
+        if (!r)
+            return report(r.error());
+        return 0;
+    }
+    // batch: map commands from stdin, one per line, stop at the first error.
+    std::string line;
+    int lineno = 0;
+    for (int c = std::getchar();; c = std::getchar()) {
+        if (c != '\n' && c != EOF) {
+            line.push_back(static_cast<char>(c));
+            continue;
+        }
+        ++lineno;
+        std::vector<std::string> words;
+        std::size_t pos = 0;
+        while ((pos = line.find_first_not_of(" \t", pos)) != std::string::npos) {
+            std::size_t end = line.find_first_of(" \t", pos);
+            words.push_back(line.substr(pos, end - pos));
+            pos = end;
+        }
+        line.clear();
+        if (!words.empty() && words[0][0] != '#') {
+            env.out.clear();
+            auto r = run_map_command(env, words);
+            std::fputs(env.out.c_str(), stdout);
+            if (!r) {
+                std::fprintf(stderr, "babe-dpctl: batch line %d\n", lineno);
+                return report(r.error());
+            }
+        }
+        if (c == EOF)
+            break;
+    }
     return 0;
 }

@@ -290,10 +290,10 @@ namespace NAME (/run/netns/NAME) for interface lookups and attachment while
 the pins stay on this mount namespace's bpffs.
 
   load                                   load babe_xdp, pin its maps (reused when pinned)
-  attach mesh|local IFNAME [mode auto|native|generic]
-                                         load, then attach babe_mesh_ingress or
-                                         babe_local_egress through a pinned bpf_link
-                                         (an existing link gets the new program)
+  attach mesh|local IFNAME [mesh|local IFNAME ...] [mode auto|native|generic]
+                                         load, then attach babe_mesh_ingress (mesh) or
+                                         babe_local_egress (local) through pinned
+                                         bpf_links (an existing link gets the new program)
   detach IFNAME                          detach and unpin the link of IFNAME
   links                                  interfaces with a pinned link
   teardown                               detach every link, remove every pin
@@ -306,6 +306,7 @@ the pins stay on this mount namespace's bpffs.
   neigh del ADDR | neigh show
   port add|del IFNAME | port show        the devmap of interfaces XDP may redirect to
   stats [--json] | stats clear           counters summed over CPUs
+  batch                                  map commands from stdin, one per line
 )";
 }
 
