@@ -199,6 +199,30 @@ __attribute__((noinline)) __u64 babe_dsr_walk(struct xdp_md *ctx, __u32 plen)
 	       ((__u64)w.n_addrs << 48);
 }
 
+/*
+ * The common case without a walk: the options are exactly one Source Route
+ * of 0..16 addresses right after the DSR header. Returns 1 and fills w when
+ * so (the lengths are then checked as the walk would); 0 means "walk".
+ */
+static __always_inline int babe_dsr_walk_fast(void *opts, void *data_end, __u32 plen,
+					      struct babe_dsr_walk *w)
+{
+	struct babe_dsr_srcrt *sr = opts;
+	__u32 dlen;
+
+	if ((void *)(sr + 1) > data_end || sr->type != BABE_DSR_OPT_SRCRT)
+		return 0;
+	dlen = sr->data_len;
+	if (plen != 2 + dlen || dlen < BABE_DSR_SRCRT_FIXED_DATA ||
+	    (dlen - BABE_DSR_SRCRT_FIXED_DATA) % 4 != 0 ||
+	    (dlen - BABE_DSR_SRCRT_FIXED_DATA) / 4 > BABE_MAX_ROUTE_HOPS)
+		return 0;
+	w->srcrt_off = BABE_DSR_OPTS_OFF;
+	w->n_addrs = (dlen - BABE_DSR_SRCRT_FIXED_DATA) / 4;
+	w->flags_segs = bpf_ntohs(sr->flags_segs);
+	return 1;
+}
+
 /* Unpack babe_dsr_walk's result; returns its drop reason (0 = well-formed). */
 static __always_inline __u32 babe_dsr_walk_unpack(__u64 v, struct babe_dsr_walk *w)
 {

@@ -145,7 +145,7 @@ static __always_inline int babe_mesh_ingress_run(struct xdp_md *ctx)
 		return babe_drop(BABE_STAT_DROP_TRUNCATED, bytes);
 	if (babe_ipv4_is_fragment(ip))
 		return babe_drop(BABE_STAT_DROP_FRAGMENT, bytes);
-	if (babe_ipv4_csum(ip, sizeof(struct iphdr)) != 0)
+	if (!babe_ipv4_hdr_csum_ok(ip))
 		return babe_drop(BABE_STAT_DROP_BAD_IP_HEADER, bytes);
 	dsr = c.pos;
 	if ((void *)(dsr + 1) > data_end)
@@ -155,7 +155,8 @@ static __always_inline int babe_mesh_ingress_run(struct xdp_md *ctx)
 	plen = bpf_ntohs(dsr->payload_len);
 	if (sizeof(struct iphdr) + sizeof(struct babe_dsr_hdr) + plen > tot_len)
 		return babe_drop(BABE_STAT_DROP_BAD_DSR_LENGTH, bytes);
-	drop = babe_dsr_walk_unpack(babe_dsr_walk(ctx, plen), &w);
+	drop = babe_dsr_walk_fast(c.pos, data_end, plen, &w) ? 0 :
+	       babe_dsr_walk_unpack(babe_dsr_walk(ctx, plen), &w);
 	if (drop)
 		return babe_drop(drop, bytes);
 	segs = w.flags_segs & BABE_DSR_SRCRT_SEGS_MASK;
