@@ -602,6 +602,10 @@ struct node::impl {
             return;
         }
         auto r = cache.find(rec.dst);
+        // A salvage route through the packet's own source would be a loop.
+        if (r && std::find(r->hops.begin(), r->hops.begin() + r->hop_count, rec.src) !=
+                     r->hops.begin() + r->hop_count)
+            r.reset();
         if (!r) {
             drop(rec.handle, drop_reason::maint_failed);
             return;
