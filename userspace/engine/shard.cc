@@ -50,8 +50,19 @@ dsr::addr previous_hop(std::span<const std::byte> ip_packet)
 
 } // namespace
 
+namespace {
+// Ethernet gives no per-frame link-layer acknowledgement: the engine never
+// calls handle_link_feedback, so the core must not wait for one (§8.3.1);
+// confirmation comes from "heard from" evidence and Ack Requests instead.
+dsr::config engine_dsr_config(dsr::config c)
+{
+    c.use_link_feedback = false;
+    return c;
+}
+} // namespace
+
 shard::shard(const shard_config& cfg, packet_io& io, dataplane::map_access& maps, event_sink* sink)
-    : _cfg(cfg), _io(io), _maps(maps), _sink(sink), _node(cfg.dsr, cfg.self, cfg.seed),
+    : _cfg(cfg), _io(io), _maps(maps), _sink(sink), _node(engine_dsr_config(cfg.dsr), cfg.self, cfg.seed),
       _neighbours(cfg.neighbour_capacity),
       _meta(std::make_unique<frame_meta[]>(io.frames().count()))
 {
