@@ -38,6 +38,7 @@ int main(int argc, char** argv)
     std::optional<std::uint64_t> seed;
     std::vector<std::string> sets;
     bool json = false;
+    bool report_rss = false;
     std::string pcap;
     auto* run = app.add_subcommand("run", "run one scenario");
     run->add_option("scenario", path, "scenario YAML file")->required();
@@ -45,6 +46,8 @@ int main(int argc, char** argv)
     run->add_option("--set", sets, "override a scenario key: a.b=value (repeatable)");
     run->add_flag("--json", json, "print one JSON object with the results");
     run->add_option("--pcap", pcap, "write every frame put on the medium to this pcap file");
+    run->add_flag("--report-rss", report_rss,
+                  "add peak_rss_bytes (machine-dependent, so off by default) to the JSON");
 
     sweep_options sw;
     std::string values;
@@ -100,15 +103,19 @@ int main(int argc, char** argv)
     fmt::print(stderr, "babe-sim: {} seed {}\n", path, s);
     run_result r;
     try {
-        world w(sc, s, run_options{pcap});
+        run_options ro;
+        ro.pcap_path = pcap;
+        world w(sc, s, ro);
         r = w.run();
     } catch (const std::exception& e) {
         fmt::print(stderr, "babe-sim: {}\n", e.what());
         return 1;
     }
-    r.peak_rss_bytes = peak_rss_bytes();
     if (json) {
-        fmt::print("{}\n", to_json(r).dump());
+        auto j = to_json(r);
+        if (report_rss)
+            j["peak_rss_bytes"] = peak_rss_bytes();
+        fmt::print("{}\n", j.dump());
     } else {
         fmt::print("seed {}  nodes {}  {} s simulated in {:.2f} s ({} events)\n", r.seed, r.nodes,
                    r.duration_s, r.wall_s, r.events);

@@ -46,7 +46,6 @@ nlohmann::ordered_json to_json(const run_result& r)
     j["checkers"] = r.failure ? *r.failure : std::string("ok");
     j["events"] = r.events;
     j["sim_memory_bytes"] = r.sim_memory_bytes;
-    j["peak_rss_bytes"] = r.peak_rss_bytes;
     j["wall_s"] = r.wall_s;
     return j;
 }

@@ -49,7 +49,6 @@ struct run_result {
     std::uint64_t events = 0;
     double wall_s = 0;
     std::uint64_t sim_memory_bytes = 0;   // the simulator's own tables and pools at the end
-    std::uint64_t peak_rss_bytes = 0;     // the process (filled by the caller)
     std::optional<std::string> failure;   // a checker's message, if one failed
 };
 

@@ -104,6 +104,7 @@ schema make_schema(scenario& sc, const std::string& base_dir)
     s.add("area.x_m", [&](const value_ref& v) { sc.area_x_m = v.as_double(0, big); });
     s.add("area.y_m", [&](const value_ref& v) { sc.area_y_m = v.as_double(0, big); });
     s.add("checkers", [&](const value_ref& v) { sc.checkers = v.as_bool(); });
+    s.add("checker_leak_s", [&](const value_ref& v) { sc.checker_leak_s = v.as_double(0, big); });
     s.add("metrics.shortest_path_refresh_s", [&](const value_ref& v) { sc.shortest_path_refresh_s = v.as_double(0, big); });
     s.add("rebin_s", [&](const value_ref& v) { sc.rebin_s = v.as_double(1e-3, big); });
 
@@ -235,6 +236,18 @@ schema make_schema(scenario& sc, const std::string& base_dir)
     s.add("dsr.cache_links", [&](const value_ref& v) { d.cache_links = as_u32(v, 1 << 22); });
     s.add("dsr.cache_paths", [&](const value_ref& v) { d.cache_paths = as_u32(v, 1 << 22); });
     s.add("dsr.installed_routes", [&](const value_ref& v) { d.installed_routes = as_u32(v, 1 << 20); });
+    s.add("dsr.tx_queue_size", [&](const value_ref& v) { d.tx_queue_size = as_u32(v, 1 << 20); });
+    s.add("dsr.event_queue_size", [&](const value_ref& v) { d.event_queue_size = as_u32(v, 1 << 20); });
+    s.add("dsr.reply_queue_size", [&](const value_ref& v) { d.reply_queue_size = as_u32(v, 1 << 20); });
+    s.add("dsr.request_table_size", [&](const value_ref& v) { d.request_table_size = as_u32(v, 1 << 20); });
+    s.add("dsr.request_table_ids", [&](const value_ref& v) { d.request_table_ids = as_u32(v, 1 << 16); });
+    s.add("dsr.neighbour_table_size", [&](const value_ref& v) { d.neighbour_table_size = as_u32(v, 1 << 20); });
+    s.add("dsr.blacklist_size", [&](const value_ref& v) { d.blacklist_size = as_u32(v, 1 << 20); });
+    s.add("dsr.grat_reply_table_size", [&](const value_ref& v) { d.grat_reply_table_size = as_u32(v, 1 << 20); });
+    s.add("dsr.discovery_table_size", [&](const value_ref& v) { d.discovery_table_size = as_u32(v, 1 << 20); });
+    s.add("dsr.cache_degree", [&](const value_ref& v) { d.cache_degree = as_u32(v, 1 << 16); });
+    s.add("dsr.cache_paths_per_dst", [&](const value_ref& v) { d.cache_paths_per_dst = as_u32(v, 1 << 16); });
+    s.add("dsr.rreq_rate_table_size", [&](const value_ref& v) { d.rreq_rate_table_size = as_u32(v, 1 << 20); });
     return s;
 }
 

@@ -94,6 +94,7 @@ struct scenario {
     std::vector<fault_spec> faults;
     dsr::config dsr = dsr::default_config();
     bool checkers = true;
+    double checker_leak_s = 60;  // a data packet held by a core longer than this at the end is a leak
     double shortest_path_refresh_s = 0.5; // extra-hops baseline: BFS per source at most this often
     double rebin_s = 1;                    // spatial grid refresh period (mobile models)
 };

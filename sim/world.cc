@@ -27,14 +27,14 @@ std::uint64_t link_key(std::uint32_t a, std::uint32_t b)
 } // namespace
 
 world::world(const scenario& sc, std::uint64_t seed, const run_options& opt)
-    : _sc(sc), _seed(seed), _end_ns(ns_of(sc.duration_s)), _mob(_sc, seed)
+    : _sc(sc), _seed(seed), _opt(opt), _end_ns(ns_of(sc.duration_s)), _mob(_sc, seed)
 {
     _medium = std::make_unique<medium>(_sc, _mob, _q, *this, seed);
     _q.reserve(std::size_t(_sc.nodes) * 4 + 1024);
     _out.resize(std::max<std::size_t>(dsr::min_transmit_buffer, 1024));
     _nodes.resize(_sc.nodes);
     for (std::uint32_t i = 0; i < _sc.nodes; ++i) {
-        _nodes[i].core = make_agent(_sc.agent, _sc, node_addr(i), derive_seed(seed, stream::core, i));
+        _nodes[i].core = new_agent(i, derive_seed(seed, stream::core, i));
         if (!_nodes[i].core)
             throw std::runtime_error("this build of babe-sim has no DSR core (agent: dsr); "
                                      "build userspace/dsr or use agent: direct");
@@ -98,6 +98,13 @@ world::world(const scenario& sc, std::uint64_t seed, const run_options& opt)
 
 world::~world() = default;
 
+std::unique_ptr<agent> world::new_agent(std::uint32_t n, std::uint64_t seed)
+{
+    if (_opt.agent_factory)
+        return _opt.agent_factory(n, node_addr(n), seed);
+    return make_agent(_sc.agent, _sc, node_addr(n), seed);
+}
+
 run_result world::run()
 {
     auto wall0 = std::chrono::steady_clock::now();
@@ -116,6 +123,19 @@ run_result world::run()
     }
     _pcap.close();
     _r.events = events;
+    if (_sc.checkers && !_failure) {
+        std::int64_t leak_ns = ns_of(_sc.checker_leak_s);
+        for (std::uint32_t h = 0; h < _slots.size() && !_failure; ++h) {
+            const auto& s = _slots[h];
+            if (s.owner == no_node || s.uid == no_uid || _data[s.uid].state == data_state::delivered)
+                continue;
+            if (_now - _data[s.uid].sent_ns > leak_ns)
+                fail(fmt::format("conservation: node {} still holds handle {} (data packet {}, "
+                                 "sent at {:.3f}s) after {} s: a leaked handle",
+                                 s.owner, h, s.uid, static_cast<double>(_data[s.uid].sent_ns) / 1e9,
+                                 _sc.checker_leak_s));
+        }
+    }
     double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
     return finish_results(wall);
 }
@@ -604,8 +624,9 @@ void world::restart(std::uint32_t n)
     if (ns.alive)
         return;
     ++ns.restarts;
-    ns.core = make_agent(_sc.agent, _sc, node_addr(n),
-                         derive_seed(_seed, stream::core, n | (std::uint64_t(ns.restarts) << 32)));
+    ns.core = new_agent(n, derive_seed(_seed, stream::core, n | (std::uint64_t(ns.restarts) << 32)));
+    if (!ns.core)
+        return fail(fmt::format("restart: no agent for node {}", n));
     ns.alive = true;
     schedule_timer(n);
 }

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -28,6 +29,9 @@ namespace babe::sim {
 
 struct run_options {
     std::string pcap_path; // empty: no capture
+    // Tests: build each node's agent with this instead of the scenario's kind.
+    std::function<std::unique_ptr<agent>(std::uint32_t node, dsr::addr self, std::uint64_t seed)>
+        agent_factory;
 };
 
 class world final : public medium_host {
@@ -105,8 +109,11 @@ private:
     std::int64_t now() const { return _now; }
     run_result finish_results(double wall_s);
 
+    std::unique_ptr<agent> new_agent(std::uint32_t n, std::uint64_t seed);
+
     scenario _sc;
     std::uint64_t _seed;
+    run_options _opt;
     std::int64_t _now = 0;
     std::int64_t _end_ns = 0;
     event_queue _q;
