@@ -41,6 +41,7 @@ namespace babe::dsr {
     X(confirm_passive)          /* passive acknowledgement heard (§8.3.3) */                       \
     X(confirm_heard)            /* "heard from" evidence (§8.3.1) */                               \
     X(confirm_link)             /* link-layer acknowledgement (§8.3.1) */                          \
+    X(maint_probes)             /* Ack Requests of their own for kernel-forwarded links */         \
     X(maint_retransmits)                                                                           \
     X(maint_failures)           /* MaxMaintRexmt reached: link broken */                           \
     X(maint_buffer_overflows)   /* RexmtBufferSize refused a packet */                             \

@@ -255,6 +255,36 @@ struct node::impl {
         arm_transmission(now, *e);
     }
 
+    // Ask `nb` for an Acknowledgement with a packet of its own: a DSR header
+    // holding only an Acknowledgement Request (Next Header "none"), under the
+    // usual retransmission rules (§8.3.3). For traffic that never reaches the
+    // core (forwarded in the kernel), whose links the caller sees go quiet.
+    void probe(time_point now, addr nb)
+    {
+        if (nb == self || nb == broadcast || nb == no_addr)
+            return;
+        for (const auto& e : mbuf.entries())
+            if (e.st != maint_buffer::state::free && e.next_hop == nb && e.rec.dst == nb &&
+                !e.rec.handle && e.rec.src == self && e.rec.extra_len == 0)
+                return; // a probe is already out
+        maint_buffer::entry* e = mbuf.acquire();
+        if (!e) {
+            ++stats.maint_buffer_overflows;
+            return;
+        }
+        packet_record rec;
+        rec.src = self;
+        rec.dst = nb;
+        rec.ttl = 1;
+        rec.next_header = ipproto_none;
+        rec.ip_id = next_ip_id++;
+        e->rec = rec;
+        e->next_hop = nb;
+        e->link = link_to(nb);
+        ++stats.maint_probes;
+        arm_transmission(now, *e);
+    }
+
     // (Re)transmit a maintenance entry: passive first when the next hop
     // forwards the packet (§8.3.3), then with an Acknowledgement Request.
     void arm_transmission(time_point now, maint_buffer::entry& e)
@@ -1267,6 +1297,12 @@ void node::handle_timeout(time_point now)
 {
     _impl->handle_timeout(now);
     arm_sweep(*_impl, now);
+    _impl->settle(now);
+}
+
+void node::probe_neighbour(time_point now, addr neighbour)
+{
+    _impl->probe(now, neighbour);
     _impl->settle(now);
 }
 

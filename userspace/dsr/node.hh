@@ -94,6 +94,14 @@ public:
     // timeouts, cache expiry. Call when now >= poll_timeout().
     void handle_timeout(time_point now);
 
+    // Confirm the link to `neighbour` now with an Acknowledgement Request of
+    // its own (§8.3.3), retransmitted up to MaxMaintRexmt times; when none is
+    // answered the link is broken (Route Error, salvage, link_broken event).
+    // For links whose traffic the kernel forwards without the core: the
+    // caller probes a neighbour it sends to but has not heard from within
+    // MaintHoldoffTime. At most one probe per neighbour is outstanding.
+    void probe_neighbour(time_point now, addr neighbour);
+
     // Start (or keep running) a Route Discovery for `target` (babectl discover).
     void start_discovery(time_point now, addr target);
 

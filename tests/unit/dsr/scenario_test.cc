@@ -295,3 +295,42 @@ TEST(DsrScenario, RequestStormBounded)
 
 } // namespace
 } // namespace babe::dsr::testing
+
+namespace babe::dsr::testing {
+namespace {
+
+// §8.3.3: a probe of its own (an Acknowledgement Request, no payload) for a
+// link whose traffic the kernel forwards: answered while the link is up,
+// declared broken after MaxMaintRexmt unanswered retransmissions once it is
+// silently down (frames lost both ways, as a radio link fails).
+TEST(DsrScenario, NeighbourProbeConfirmsThenDetectsSilentFailure)
+{
+    harness_options o = opts(3);
+    o.promiscuous = false;
+    o.link_feedback = false;
+    harness h(o);
+    h.chain();
+    h.send(0, 2);
+    h.run_for(2s);
+    ASSERT_TRUE(h.at(0).find_route(node_addr(2)));
+
+    h.at(0).probe_neighbour(h.now(), node_addr(1));
+    h.at(0).probe_neighbour(h.now(), node_addr(1)); // one outstanding at a time
+    h.run_for(1s);
+    EXPECT_EQ(h.at(0).stats().maint_probes, 1u);
+    EXPECT_GE(h.at(0).stats().ack_received, 1u);
+    EXPECT_EQ(h.count_events(0, event_kind::link_broken), 0u);
+
+    h.set_bidi(0, 1, false);
+    h.at(0).probe_neighbour(h.now(), node_addr(1));
+    h.run_for(5s);
+    EXPECT_EQ(h.at(0).stats().maint_probes, 2u);
+    EXPECT_EQ(h.at(0).stats().maint_failures, 1u);
+    EXPECT_EQ(h.count_events(0, event_kind::link_broken), 1u);
+    EXPECT_FALSE(h.at(0).find_route(node_addr(2))) << "routes over the broken link are gone";
+    EXPECT_EQ(h.outstanding_handles(), 0u);
+    expect_clean(h);
+}
+
+} // namespace
+} // namespace babe::dsr::testing
