@@ -63,12 +63,17 @@ void socket::refill()
     std::uint32_t want = xsk_prod_nb_free(_fill, _umem.config().ring_size);
     if (want == 0)
         return;
-    if (want > _umem.free_frames()) {
-        if (_umem.free_frames() == 0) {
+    // Keep a quarter of the UMEM for transmissions (control packets the
+    // engine writes, frames parked in its buffers): the fill rings of several
+    // sockets must not take every frame.
+    const std::uint32_t reserve = _umem.config().frame_count / 4;
+    const std::uint32_t spare = _umem.free_frames() > reserve ? _umem.free_frames() - reserve : 0;
+    if (want > spare) {
+        if (spare == 0) {
             ++_stats.fill_starved;
             return;
         }
-        want = _umem.free_frames();
+        want = spare;
     }
     std::uint32_t idx = 0;
     std::uint32_t got = xsk_ring_prod__reserve(_fill, want, &idx);

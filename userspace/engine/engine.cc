@@ -362,6 +362,7 @@ private:
                 ap.push_back(afxdp_port{p.name, xsks});
             afxdp::umem_config uc;
             uc.frame_count = 4096;
+            uc.ring_size = 512; // per socket: fill rings take at most 512 frames each
             uc.headroom = 0;
             _io = std::make_unique<afxdp_io>(ap, 0, uc, afxdp::bind_mode::automatic);
             close(xsks);
