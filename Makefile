@@ -53,3 +53,27 @@ format:
 
 clean:
 	rm -rf $(BUILD) $(BUILD)-fuzz
+
+# Installs babed, babectl (and babe-dpctl when built), the systemd unit, the
+# default config (never over an existing one) and the man pages. Honours
+# DESTDIR and PREFIX; SKIP_BUILD=1 installs what $(BUILD) already holds.
+PREFIX ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+MANDIR ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+install: $(if $(SKIP_BUILD),,build)
+	install -Dm755 $(BUILD)/userspace/daemon/babed $(DESTDIR)$(SBINDIR)/babed
+	install -Dm755 $(BUILD)/userspace/cli/babectl $(DESTDIR)$(SBINDIR)/babectl
+	if [ -x $(BUILD)/userspace/dataplane/babe-dpctl ]; then \
+		install -Dm755 $(BUILD)/userspace/dataplane/babe-dpctl $(DESTDIR)$(SBINDIR)/babe-dpctl; fi
+	install -d $(DESTDIR)$(UNITDIR)
+	sed -e 's|/usr/sbin/|$(SBINDIR)/|g' -e 's|/etc/babe/|$(SYSCONFDIR)/babe/|g' \
+		packaging/babe.service > $(DESTDIR)$(UNITDIR)/babe.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/babe.service
+	install -d $(DESTDIR)$(SYSCONFDIR)/babe
+	[ -e $(DESTDIR)$(SYSCONFDIR)/babe/babe.yaml ] || \
+		install -m644 packaging/babe.yaml $(DESTDIR)$(SYSCONFDIR)/babe/babe.yaml
+	install -Dm644 docs/man/babed.8 $(DESTDIR)$(MANDIR)/man8/babed.8
+	install -Dm644 docs/man/babectl.8 $(DESTDIR)$(MANDIR)/man8/babectl.8
+	install -Dm644 docs/man/babe.yaml.5 $(DESTDIR)$(MANDIR)/man5/babe.yaml.5

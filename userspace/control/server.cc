@@ -84,6 +84,9 @@ struct client {
     std::string in;
     std::string out;
     bool closing = false;          // close once `out` is flushed
+    bool shut = false;             // closing: our side shut down, draining input
+    std::int64_t drain_deadline_ms = 0;
+    std::size_t drained = 0;       // bytes discarded while draining
     bool waiting = false;          // a discover is running
     std::uint64_t seq = 0;         // of the discover awaited
     std::int64_t deadline_ms = 0;  // of the discover awaited
@@ -294,6 +297,8 @@ struct server::impl {
             if (n > 0) {
                 if (!c.closing)
                     c.in.append(buf, static_cast<std::size_t>(n));
+                else if ((c.drained += static_cast<std::size_t>(n)) > 4 * options.max_request_bytes + (1 << 20))
+                    return false;
                 // Never buffer more than one bound past a request.
                 if (c.in.size() > 2 * options.max_request_bytes + sizeof buf)
                     break;
@@ -322,7 +327,14 @@ struct server::impl {
                 return true;
             return false;
         }
-        return !c.closing;
+        if (c.closing && !c.shut) {
+            // Shut our side and read the rest before closing: closing with
+            // unread input would reset the connection and lose the answer.
+            ::shutdown(c.fd, SHUT_WR);
+            c.shut = true;
+            c.drain_deadline_ms = now_ms() + 1000;
+        }
+        return !c.closing || now_ms() < c.drain_deadline_ms;
     }
 
     void deliver_completions()
@@ -399,6 +411,11 @@ struct server::impl {
                     ev |= POLLOUT;
                 fds.push_back({c.fd, ev, 0});
                 ids.push_back(id);
+                if (c.shut) {
+                    auto left = std::max<std::int64_t>(0, c.drain_deadline_ms - now);
+                    if (timeout < 0 || left < timeout)
+                        timeout = static_cast<int>(left);
+                }
                 if (c.waiting) {
                     auto left = std::max<std::int64_t>(0, c.deadline_ms - now);
                     if (timeout < 0 || left < timeout)
