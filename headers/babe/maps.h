@@ -17,13 +17,17 @@
 #define BABE_MAP_NEIGHBOURS "neighbours"
 #define BABE_MAP_TX_PORTS "tx_ports"
 #define BABE_MAP_XSKS "xsks"
+#define BABE_MAP_XSK_SLOTS "xsk_slots"
 #define BABE_MAP_STATS "stats"
 #define BABE_MAP_CONFIG "config"
 
 #define BABE_ROUTES_MAX 65536
 #define BABE_NEIGHBOURS_MAX 4096
 #define BABE_TX_PORTS_MAX 64
-#define BABE_XSKS_MAX 64
+#define BABE_XSKS_MAX 256
+/* xsk_slots: each interface gets BABE_XSK_QUEUES_PER_IF consecutive xsks slots. */
+#define BABE_XSK_SLOTS_MAX 64
+#define BABE_XSK_QUEUES_PER_IF 8
 
 /*
  * routes: destination (__be32) -> source route. hops[] lists the intermediate

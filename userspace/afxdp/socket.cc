@@ -49,9 +49,15 @@ socket::~socket()
 
 int socket::fd() const { return xsk_socket__fd(_xsk); }
 
-void socket::register_in(int xskmap_fd)
+void socket::register_in(int xskmap_fd, std::optional<std::uint32_t> slot)
 {
-    int err = xsk_socket__update_xskmap(_xsk, xskmap_fd);
+    int err = 0;
+    if (slot) {
+        int fd = this->fd();
+        err = bpf_map_update_elem(xskmap_fd, &*slot, &fd, 0) ? -errno : 0;
+    } else {
+        err = xsk_socket__update_xskmap(_xsk, xskmap_fd);
+    }
     if (err)
         throw std::system_error(-err, std::generic_category(),
                                 fmt::format("insert AF_XDP socket of {} queue {} into the XSKMAP",

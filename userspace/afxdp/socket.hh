@@ -11,6 +11,7 @@
 #include <linux/if_xdp.h>
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -56,8 +57,8 @@ public:
     int fd() const;
     const socket_config& config() const { return _cfg; }
 
-    // Put this socket into an XSKMAP at its queue index.
-    void register_in(int xskmap_fd);
+    // Put this socket into an XSKMAP at `slot` (by default its queue index).
+    void register_in(int xskmap_fd, std::optional<std::uint32_t> slot = std::nullopt);
 
     // Receive up to out.size() frames; returns how many. The frames now
     // belong to the caller (release them to the UMEM or transmit them).

@@ -27,7 +27,8 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* public_maps[] = {BABE_MAP_ROUTES, BABE_MAP_NEIGHBOURS, BABE_MAP_TX_PORTS,
-                                       BABE_MAP_XSKS,   BABE_MAP_STATS,      BABE_MAP_CONFIG};
+                                       BABE_MAP_XSKS,   BABE_MAP_XSK_SLOTS,  BABE_MAP_STATS,
+                                       BABE_MAP_CONFIG};
 
 // libbpf reports through one global print callback: while a load runs, its
 // warnings (and the verifier log it prints on a rejection) go into a string.
@@ -179,11 +180,19 @@ dp_result<std::unique_ptr<xdp_loader>> xdp_loader::load(const loader_options& op
                                              std::strerror(errno)),
                                  log);
         int reused = 0;
-        for (const char* name : public_maps) {
-            bpf_map* map = bpf_object__find_map_by_name(self->_skel->obj, name);
-            if (!map)
+        int pinnable = 0;
+        for (const char* name : {BABE_MAP_ROUTES, BABE_MAP_NEIGHBOURS, BABE_MAP_TX_PORTS,
+                                 BABE_MAP_XSKS, BABE_MAP_STATS, BABE_MAP_CONFIG})
+            if (!bpf_object__find_map_by_name(self->_skel->obj, name))
                 return make_dp_error(errc::map_mismatch,
                                      fmt::format("babe_xdp has no map {}", name));
+        bpf_map* map = nullptr;
+        bpf_object__for_each_map(map, self->_skel->obj)
+        {
+            if (!is_pinned_map(map))
+                continue;
+            ++pinnable;
+            const char* name = bpf_map__name(map);
             std::string path = options.pin_path + "/" + name;
             int pinned = bpf_obj_get(path.c_str());
             if (pinned < 0) {
@@ -204,7 +213,7 @@ dp_result<std::unique_ptr<xdp_loader>> xdp_loader::load(const loader_options& op
                 return unexpected(ok.error());
             ++reused;
         }
-        self->_reused = reused == static_cast<int>(std::size(public_maps));
+        self->_reused = reused == pinnable;
         if (babe_xdp__load(self->_skel) != 0)
             return load_error(errno, log);
     }
@@ -347,8 +356,13 @@ dp_result<void> remove_pins(const std::string& pin_path)
             return r;
     std::error_code ec;
     fs::remove(pin_path + "/links", ec);
-    for (const char* name : public_maps)
-        fs::remove(pin_path + "/" + name, ec);
+    // The map pins: every file left in the directory.
+    std::vector<fs::path> pins;
+    for (const auto& entry : fs::directory_iterator{pin_path, ec})
+        pins.push_back(entry.path());
+    for (const auto& p : pins)
+        fs::remove(p, ec);
+    ec.clear();
     fs::remove(pin_path, ec);
     if (ec)
         return make_dp_error(errc::system,

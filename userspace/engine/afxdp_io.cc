@@ -2,7 +2,16 @@
 // packet_io over AF_XDP (see afxdp_io.hh).
 #include "engine/afxdp_io.hh"
 
+#include <babe/maps.h>
+
+#include <bpf/bpf.h>
+#include <net/if.h>
+
+#include <fmt/format.h>
+
 #include <array>
+#include <cerrno>
+#include <system_error>
 
 namespace babe::engine {
 
@@ -17,8 +26,17 @@ afxdp_io::afxdp_io(const std::vector<afxdp_port>& ports, std::uint32_t queue,
         cfg.ring_size = umem_cfg.ring_size;
         cfg.mode = mode;
         auto s = std::make_unique<afxdp::socket>(_umem, cfg);
-        if (p.xskmap_fd >= 0)
+        if (p.xskmap_fd >= 0 && p.xsk_slots_fd >= 0) {
+            std::uint32_t first = static_cast<std::uint32_t>(_sockets.size()) * BABE_XSK_QUEUES_PER_IF;
+            std::uint32_t ifindex = if_nametoindex(p.ifname.c_str());
+            if (queue >= BABE_XSK_QUEUES_PER_IF || first + queue >= BABE_XSKS_MAX ||
+                bpf_map_update_elem(p.xsk_slots_fd, &ifindex, &first, 0) != 0)
+                throw std::system_error(errno ? errno : ERANGE, std::generic_category(),
+                                        fmt::format("no XSKMAP slot for {} queue {}", p.ifname, queue));
+            s->register_in(p.xskmap_fd, first + queue);
+        } else if (p.xskmap_fd >= 0) {
             s->register_in(p.xskmap_fd);
+        }
         _fds.push_back(s->fd());
         _sockets.push_back(std::move(s));
     }

@@ -355,17 +355,32 @@ private:
         std::string error;
         try {
             int xsks = bpf_obj_get((_cfg.pin_path + "/" BABE_MAP_XSKS).c_str());
-            if (xsks < 0)
-                throw daemon::engine_error("the pinned xsks map is missing");
+            int slots = bpf_obj_get((_cfg.pin_path + "/" BABE_MAP_XSK_SLOTS).c_str());
+            if (xsks < 0 || slots < 0) {
+                if (xsks >= 0)
+                    close(xsks);
+                if (slots >= 0)
+                    close(slots);
+                throw daemon::engine_error("the pinned xsks/xsk_slots maps are missing");
+            }
             std::vector<afxdp_port> ap;
             for (const auto& p : ports)
-                ap.push_back(afxdp_port{p.name, xsks});
+                ap.push_back(afxdp_port{p.name, xsks, slots});
             afxdp::umem_config uc;
             uc.frame_count = 4096;
             uc.ring_size = 512; // per socket: fill rings take at most 512 frames each
             uc.headroom = 0;
-            _io = std::make_unique<afxdp_io>(ap, 0, uc, afxdp::bind_mode::automatic);
+            std::unique_ptr<afxdp_io> io;
+            try {
+                io = std::make_unique<afxdp_io>(ap, 0, uc, afxdp::bind_mode::automatic);
+            } catch (...) {
+                close(xsks);
+                close(slots);
+                throw;
+            }
+            _io = std::move(io);
             close(xsks);
+            close(slots);
             _backend = "afxdp";
             return;
         } catch (const std::exception& e) {

@@ -1,0 +1,119 @@
+# SPDX-License-Identifier: Apache-2.0
+# A mesh of babed nodes in network namespaces, for the daemon's integration
+# tests, the demo and bench-daemon. Source it after tools/lib.sh.
+#
+# Node i is namespace ${MESH_NAME}-n$i; each link between two nodes is a veth
+# pair (`m<peer>` on both ends: node 3's link to node 4 is `m4`, node 4's is
+# `m3`). babed on node i gets address ${MESH_PREFIX}.$i, the mesh interfaces
+# of its links, its own pin path under a bpffs mounted at $MESH_RUN/bpf
+# (outside /sys, which `ip netns exec` remounts), and control socket
+# $MESH_RUN/n$i.sock. No addresses on mesh interfaces, no static routes: babed
+# creates babe0 and routes the mesh prefix into it.
+MESH_NAME=${MESH_NAME:-babe-mesh}
+MESH_PREFIX=${MESH_PREFIX:-10.77.0}
+MESH_RUN=${MESH_RUN:-/run/babe-test/$MESH_NAME}
+MESH_MODE=${MESH_MODE:-auto}
+babed_bin=${BABED:-$babe_build/userspace/daemon/babed}
+babectl_bin=${BABECTL:-$babe_build/userspace/cli/babectl}
+declare -A mesh_links=()   # "i" -> space-separated peers
+mesh_nodes=0
+
+mesh_ns() { printf '%s-n%s' "$MESH_NAME" "$1"; }
+mesh_addr() { printf '%s.%s' "$MESH_PREFIX" "$1"; }
+mesh_sock() { printf '%s/n%s.sock' "$MESH_RUN" "$1"; }
+mesh_ctl() { local i=$1; shift; "$babectl_bin" -s "$(mesh_sock "$i")" "$@"; }
+mesh_exec() { local i=$1; shift; ip netns exec "$(mesh_ns "$i")" "$@"; }
+
+# mesh_init N: N namespaces, no links yet.
+mesh_init() {
+	local n=$1 i
+	[ -x "$babed_bin" ] || fail "missing $babed_bin (build first)"
+	mesh_nodes=$n
+	mkdir -p "$MESH_RUN/bpf"
+	mountpoint -q "$MESH_RUN/bpf" || mount -t bpf bpf "$MESH_RUN/bpf" || skip "cannot mount bpffs"
+	for ((i = 1; i <= n; i++)); do
+		ns_add "$(mesh_ns "$i")"
+		mesh_exec "$i" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+		mesh_links[$i]=""
+	done
+}
+
+# mesh_link A B: a veth link between nodes A and B.
+mesh_link() {
+	local a=$1 b=$2
+	ip link add "m$b" netns "$(mesh_ns "$a")" type veth peer name "m$a" netns "$(mesh_ns "$b")"
+	ip -n "$(mesh_ns "$a")" link set "m$b" up
+	ip -n "$(mesh_ns "$b")" link set "m$a" up
+	mesh_links[$a]="${mesh_links[$a]} m$b"
+	mesh_links[$b]="${mesh_links[$b]} m$a"
+}
+
+# mesh_chain N: nodes 1..N in a line.
+mesh_chain() {
+	local n=$1 i
+	mesh_init "$n"
+	for ((i = 1; i < n; i++)); do mesh_link "$i" $((i + 1)); done
+}
+
+mesh_config() {
+	local i=$1; shift
+	local ifs; ifs=$(echo ${mesh_links[$i]} | tr ' ' ',')
+	cat <<CFG
+node:
+  address: $(mesh_addr "$i")
+mesh:
+  interfaces: [$ifs]
+  prefix: $MESH_PREFIX.0/24
+xdp:
+  mode: $MESH_MODE
+  pin_path: $MESH_RUN/bpf/n$i
+engine:
+  shards: 1
+dsr:
+  try_passive_acks: 0
+metrics:
+  listen: ""
+control:
+  socket: $(mesh_sock "$i")
+log:
+  level: ${MESH_LOG:-info}
+CFG
+}
+
+# mesh_start I [babed args]: start babed on node I in the background and wait
+# until its control socket answers.
+mesh_start() {
+	local i=$1; shift
+	mesh_config "$i" > "$MESH_RUN/n$i.yaml"
+	mesh_exec "$i" "$babed_bin" -c "$MESH_RUN/n$i.yaml" "$@" > "$MESH_RUN/n$i.log" 2>&1 &
+	echo $! > "$MESH_RUN/n$i.pid"
+	local t
+	for ((t = 0; t < 100; t++)); do
+		mesh_ctl "$i" status > /dev/null 2>&1 && return 0
+		kill -0 "$(cat "$MESH_RUN/n$i.pid")" 2>/dev/null || break
+		sleep 0.1
+	done
+	cat "$MESH_RUN/n$i.log" >&2
+	fail "babed on node $i did not start"
+}
+
+mesh_start_all() { local i; for ((i = 1; i <= mesh_nodes; i++)); do mesh_start "$i"; done; }
+
+# mesh_stop I [SIGNAL]: stop babed on node I (SIGTERM by default) and wait.
+mesh_stop() {
+	local i=$1 sig=${2:-TERM} pid
+	pid=$(cat "$MESH_RUN/n$i.pid" 2>/dev/null) || return 0
+	kill -"$sig" "$pid" 2>/dev/null || true
+	local t
+	for ((t = 0; t < 50; t++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	kill -KILL "$pid" 2>/dev/null || true
+	rm -f "$MESH_RUN/n$i.pid"
+}
+
+mesh_down() {
+	local i
+	for ((i = 1; i <= mesh_nodes; i++)); do mesh_stop "$i"; done
+	ns_cleanup
+	umount "$MESH_RUN/bpf" 2>/dev/null || true
+	rm -rf "$MESH_RUN"
+}
