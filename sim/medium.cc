@@ -29,8 +29,10 @@ std::int64_t us_to_ns(double us) { return static_cast<std::int64_t>(std::llround
 medium::medium(const scenario& sc, mobility& mob, event_queue& q, medium_host& host, std::uint64_t seed)
     : _sc(sc), _mob(mob), _q(q), _host(host), _loss_rng(derive_seed(seed, stream::loss)),
       _mac_rng(derive_seed(seed, stream::mac)),
-      _grid(sc.radio.range_m + 2 * mob.max_speed_mps() * sc.rebin_s), _qcap(sc.radio.queue_packets),
-      _range(sc.radio.range_m), _range2(sc.radio.range_m * sc.radio.range_m)
+      _grid(std::max(sc.radio.range_m, sc.radio.carrier_sense_m) + 2 * mob.max_speed_mps() * sc.rebin_s),
+      _qcap(sc.radio.queue_packets), _range(sc.radio.range_m),
+      _range2(sc.radio.range_m * sc.radio.range_m),
+      _cs(std::max(sc.radio.range_m, sc.radio.carrier_sense_m))
 {
     _mac.resize(sc.nodes);
     for (auto& m : _mac)
@@ -56,9 +58,9 @@ std::size_t medium::memory_bytes() const
     return b;
 }
 
-double medium::reach() const
+double medium::reach(double radius) const
 {
-    return _range + _mob.max_speed_mps() * static_cast<double>(_now - _last_rebin) / 1e9 + 1e-6;
+    return radius + _mob.max_speed_mps() * static_cast<double>(_now - _last_rebin) / 1e9 + 1e-6;
 }
 
 std::int64_t medium::airtime_ns(std::uint32_t bytes) const
@@ -169,19 +171,26 @@ void medium::start_tx(std::uint32_t n)
     r.start_ns = _now;
     r.sender_pos = _mob.position(n, _now);
     r.receivers.clear();
-    for_each_neighbour(n, [&](std::uint32_t c) { r.receivers.push_back(c); });
+    if (_cs > _range) {
+        for_each_within(n, _cs, [&](std::uint32_t c) {
+            bool decodable = dist2(r.sender_pos, _mob.position(c, _now)) <= _range2;
+            r.receivers.push_back(decodable ? c : c | sense_only);
+        });
+    } else {
+        for_each_neighbour(n, [&](std::uint32_t c) { r.receivers.push_back(c); });
+    }
     if (_sc.checkers && _sc.nodes <= 64)
         check_receivers(r);
-    for (std::uint32_t c : r.receivers) {
+    for (std::uint32_t entry : r.receivers) {
+        std::uint32_t c = entry & ~sense_only;
         auto& rm = _mac[c];
-        if (rm.hearing == 0 && rm.state != mac_state::tx) {
+        if (!(entry & sense_only) && rm.hearing == 0 && rm.state != mac_state::tx) {
             rm.rx_tx = id;
             rm.rx_clean = true;
         } else {
-            if (rm.rx_clean)
-                ++_stats.collisions;
+            _stats.collisions += rm.rx_clean;           // the reception under way is lost
+            _stats.collisions += !(entry & sense_only); // and so is this one
             rm.rx_clean = false;
-            ++_stats.collisions;
         }
         ++rm.hearing;
     }
@@ -201,6 +210,9 @@ void medium::check_receivers(const tx_record& r)
             continue;
         bool in = dist2(r.sender_pos, _mob.position(c, _now)) <= _range2;
         bool listed = std::find(r.receivers.begin(), r.receivers.end(), c) != r.receivers.end();
+        bool sensed = std::find(r.receivers.begin(), r.receivers.end(), c | sense_only) != r.receivers.end();
+        if (sensed && dist2(r.sender_pos, _mob.position(c, _now)) > _cs * _cs)
+            _host.fail(fmt::format("range: node {} senses node {} beyond carrier-sense range", c, r.sender));
         if (in != listed)
             _host.fail(fmt::format("range: node {} is {} range of node {} but {} a receiver", c,
                                    in ? "in" : "out of", r.sender, listed ? "is" : "is not"));
@@ -218,9 +230,10 @@ void medium::tx_end(std::uint32_t id)
     const double slack = _mob.max_speed_mps() * static_cast<double>(_now - r.start_ns) / 1e9 + 1e-6;
     const double limit2 = (_range + slack) * (_range + slack);
     _ok.clear();
-    for (std::uint32_t c : r.receivers) {
+    for (std::uint32_t entry : r.receivers) {
+        std::uint32_t c = entry & ~sense_only;
         auto& rm = _mac[c];
-        bool clean = rm.rx_tx == id && rm.rx_clean;
+        bool clean = !(entry & sense_only) && rm.rx_tx == id && rm.rx_clean;
         if (rm.rx_tx == id) {
             rm.rx_tx = no_node;
             rm.rx_clean = false;

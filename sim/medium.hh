@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The radio medium and an 802.11-like MAC. A transmission reaches every live
-// node within range (unit disk) of the sender at its start; it lasts preamble
+// node within range (unit disk) of the sender at its start, and is sensed
+// (and interferes) up to the carrier-sense range (= range unless set, as
+// ns-2's 550 m for 250 m radios); it lasts preamble
 // + (MAC header + frame) * 8 / bitrate. A node hearing any transmission
 // defers (carrier sense); a node hearing two overlapping transmissions, or
 // transmitting while one arrives, receives neither (collision). Each node
@@ -98,9 +100,16 @@ public:
     template <class F>
     void for_each_neighbour(std::uint32_t node, F&& f)
     {
+        for_each_within(node, _range, std::forward<F>(f));
+    }
+    // Every live node within `radius` (<= carrier-sense range) of `node` now.
+    template <class F>
+    void for_each_within(std::uint32_t node, double radius, F&& f)
+    {
         vec2 p = _mob.position(node, _now);
-        _grid.for_each_candidate(p, reach(), [&](std::uint32_t c) {
-            if (c != node && _host.alive(c) && dist2(p, _mob.position(c, _now)) <= _range2)
+        double r2 = radius * radius;
+        _grid.for_each_candidate(p, reach(radius), [&](std::uint32_t c) {
+            if (c != node && _host.alive(c) && dist2(p, _mob.position(c, _now)) <= r2)
                 f(c);
         });
     }
@@ -132,7 +141,8 @@ private:
         std::vector<std::uint32_t> receivers; // capacity kept across reuse
     };
 
-    double reach() const;
+    double reach(double radius) const;
+    static constexpr std::uint32_t sense_only = 0x80000000u; // receivers[]: sensed, not decodable
     std::uint32_t head_frame(std::uint32_t n) const { return _queue[std::size_t(n) * _qcap + _mac[n].head]; }
     void start_access(std::uint32_t n, std::int64_t after_ns);
     void start_tx(std::uint32_t n);
@@ -160,7 +170,7 @@ private:
     std::vector<vec2> _positions;      // scratch: rebin
     std::int64_t _now = 0;
     std::int64_t _last_rebin = 0;
-    double _range, _range2;
+    double _range, _range2, _cs;
     std::int64_t _slot_ns, _sifs_ns, _difs_ns, _ack_ns;
     bool _promiscuous;
     medium_stats _stats;

@@ -110,10 +110,12 @@ schema make_schema(scenario& sc, const std::string& base_dir)
 
     auto& r = sc.radio;
     s.add("radio.range_m", [&](const value_ref& v) { r.range_m = v.as_double(1e-3, big); });
+    s.add("radio.carrier_sense_m", [&](const value_ref& v) { r.carrier_sense_m = v.as_double(0, big); });
     s.add("radio.bitrate_bps", [&](const value_ref& v) { r.bitrate_bps = v.as_double(1, 1e12); });
     s.add("radio.loss", [&](const value_ref& v) { r.loss = v.as_double(0, 1); });
     s.add("radio.queue_packets", [&](const value_ref& v) { r.queue_packets = as_u32(v, 1 << 20); });
     s.add("radio.link_feedback", [&](const value_ref& v) { r.link_feedback = v.as_bool(); });
+    s.add("radio.queue_drop_feedback", [&](const value_ref& v) { r.queue_drop_feedback = v.as_bool(); });
     s.add("radio.retry_limit", [&](const value_ref& v) { r.retry_limit = as_u32(v, 255); });
     s.add("radio.promiscuous", [&](const value_ref& v) {
         auto e = v.as_enum({"auto", "true", "false"});

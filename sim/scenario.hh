@@ -47,12 +47,17 @@ struct fault_spec {
 
 struct radio_spec {
     double range_m = 250;
+    double carrier_sense_m = 0;   // sensing and interference range; 0 = range_m
     double bitrate_bps = 2e6;
     double loss = 0;              // loss probability of every link
     std::vector<link_loss_spec> link_loss;
     std::uint32_t queue_packets = 50;
     bool link_feedback = true;    // 802.11 unicast ack + retries, fed to the core
     std::uint32_t retry_limit = 7;
+    // A frame the interface queue refuses gets negative link feedback (as
+    // mac80211 reports tx status for every frame), so every frame sent with
+    // want_link_feedback gets exactly one answer. Off: it vanishes silently.
+    bool queue_drop_feedback = true;
     int promiscuous = -1;         // -1 auto (on when link_feedback is off), 0, 1
     double preamble_us = 192;
     std::uint32_t mac_header_b = 34; // 802.11 data header + FCS + LLC/SNAP

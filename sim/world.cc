@@ -273,20 +273,28 @@ void world::check_frame(std::uint32_t sender, std::span<const std::byte> ip)
         return fail(fmt::format("frame: node {} sent a frame that does not parse ({} B)", sender,
                                 ip.size()));
     auto n = std::min<std::size_t>(pf.route_len, pf.route.size());
+    auto describe = [&] {
+        std::string s = fmt::format("[ip {:#x} -> {:#x}, {}:", pf.src, pf.dst,
+                                    pf.has_source_route ? "source route" : "route record");
+        for (std::size_t i = 0; i < n; ++i)
+            s += fmt::format(" {:#x}", pf.route[i]);
+        return s + "]";
+    };
     if (pf.has_source_route && pf.segs_left > pf.route_len)
         return fail(fmt::format("loop: node {} sent Segments Left {} > {} addresses", sender,
                                 pf.segs_left, pf.route_len));
     for (std::size_t i = 0; i < n; ++i) {
         if (pf.has_source_route && pf.route[i] == pf.dst)
-            return fail(fmt::format("loop: node {} sent a source route listing its destination", sender));
+            return fail(fmt::format("loop: node {} sent a source route listing its destination {}",
+                                    sender, describe()));
         if (pf.has_rreq && !pf.has_source_route && pf.route[i] == pf.src)
-            return fail(fmt::format("loop: node {} sent a route request whose record lists the initiator",
-                                    sender));
+            return fail(fmt::format("loop: node {} sent a route request whose record lists the "
+                                    "initiator {}",
+                                    sender, describe()));
         for (std::size_t j = i + 1; j < n; ++j)
             if (pf.route[i] == pf.route[j])
-                return fail(fmt::format("loop: node {} sent a {} visiting {:#x} twice", sender,
-                                        pf.has_source_route ? "source route" : "route record",
-                                        pf.route[i]));
+                return fail(fmt::format("loop: node {} sent a route visiting {:#x} twice {}", sender,
+                                        pf.route[i], describe()));
     }
 }
 
@@ -340,7 +348,8 @@ void world::on_frame_done(std::uint32_t sender, std::uint32_t frame, frame_outco
 {
     const frame_meta m = _medium->meta(frame);
     if (m.want_feedback && _sc.radio.link_feedback && _nodes[sender].alive &&
-        (o == frame_outcome::received || o == frame_outcome::retries_exhausted)) {
+        (o == frame_outcome::received || o == frame_outcome::retries_exhausted ||
+         (o == frame_outcome::queue_full && _sc.radio.queue_drop_feedback))) {
         _nodes[sender].core->handle_link_feedback(now_tp(), m.next_hop_addr, o == frame_outcome::received);
         mark(sender);
     }

@@ -126,6 +126,11 @@ TEST(world, hidden_terminals_collide_and_retries_recover)
     expect_books_balance(off);
     EXPECT_GT(off.mac_collisions, 0u);
     EXPECT_LT(off.pdr, r.pdr);
+    // with a 550 m carrier-sense range 0 and 2 sense each other: far fewer collisions
+    auto cs = run_text(yaml, 1, {}, {"radio.carrier_sense_m=550"});
+    expect_books_balance(cs);
+    EXPECT_LT(cs.mac_collisions * 5, r.mac_collisions);
+    EXPECT_GE(cs.pdr, r.pdr);
     // neighbours in range sense each other: 0 and 1 alone never collide
     auto pair = run_text(pair_yaml(100, ""), 1, {}, {"traffic.flows=[{src: 0, dst: 1, rate_pps: 100, size_b: 1000}, {src: 1, dst: 0, rate_pps: 100, size_b: 1000}]"});
     expect_books_balance(pair);
