@@ -68,17 +68,23 @@ pass "--version"
 # ---- the daemon loop in a namespace
 require_root_netns
 ns_add "$ns"
-ip -n "$ns" link add mesh0 type dummy
+ip -n "$ns" link add mesh0 type veth peer name mesh0peer
 ip -n "$ns" link set mesh0 up
 
-# babed without an engine must refuse to run, never pretend to route.
-timeout 10 ip netns exec "$ns" "$babed" -c "$tmp/good.yaml" > "$tmp/noengine" 2>&1
+# babed without an engine must refuse to run, never pretend to route; with
+# the engine linked, it must reach READY in the namespace and stop on SIGTERM.
+cfg "$tmp/real.yaml" "xdp:" "  pin_path: /sys/fs/bpf/babe-daemon-test-$$" "log:" "  level: debug"
+timeout -s TERM 5 ip netns exec "$ns" "$babed" -c "$tmp/real.yaml" > "$tmp/real" 2>&1
 rc=$?
+rm -rf "/sys/fs/bpf/babe-daemon-test-$$" 2>/dev/null
 if [ $rc -eq 78 ]; then
-	grep -q 'cannot route' "$tmp/noengine" || fail "no-engine message"
+	grep -q 'cannot route' "$tmp/real" || fail "no-engine message"
 	pass "babed without an engine refuses to run (exit 78)"
+elif grep -q 'info ready' "$tmp/real" && grep -q 'stopped; pinned maps' "$tmp/real"; then
+	pass "babed with the engine reached READY and stopped cleanly on SIGTERM"
 else
-	say "babed has an engine in this build (exit $rc): no-engine check not applicable"
+	sed 's/^/  babed: /' "$tmp/real"
+	fail "babed with the engine: exit $rc without reaching READY and a clean stop"
 fi
 
 # A notify socket that records every datagram.

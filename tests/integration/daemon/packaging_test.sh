@@ -24,8 +24,11 @@ grep -q '^ExecStart=/opt/babe/sbin/babed -c /etc/babe/babe.yaml$' "$tmp/root/opt
 	fail "unit does not point at PREFIX"
 "$tmp/root/opt/babe/sbin/babed" --check-config "$tmp/root/etc/babe/babe.yaml" >/dev/null ||
 	fail "installed default config does not validate"
-man -l "$tmp/root/opt/babe/share/man/man8/babectl.8" 2>/dev/null | grep -q 'monitor' ||
-	command -v man >/dev/null && { man -l "$tmp/root/opt/babe/share/man/man8/babectl.8" > /dev/null 2>&1 || fail "babectl.8 does not render"; }
+if command -v man >/dev/null; then
+	for m in man8/babed.8 man8/babectl.8 man5/babe.yaml.5; do
+		man -l "$tmp/root/opt/babe/share/man/$m" 2>/dev/null | grep -q 'SEE ALSO' || fail "$m does not render"
+	done
+fi
 pass "make install DESTDIR PREFIX: binaries, unit, config, man pages"
 
 echo "node: {address: 10.1.1.1}" > "$tmp/root/etc/babe/babe.yaml"
