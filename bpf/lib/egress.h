@@ -32,7 +32,7 @@
 /* Insert the DSR Options header with a Source Route of r->n_hops addresses (>= 1). */
 static __always_inline int babe_egress_encap(struct xdp_md *ctx, struct iphdr *ip,
 					     const struct babe_route *r,
-					     const struct babe_neighbour *nb, __u64 bytes)
+					     const struct babe_nh_slot *nh, __u64 bytes)
 {
 	__u32 n = r->n_hops;
 	__u32 delta = sizeof(struct babe_dsr_hdr) + sizeof(struct babe_dsr_srcrt) + 4 * n;
@@ -63,7 +63,7 @@ static __always_inline int babe_egress_encap(struct xdp_md *ctx, struct iphdr *i
 	data_end = (void *)(long)ctx->data_end;
 	if (data + BABE_DSR_OPTS_OFF + sizeof(*sr) > data_end)
 		return babe_drop(BABE_STAT_DROP_TRUNCATED, bytes);
-	babe_rewrite_eth(data, nb);
+	babe_rewrite_eth(data, nh);
 	__builtin_memcpy(data + sizeof(struct ethhdr), &ip_copy, sizeof(ip_copy));
 	dsr = data + BABE_DSR_OFF;
 	dsr->next_header = proto;
@@ -81,7 +81,7 @@ static __always_inline int babe_egress_encap(struct xdp_md *ctx, struct iphdr *i
 			return babe_drop(BABE_STAT_DROP_TRUNCATED, bytes);
 		addrs[i] = r->hops[i];
 	}
-	return babe_redirect_tx(nb, BABE_STAT_ENCAP, bytes);
+	return babe_redirect_tx(nh, BABE_STAT_ENCAP, bytes);
 }
 
 static __always_inline int babe_local_egress_run(struct xdp_md *ctx)
@@ -89,7 +89,8 @@ static __always_inline int babe_local_egress_run(struct xdp_md *ctx)
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	__u64 bytes = data_end - data;
-	struct babe_neighbour *nb;
+	const struct babe_nh_slot *nh;
+	struct babe_nh_slot tmp;
 	struct babe_config *cfg;
 	struct babe_route *r;
 	struct babe_cursor c;
@@ -129,14 +130,14 @@ static __always_inline int babe_local_egress_run(struct xdp_md *ctx)
 	if (r->n_hops > BABE_MAX_ROUTE_HOPS)
 		return babe_drop(BABE_STAT_DROP_ROUTE_TOO_LONG, bytes);
 	first = r->n_hops ? r->hops[0] : ip->daddr;
-	nb = bpf_map_lookup_elem(&neighbours, &first);
-	if (!nb)
+	nh = babe_find_next_hop(babe_get_neigh_cache(), first, babe_now(), &tmp);
+	if (!nh)
 		return babe_to_engine(ctx, BABE_STAT_ENGINE_NO_NEIGHBOUR, bytes, XDP_DROP);
 	if (r->n_hops == 0) {
-		babe_rewrite_eth(eth, nb);
-		return babe_redirect_tx(nb, BABE_STAT_ENCAP, bytes);
+		babe_rewrite_eth(eth, nh);
+		return babe_redirect_tx(nh, BABE_STAT_ENCAP, bytes);
 	}
-	return babe_egress_encap(ctx, ip, r, nb, bytes);
+	return babe_egress_encap(ctx, ip, r, nh, bytes);
 }
 
 #endif /* BABE_BPF_LIB_EGRESS_H */

@@ -31,7 +31,12 @@
 #include "lib/parse.h"
 #include "lib/stats.h"
 
-/* Forward along the Source Route: this node is Address[idx], idx = n - SL. */
+/*
+ * Forward along the Source Route: this node is Address[idx], idx = n - SL.
+ * The one path that has to be fast: one coarse clock read, the next hop
+ * and the previous hop's stamp from this CPU's caches (forward.h), an
+ * incremental checksum, the Ethernet rewrite and the devmap redirect.
+ */
 static __always_inline int babe_ingress_transit(struct xdp_md *ctx, struct ethhdr *eth,
 						struct iphdr *ip,
 						const struct babe_dsr_walk *w, __u32 idx,
@@ -40,22 +45,28 @@ static __always_inline int babe_ingress_transit(struct xdp_md *ctx, struct ethhd
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	__u32 segs = w->flags_segs & BABE_DSR_SRCRT_SEGS_MASK;
-	struct babe_neighbour *nb;
+	const struct babe_nh_slot *nh;
+	struct babe_neigh_cache *nc;
+	struct babe_nh_slot tmp;
 	__be16 *fs;
 	__be32 next;
 	__u16 old_w, new_w;
+	__u64 now;
 
 	if (ip->ttl <= 1)
 		return babe_drop(BABE_STAT_DROP_TTL_EXPIRED, bytes);
+	nc = babe_get_neigh_cache();
+	now = babe_now();
 	/* After the decrement: Address[idx + 1], or the destination when none is left. */
 	next = segs > 1 ? babe_srcrt_addr(data, data_end, w->srcrt_off, idx + 1) : ip->daddr;
-	nb = bpf_map_lookup_elem(&neighbours, &next);
-	if (!nb)
+	nh = babe_find_next_hop(nc, next, now, &tmp);
+	if (!nh)
 		return babe_to_engine(ctx, BABE_STAT_ENGINE_NO_NEIGHBOUR, bytes, XDP_PASS);
 
 	/* The previous hop was heard: Address[idx - 1], or the source at the first hop. */
-	babe_stamp_heard(idx > 0 ? babe_srcrt_addr(data, data_end, w->srcrt_off, idx - 1) :
-				   ip->saddr);
+	babe_stamp_heard(nc,
+			 idx > 0 ? babe_srcrt_addr(data, data_end, w->srcrt_off, idx - 1) : ip->saddr,
+			 now);
 
 	fs = data + (w->srcrt_off & BABE_OFF_MASK) + 2;
 	if ((void *)(fs + 1) > data_end)
@@ -67,8 +78,8 @@ static __always_inline int babe_ingress_transit(struct xdp_md *ctx, struct ethhd
 	__builtin_memcpy(&new_w, &ip->ttl, 2);
 	ip->check = babe_csum_replace16(ip->check, old_w, new_w);
 
-	babe_rewrite_eth(eth, nb);
-	return babe_redirect_tx(nb, BABE_STAT_TRANSIT, bytes);
+	babe_rewrite_eth(eth, nh);
+	return babe_redirect_tx(nh, BABE_STAT_TRANSIT, bytes);
 }
 
 /* For this node: remove the DSR header and give the original packet to the stack. */
@@ -155,7 +166,7 @@ static __always_inline int babe_mesh_ingress_run(struct xdp_md *ctx)
 	plen = bpf_ntohs(dsr->payload_len);
 	if (sizeof(struct iphdr) + sizeof(struct babe_dsr_hdr) + plen > tot_len)
 		return babe_drop(BABE_STAT_DROP_BAD_DSR_LENGTH, bytes);
-	drop = babe_dsr_walk_fast(c.pos, data_end, plen, &w) ? 0 :
+	drop = babe_dsr_walk_fast(dsr + 1, data_end, plen, &w) ? 0 :
 	       babe_dsr_walk_unpack(babe_dsr_walk(ctx, plen), &w);
 	if (drop)
 		return babe_drop(drop, bytes);
@@ -184,8 +195,10 @@ static __always_inline int babe_mesh_ingress_run(struct xdp_md *ctx)
 	if (dsr->next_header == BABE_NEXT_HEADER_NONE)
 		return babe_to_engine(ctx, BABE_STAT_ENGINE_UNSUPPORTED, bytes, XDP_PASS);
 	/* The last hop was heard: Address[n - 1], or the source of a route without one. */
-	babe_stamp_heard(w.n_addrs ? babe_srcrt_addr(data, data_end, w.srcrt_off, w.n_addrs - 1) :
-				     ip->saddr);
+	babe_stamp_heard(babe_get_neigh_cache(),
+				 w.n_addrs ? babe_srcrt_addr(data, data_end, w.srcrt_off, w.n_addrs - 1) :
+					     ip->saddr,
+				 babe_now());
 	return babe_ingress_deliver(ctx, eth, ip, dsr->next_header,
 				    sizeof(struct babe_dsr_hdr) + plen, bytes);
 }
