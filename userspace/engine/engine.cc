@@ -10,6 +10,8 @@
 #include "engine/shard.hh"
 
 #include <bpf/bpf.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
 #include <net/if.h>
 #include <pthread.h>
 #include <sched.h>
@@ -62,6 +64,30 @@ std::uint32_t interface_index(const std::string& ifname)
     return idx;
 }
 
+// The host must hand babe0 finished packets: XDP on the peer inserts a DSR
+// header in front of the transport header, so a checksum left for offload
+// (CHECKSUM_PARTIAL) or a segment left for TSO/GSO would leave the node
+// broken. Turn those offloads off on babe0 (legacy ethtool ioctls).
+void disable_offloads(const std::string& ifname)
+{
+    int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        throw daemon::engine_error("cannot open a socket for ethtool");
+    for (std::uint32_t cmd : {ETHTOOL_STSO, ETHTOOL_SGSO, ETHTOOL_STXCSUM}) {
+        ethtool_value v{cmd, 0};
+        ifreq ifr{};
+        std::snprintf(ifr.ifr_name, IFNAMSIZ, "%s", ifname.c_str());
+        ifr.ifr_data = reinterpret_cast<char*>(&v);
+        if (ioctl(fd, SIOCETHTOOL, &ifr) != 0 && errno != EOPNOTSUPP) {
+            int err = errno;
+            close(fd);
+            throw daemon::engine_error(fmt::format("cannot turn off offloads on {}: {}", ifname,
+                                                   std::strerror(err)));
+        }
+    }
+    close(fd);
+}
+
 std::vector<std::uint32_t> hops_of(const dsr::route& r)
 {
     return {r.hops.begin(), r.hops.begin() + r.hop_count};
@@ -105,6 +131,7 @@ public:
             if (auto t = _loader->maps().put_tx_port(ports.back().ifindex); !t)
                 throw daemon::engine_error(dataplane::describe(t.error()));
         }
+        disable_offloads(_ctx.local_ifname);
         if (auto r = _loader->attach(dataplane::xdp_role::local_egress, _ctx.peer_ifname, *mode); !r)
             throw daemon::engine_error(dataplane::describe(r.error()));
         ports.push_back(port_info{_ctx.peer_ifname, _ctx.peer_ifindex, interface_mac(_ctx.peer_ifname), true});

@@ -15,7 +15,7 @@ MESH_RUN=/run/babe-test/$MESH_NAME
 trap mesh_down EXIT
 
 # Sum of one counter over every node (babectl stats --json).
-stat_of() { mesh_ctl "$1" --json stats | jq "[.counters[] | select(.name | test(\"$2\")) | .value] | add // 0"; }
+stat_of() { mesh_ctl "$1" --json stats | jq "[.stats | to_entries[] | select(.key | test(\"$2\")) | .value] | add // 0"; }
 
 mesh_chain 6
 mesh_start_all
