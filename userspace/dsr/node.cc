@@ -1300,6 +1300,42 @@ void node::handle_timeout(time_point now)
     _impl->settle(now);
 }
 
+bool node::reconfigure(const config& next)
+{
+    config& cur = _impl->cfg;
+    config merged = next;
+    // Bounds and structures were allocated at construction: they stay.
+    merged.cache = cur.cache;
+    merged.request_table_size = cur.request_table_size;
+    merged.request_table_ids = cur.request_table_ids;
+    merged.rexmt_buffer_size = cur.rexmt_buffer_size;
+    merged.cache_nodes = cur.cache_nodes;
+    merged.cache_links = cur.cache_links;
+    merged.cache_degree = cur.cache_degree;
+    merged.cache_paths = cur.cache_paths;
+    merged.cache_paths_per_dst = cur.cache_paths_per_dst;
+    merged.installed_routes = cur.installed_routes;
+    merged.send_buffer_size = cur.send_buffer_size;
+    merged.discovery_table_size = cur.discovery_table_size;
+    merged.grat_reply_table_size = cur.grat_reply_table_size;
+    merged.blacklist_size = cur.blacklist_size;
+    merged.neighbour_table_size = cur.neighbour_table_size;
+    merged.tx_queue_size = cur.tx_queue_size;
+    merged.event_queue_size = cur.event_queue_size;
+    merged.reply_queue_size = cur.reply_queue_size;
+    merged.rreq_rate_table_size = cur.rreq_rate_table_size;
+    if (!validate_config(merged))
+        return false;
+    cur = merged; // every table reads timers and flags through a reference to it
+    return true;
+}
+
+void node::neighbour_lost(time_point now, addr neighbour)
+{
+    _impl->link_failed(now, neighbour);
+    _impl->settle(now);
+}
+
 void node::probe_neighbour(time_point now, addr neighbour)
 {
     _impl->probe(now, neighbour);

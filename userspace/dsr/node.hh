@@ -102,6 +102,17 @@ public:
     // MaintHoldoffTime. At most one probe per neighbour is outstanding.
     void probe_neighbour(time_point now, addr neighbour);
 
+    // The link to `neighbour` is gone for certain (the caller saw the carrier
+    // drop): Route Maintenance fails it now, as after MaxMaintRexmt (§8.3.4):
+    // Route Errors, salvage, link_broken.
+    void neighbour_lost(time_point now, addr neighbour);
+
+    // Apply a new configuration without losing state (SIGHUP): timers,
+    // limits and behaviour flags change; table bounds and the cache kind,
+    // allocated at construction, are kept. False (nothing changed) when the
+    // merged configuration does not validate.
+    bool reconfigure(const config& next);
+
     // Start (or keep running) a Route Discovery for `target` (babectl discover).
     void start_discovery(time_point now, addr target);
 

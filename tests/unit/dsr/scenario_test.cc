@@ -332,5 +332,58 @@ TEST(DsrScenario, NeighbourProbeConfirmsThenDetectsSilentFailure)
     expect_clean(h);
 }
 
+// §8.3.4: a link known lost (carrier down) fails at once: link_broken,
+// routes over it removed, no retransmissions first.
+TEST(DsrScenario, NeighbourLostFailsTheLinkAtOnce)
+{
+    harness_options o = opts(3);
+    harness h(o);
+    h.chain();
+    h.send(0, 2);
+    h.run_for(2s);
+    ASSERT_TRUE(h.at(0).find_route(node_addr(2)));
+    h.set_bidi(0, 1, false);
+    h.at(0).neighbour_lost(h.now(), node_addr(1));
+    h.run_for(10ms); // the harness drains events as it runs
+    EXPECT_EQ(h.count_events(0, event_kind::link_broken), 1u);
+    EXPECT_FALSE(h.at(0).find_route(node_addr(2)));
+    EXPECT_EQ(h.at(0).stats().maint_retransmits, 0u);
+    expect_clean(h);
+}
+
+// SIGHUP: new timers apply to a running node; bounds stay; a bad
+// configuration is refused whole.
+TEST(DsrScenario, ReconfigureAppliesTimersAndKeepsState)
+{
+    harness_options o = opts(2);
+    harness h(o);
+    h.chain();
+    h.send(0, 1);
+    h.run_for(1s);
+    ASSERT_TRUE(h.at(0).find_route(node_addr(1)));
+
+    config next = h.at(0).cfg();
+    next.max_request_rexmt = 1;
+    next.send_buffer_size = 1; // a bound: ignored
+    ASSERT_TRUE(h.at(0).reconfigure(next));
+    EXPECT_EQ(h.at(0).cfg().max_request_rexmt, 1u);
+    EXPECT_EQ(h.at(0).cfg().send_buffer_size, default_config().send_buffer_size);
+    EXPECT_TRUE(h.at(0).find_route(node_addr(1))) << "the cache survives";
+
+    config bad = h.at(0).cfg();
+    bad.request_period = 0ms;
+    bad.max_request_rexmt = 7;
+    EXPECT_FALSE(h.at(0).reconfigure(bad));
+    EXPECT_EQ(h.at(0).cfg().max_request_rexmt, 1u);
+
+    // With one retransmission allowed, a discovery for a missing node gives
+    // up after two requests.
+    h.at(0).start_discovery(h.now(), node_addr(1) + 10);
+    h.run_for(60s);
+    EXPECT_EQ(h.at(0).stats().discovery_failed, 1u);
+    EXPECT_LE(h.at(0).stats().rreq_retransmitted, 1u);
+    expect_clean(h);
+}
+
 } // namespace
 } // namespace babe::dsr::testing
