@@ -40,8 +40,8 @@ const volatile __u64 babe_neigh_cache_ttl_ns = 1000000;
  * babe0) and counts NO_XSK. reason is a BABE_STAT_ENGINE_* id, counted as
  * well. (The slow path only: one hash lookup more is no cost here.)
  */
-static __always_inline int babe_to_engine(struct xdp_md *ctx, __u32 reason, __u64 bytes,
-					  __u64 fallback)
+static __noinline int babe_to_engine(struct xdp_md *ctx, __u32 reason, __u64 bytes,
+				     __u64 fallback)
 {
 	__u32 ifindex = ctx->ingress_ifindex;
 	__u32 *first = bpf_map_lookup_elem(&xsk_slots, &ifindex);

@@ -50,8 +50,13 @@ public:
     // Loads the object; false when the kernel refuses it (the test fails).
     bool load()
     {
-        _skel.reset(babe_xdp::open_and_load());
+        _skel.reset(babe_xdp::open());
         if (!_skel)
+            return false;
+        // One cache entry per possible CPU, as a loader should set it.
+        if (bpf_map__set_max_entries(_skel->maps.babe_neigh_cache,
+                                     static_cast<std::uint32_t>(libbpf_num_possible_cpus())) != 0 ||
+            babe_xdp::load(_skel.get()) != 0)
             return false;
         babe_config cfg{};
         cfg.self_addr = self_addr();
