@@ -26,9 +26,17 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr const char* public_maps[] = {BABE_MAP_ROUTES, BABE_MAP_NEIGHBOURS, BABE_MAP_TX_PORTS,
-                                       BABE_MAP_XSKS,   BABE_MAP_XSK_SLOTS,  BABE_MAP_STATS,
-                                       BABE_MAP_CONFIG};
+// Every map of the object is pinned and reused (xsks, xsk_slots included)
+// except libbpf's internal ones (.rodata, .bss) and those named babe_*:
+// per-CPU caches and scratch space private to the programs, fresh on every
+// load (a new layout never blocks a restart, a cache never outlives the
+// program that fills it).
+bool is_pinned_map(const bpf_map* map)
+{
+    const char* name = bpf_map__name(map);
+    return !bpf_map__is_internal(map) && std::strncmp(name, "babe_", 5) != 0 &&
+           std::strchr(name, '.') == nullptr;
+}
 
 // libbpf reports through one global print callback: while a load runs, its
 // warnings (and the verifier log it prints on a rejection) go into a string.
