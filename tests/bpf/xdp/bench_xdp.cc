@@ -124,9 +124,18 @@ int main(int argc, char** argv)
         std::snprintf(buf, sizeof(buf), "%s\"%s\":%.1f", i ? "," : "", paths[i].name, med);
         out += buf;
     }
-    char buf[128];
-    std::snprintf(buf, sizeof(buf), "},\"transit_vs_minimal\":%.3f,\"goal_transit_vs_minimal\":1.3}",
-                  minimal > 0 ? transit_ns / minimal : 0.0);
+    // The spread: transit/minimal of each round (same round = same load).
+    std::vector<double> ratios;
+    for (std::size_t r = 0; r < paths[0].rounds.size(); ++r)
+        if (paths[0].rounds[r] > 0)
+            ratios.push_back(paths[1].rounds[r] / paths[0].rounds[r]);
+    std::sort(ratios.begin(), ratios.end());
+    char buf[256];
+    std::snprintf(buf, sizeof(buf),
+                  "},\"transit_vs_minimal\":%.3f,\"round_ratio_min\":%.3f,\"round_ratio_max\":%.3f,"
+                  "\"goal_transit_vs_minimal\":1.3}",
+                  minimal > 0 ? transit_ns / minimal : 0.0, ratios.empty() ? 0.0 : ratios.front(),
+                  ratios.empty() ? 0.0 : ratios.back());
     out += buf;
     std::printf("%s\n", out.c_str());
     babe_minimal_fwd::destroy(min);

@@ -10,7 +10,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -400,6 +403,52 @@ TEST_F(XdpFixtures, DeliverStampsLastHop)
     auto r = xdp_harness::run(h.ingress_fd(), data_frame(srcrt_option({c_, d_}, 0), 64, b_, 17, D));
     ASSERT_EQ(r.retval, static_cast<std::uint32_t>(XDP_PASS));
     EXPECT_NE(h.last_heard(d_), 0U);
+}
+
+// The per-CPU next-hop cache (bpf/lib/forward.h): a changed or removed
+// neighbour is seen at once after the cache is zeroed, and without that
+// once the entry is older than babe_neigh_cache_ttl_ns (1 ms, coarse clock).
+TEST_F(XdpFixtures, ChangedNeighbourSeenAfterCacheFlush)
+{
+    auto in = data_frame(srcrt_option({b_, c_}, 2));
+    auto r = xdp_harness::run(h.ingress_fd(), in);
+    ASSERT_EQ(r.retval, static_cast<std::uint32_t>(XDP_REDIRECT));
+    EXPECT_EQ(hex(r.out), hex(transit_out(srcrt_option({b_, c_}, 1), C)));
+    ASSERT_TRUE(h.add_neighbour(c_, 0x33));  // C moved to another MAC
+    ASSERT_TRUE(h.flush_neigh_cache());
+    r = xdp_harness::run(h.ingress_fd(), in);
+    auto want = transit_out(srcrt_option({b_, c_}, 1), C);
+    auto m = node_mac(0x33), s = our_mac_towards(0x33);
+    std::copy(m.begin(), m.end(), want.begin());
+    std::copy(s.begin(), s.end(), want.begin() + 6);
+    EXPECT_EQ(hex(r.out), hex(want));
+}
+
+TEST_F(XdpFixtures, ChangedNeighbourSeenAfterCacheTtl)
+{
+    auto in = data_frame(srcrt_option({b_, c_}, 2));
+    ASSERT_EQ(xdp_harness::run(h.ingress_fd(), in).retval, static_cast<std::uint32_t>(XDP_REDIRECT));
+    ASSERT_TRUE(h.add_neighbour(c_, 0x33));
+    // Far beyond the 1 ms TTL and a 4 ms tick (HZ=250): no cache flush.
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    auto r = xdp_harness::run(h.ingress_fd(), in);
+    ASSERT_EQ(r.retval, static_cast<std::uint32_t>(XDP_REDIRECT));
+    auto m = node_mac(0x33);
+    EXPECT_EQ(hex(bytes(r.out.begin(), r.out.begin() + 6)), hex(bytes(m.begin(), m.end())));
+}
+
+TEST_F(XdpFixtures, RemovedNeighbourGoesToEngineAfterCacheFlush)
+{
+    auto in = data_frame(srcrt_option({b_, c_}, 2));
+    ASSERT_EQ(xdp_harness::run(h.ingress_fd(), in).retval, static_cast<std::uint32_t>(XDP_REDIRECT));
+    ASSERT_TRUE(h.remove_neighbour(c_));
+    ASSERT_TRUE(h.flush_neigh_cache());
+    auto before = h.stat(BABE_STAT_ENGINE_NO_NEIGHBOUR);
+    EXPECT_EQ(xdp_harness::run(h.ingress_fd(), in).retval, static_cast<std::uint32_t>(XDP_PASS));
+    EXPECT_EQ(h.stat(BABE_STAT_ENGINE_NO_NEIGHBOUR) - before, 1U);
+    // Learned again: seen at once (misses are not cached).
+    ASSERT_TRUE(h.add_neighbour(c_, C));
+    EXPECT_EQ(xdp_harness::run(h.ingress_fd(), in).retval, static_cast<std::uint32_t>(XDP_REDIRECT));
 }
 
 TEST_F(XdpFixtures, DisabledConfigPassesEverything)

@@ -99,6 +99,22 @@ public:
         return bpf_map_update_elem(fd(_skel->maps.routes), &dst, &r, BPF_ANY) == 0;
     }
 
+    bool remove_neighbour(std::uint32_t a)
+    {
+        return bpf_map_delete_elem(fd(_skel->maps.neighbours), &a) == 0;
+    }
+
+    // Zero every CPU's neighbour cache: a neighbour change is then seen at once.
+    bool flush_neigh_cache()
+    {
+        const bpf_map* m = _skel->maps.babe_neigh_cache;
+        std::vector<std::uint8_t> zero(bpf_map__value_size(m), 0);
+        for (std::uint32_t k = 0; k < bpf_map__max_entries(m); ++k)
+            if (bpf_map_update_elem(fd(m), &k, zero.data(), BPF_ANY) != 0)
+                return false;
+        return true;
+    }
+
     std::uint64_t last_heard(std::uint32_t a)
     {
         babe_neighbour nb{};
