@@ -6,6 +6,10 @@
 // and replay of a seed.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+
 #include "sim/scenario.hh"
 #include "sim/world.hh"
 
@@ -114,10 +118,25 @@ TEST(sim_dsr, a_seed_replays_exactly)
 {
     if (!have_dsr_core())
         GTEST_SKIP() << "built without the DSR core";
-    auto a = run_file("mobile", 11, {"duration_s=30"});
-    auto b = run_file("mobile", 11, {"duration_s=30"});
+    auto sc = load_scenario(std::string(BABE_SIM_SCENARIOS) + "/mobile.yaml", {"duration_s=30"});
+    std::string pa = ::testing::TempDir() + "sim_dsr_a.pcap", pb = ::testing::TempDir() + "sim_dsr_b.pcap";
+    run_options oa, ob;
+    oa.pcap_path = pa;
+    ob.pcap_path = pb;
+    auto a = world(sc, 11, oa).run();
+    auto b = world(sc, 11, ob).run();
+    expect_clean(a);
     auto ja = to_json(a), jb = to_json(b);
     ja.erase("wall_s");
     jb.erase("wall_s");
     EXPECT_EQ(ja.dump(), jb.dump());
+    auto bytes = [](const std::string& p) {
+        std::ifstream in(p, std::ios::binary);
+        return std::string(std::istreambuf_iterator<char>(in), {});
+    };
+    auto ba = bytes(pa);
+    EXPECT_GT(ba.size(), 10000u);
+    EXPECT_EQ(ba, bytes(pb));
+    std::remove(pa.c_str());
+    std::remove(pb.c_str());
 }
