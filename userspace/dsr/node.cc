@@ -227,6 +227,12 @@ struct node::impl {
     {
         rec.ack_req_id.reset();
         const auto* n = nbrs.find(next_hop);
+        // A next hop Route Maintenance already gave up on (and not heard
+        // from since): fail this packet now rather than into a dead link.
+        if (n && n->lost) {
+            fail_packet(now, rec, next_hop);
+            return;
+        }
         const bool recent = n && n->last_confirmed &&
                             now - *n->last_confirmed < cfg.maint_holdoff_time && !bl.blocks(next_hop);
         // Within MaintHoldoffTime of a confirmation no new one is requested
@@ -530,6 +536,7 @@ struct node::impl {
     {
         auto& nb = nbrs.get(n, cfg.default_link);
         nb.last_confirmed = now;
+        nb.lost = false;
         bl.clear(n); // bidirectionality shown (§4.6)
     }
 
@@ -595,6 +602,9 @@ struct node::impl {
         }
         last_rerr = rerr_info{self, self, next_hop, 0};
 
+        if (next_hop != self && next_hop != broadcast && next_hop != no_addr)
+            nbrs.get(next_hop, cfg.default_link).lost = true;
+
         std::array<addr, 16> errored{};
         std::size_t n_errored = 0;
         for (auto& e : mbuf.entries()) {
@@ -615,6 +625,18 @@ struct node::impl {
             } else {
                 reroute_own(now, rec);
             }
+        }
+    }
+
+    // One packet whose next hop is known unreachable (§8.3.4): a Route
+    // Error to its source and salvage, or, for our own, another route.
+    void fail_packet(time_point now, packet_record rec, addr next_hop)
+    {
+        if (rec.src != self) {
+            send_route_error(now, rec, next_hop);
+            salvage(now, rec);
+        } else {
+            reroute_own(now, rec);
         }
     }
 

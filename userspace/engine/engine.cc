@@ -25,6 +25,7 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <future>
 #include <cstring>
 #include <map>
 #include <thread>
@@ -104,7 +105,12 @@ public:
     {
     }
 
-    ~engine_impl() override { stop(); }
+    ~engine_impl() override
+    {
+        stop();
+        if (_ioctl_fd >= 0)
+            close(_ioctl_fd);
+    }
 
     // ---- engine_handle ----
     void start() override
@@ -175,9 +181,19 @@ public:
 
     void reload(const config::babed_config& cfg) override
     {
-        // The DSR constants are read by the core at construction; a new core
-        // would lose the caches. Apply what the running shard can take and
-        // keep the rest for the next start.
+        // The DSR constants go to the running core on its own thread; its
+        // caches and buffers stay (node::reconfigure keeps table bounds).
+        auto done = std::make_shared<std::promise<bool>>();
+        auto result = done->get_future();
+        dsr::config next = cfg.dsr;
+        if (!_thread.joinable() || !_box.post([this, next, done] {
+                done->set_value(_shard->core().reconfigure(next));
+            }))
+            throw daemon::engine_error("the engine is not running");
+        if (result.wait_for(std::chrono::seconds(2)) != std::future_status::ready)
+            throw daemon::engine_error("the engine did not take the new configuration in time");
+        if (!result.get())
+            throw daemon::engine_error("the new DSR configuration does not validate");
         _cfg = cfg;
     }
 
@@ -421,6 +437,30 @@ private:
         _backend = "afpacket";
     }
 
+    // A mesh port whose carrier dropped loses its neighbours at once
+    // (a radio link that fails silently is found by probes instead).
+    void check_carriers(time_point now)
+    {
+        const auto& ports = _shard->config().ports;
+        if (_carrier.size() != ports.size())
+            _carrier.assign(ports.size(), true);
+        for (std::size_t p = 0; p < ports.size(); ++p) {
+            if (ports[p].local)
+                continue;
+            ifreq ifr{};
+            std::snprintf(ifr.ifr_name, IFNAMSIZ, "%s", ports[p].name.c_str());
+            bool up = _ioctl_fd >= 0 && ioctl(_ioctl_fd, SIOCGIFFLAGS, &ifr) == 0 &&
+                      (ifr.ifr_flags & IFF_UP) && (ifr.ifr_flags & IFF_RUNNING);
+            if (_carrier[p] && !up) {
+                spdlog::warn("{}: carrier lost; its neighbours are unreachable", ports[p].name);
+                _shard->port_down(now, static_cast<port_id>(p));
+            } else if (!_carrier[p] && up) {
+                spdlog::info("{}: carrier back", ports[p].name);
+            }
+            _carrier[p] = up;
+        }
+    }
+
     void run()
     {
         pthread_setname_np(pthread_self(), "babe-shard0");
@@ -439,9 +479,14 @@ private:
         }
         constexpr int spin_turns = 256; // empty turns before sleeping
         int idle = 0;
+        time_point next_carrier_check{};
         while (!_stop.load(std::memory_order_relaxed)) {
             time_point now = monotonic_now();
             _last_turn_ns.store(now.time_since_epoch().count(), std::memory_order_relaxed);
+            if (now >= next_carrier_check) {
+                check_carriers(now);
+                next_carrier_check = now + 100ms;
+            }
             std::size_t work = _shard->poll(now);
             work += _box.run_pending(16);
             if (work) {
@@ -486,6 +531,8 @@ private:
     std::string _attached_mode;
     std::string _backend;
     bool _maps_reused = false;
+    std::vector<bool> _carrier;
+    int _ioctl_fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 };
 
 } // namespace

@@ -174,6 +174,23 @@ void shard::poll_heard(time_point now)
     });
 }
 
+void shard::port_down(time_point now, port_id port)
+{
+    _neighbours.for_each([&](neighbour_entry& e) {
+        if (e.port != port)
+            return;
+        if (e.in_map) {
+            if (_maps.erase_neighbour(htonl(e.ip)))
+                e.in_map = false;
+            else
+                ++_counters.map_write_errors;
+        }
+        _node.neighbour_lost(now, e.ip);
+    });
+    drain(now);
+    _io.flush();
+}
+
 std::size_t shard::drain(time_point now)
 {
     std::size_t work = 0;

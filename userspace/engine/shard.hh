@@ -80,6 +80,10 @@ public:
     // When poll() next has timer work to do.
     std::optional<time_point> next_deadline() const;
 
+    // A mesh port lost its carrier: every neighbour learned on it is gone
+    // (§8.3.4 at once, no retransmissions) and leaves the kernel's map.
+    void port_down(time_point now, port_id port);
+
     dsr::node& core() { return _node; }
     const dsr::node& core() const { return _node; }
     const shard_counters& counters() const { return _counters; }

@@ -193,5 +193,31 @@ TEST(Shard, SteadyStateAllocatesNothingPerPacket)
         EXPECT_EQ(io->sent_overflow(), 0U);
 }
 
+TEST(Shard, PortDownRemovesItsNeighboursAndTheirRoutes)
+{
+    chain c;
+    auto pkt = host_packet(0, 3, "before");
+    ASSERT_TRUE(c.io[0]->inject(local_port, pkt));
+    ASSERT_TRUE(c.run_until_delivered(3, 1, 5s));
+    auto n = c.maps[1]->find_neighbour(htonl(node_addr(2)));
+    ASSERT_TRUE(n && *n);
+
+    c.shards[1]->port_down(c.now, right_port);
+    n = c.maps[1]->find_neighbour(htonl(node_addr(2)));
+    ASSERT_TRUE(n);
+    EXPECT_FALSE(*n) << "the neighbour left the kernel's map";
+    EXPECT_GE(c.shards[1]->core().stats().maint_failures, 1U);
+    EXPECT_FALSE(c.shards[1]->core().find_route(node_addr(3)));
+    // The next packet over the broken link makes node 1 tell the source
+    // (Route Error, §8.3.4); node 0 drops the route from its map.
+    ASSERT_TRUE(c.io[0]->inject(local_port, host_packet(0, 3, "after")));
+    for (int i = 0; i < 50; ++i)
+        c.step();
+    EXPECT_GE(c.shards[1]->core().stats().rerr_sent, 1U);
+    auto r = c.maps[0]->find_route(htonl(node_addr(3)));
+    ASSERT_TRUE(r);
+    EXPECT_FALSE(*r) << "the source's route over the broken link is gone";
+}
+
 } // namespace
 } // namespace babe::engine
