@@ -3,8 +3,8 @@
  * The BPF maps shared by the XDP programs (bpf/) and the engine/loader
  * (userspace/dataplane/): names, key and value layouts. One definition for
  * clang -target bpf and g++. Addresses are network byte order (__be32) as
- * they appear in packets; times are CLOCK_MONOTONIC nanoseconds
- * (bpf_ktime_get_ns).
+ * they appear in packets; times are CLOCK_MONOTONIC nanoseconds (XDP uses
+ * the coarse clock, bpf_ktime_get_coarse_ns: up to one tick behind).
  */
 #ifndef BABE_MAPS_H
 #define BABE_MAPS_H
@@ -46,7 +46,10 @@ BABE_STATIC_ASSERT(sizeof(struct babe_route) == 8 + 4 * BABE_MAX_ROUTE_HOPS, "ro
 
 /*
  * neighbours: next-hop address (__be32) -> how to reach it. Written by the
- * engine; last_heard_ns is stamped by XDP whenever a DSR packet from this
+ * engine; last_tx_ns is stamped by XDP when it forwards or sends to this
+ * neighbour (on a next-hop cache refill: at most every babe_neigh_cache_ttl_ns
+ * per CPU), so the engine probes only neighbours that carry traffic;
+ * last_heard_ns is stamped by XDP whenever a DSR packet from this
  * neighbour arrives (route maintenance evidence, RFC 4728 §8.3).
  */
 struct babe_neighbour {
@@ -54,8 +57,9 @@ struct babe_neighbour {
 	__u8 mac[6];              /* the neighbour's MAC */
 	__u8 src_mac[6];          /* our MAC on ifindex */
 	__u64 last_heard_ns;      /* CLOCK_MONOTONIC, 0 = never */
+	__u64 last_tx_ns;         /* CLOCK_MONOTONIC of a recent frame XDP sent to it, 0 = never */
 };
-BABE_STATIC_ASSERT(sizeof(struct babe_neighbour) == 24, "neighbour size");
+BABE_STATIC_ASSERT(sizeof(struct babe_neighbour) == 32, "neighbour size");
 
 /*
  * config: one entry (key 0) the engine writes before attaching; the programs
