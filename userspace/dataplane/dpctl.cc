@@ -19,11 +19,25 @@ using namespace babe::dataplane;
 
 namespace {
 
+bool verbose = false;
+
+// The error, then libbpf's log: its last 60 lines (where the verifier says
+// why) unless --verbose.
 int report(const error& e)
 {
     std::fprintf(stderr, "babe-dpctl: %s\n", describe(e).c_str());
-    if (!e.log.empty())
-        std::fprintf(stderr, "%s\n", e.log.c_str());
+    if (e.log.empty())
+        return 1;
+    std::size_t start = 0;
+    if (!verbose) {
+        std::size_t lines = 0;
+        for (std::size_t pos = e.log.size(); pos > 0 && lines <= 60; --pos)
+            if (e.log[pos - 1] == '\n' && ++lines > 60)
+                start = pos;
+    }
+    if (start > 0)
+        std::fprintf(stderr, "[... log truncated: --verbose for all of it]\n");
+    std::fprintf(stderr, "%s\n", e.log.c_str() + start);
     return 1;
 }
 
@@ -38,6 +52,8 @@ int main(int argc, char** argv)
         std::string a = argv[i];
         if ((a == "--pin" || a == "--netns") && i + 1 < argc) {
             (a == "--pin" ? options.pin_path : netns) = argv[++i];
+        } else if (a == "-v" || a == "--verbose") {
+            verbose = true;
         } else if (a == "--mount-bpffs") {
             options.mount_bpffs = true;
         } else if (a == "-h" || a == "--help") {

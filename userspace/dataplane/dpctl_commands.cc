@@ -282,12 +282,13 @@ dp_result<void> run_map_command(dpctl_env& env, std::span<const std::string> arg
 
 const char* dpctl_usage()
 {
-    return R"(usage: babe-dpctl [--pin PATH] [--netns NAME] [--mount-bpffs] COMMAND
+    return R"(usage: babe-dpctl [--pin PATH] [--netns NAME] [--mount-bpffs] [--verbose] COMMAND
 
 Writes the XDP data plane's pinned maps and attaches its programs, without
 the daemon. PATH defaults to /sys/fs/bpf/babe. --netns enters the network
 namespace NAME (/run/netns/NAME) for interface lookups and attachment while
-the pins stay on this mount namespace's bpffs.
+the pins stay on this mount namespace's bpffs. Errors print as
+"babe-dpctl: CODE: message", then the tail of libbpf's log (all with --verbose).
 
   load                                   load babe_xdp, pin its maps (reused when pinned)
   attach mesh|local IFNAME [mesh|local IFNAME ...] [mode auto|native|generic]

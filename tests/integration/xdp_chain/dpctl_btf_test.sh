@@ -3,7 +3,8 @@
 # babe-dpctl and bpftool against the pinned maps: a route written by
 # babe-dpctl reads back through `bpftool map dump pinned <pin>/routes` with
 # BTF-formatted keys and values, a neighbour through the neighbours map; the
-# loader's errors (no bpffs, missing interface, missing netns) are the typed
+# loader's errors (no bpffs, missing interface, missing netns, no
+# privileges) are the typed
 # ones; under `ip netns exec` (no bpffs) --mount-bpffs gets a private one.
 set -euo pipefail
 . "$(dirname "$0")/../../../tools/lib.sh"
@@ -17,7 +18,7 @@ command -v bpftool >/dev/null || skip "bpftool missing"
 
 pin=/sys/fs/bpf/babe-btf-test-$$
 ns=babe-btf-$$
-cleanup() { "$dpctl" --pin "$pin" teardown 2>/dev/null || true; ns_cleanup; rm -rf "$pin"; }
+cleanup() { "$dpctl" --pin "$pin" teardown 2>/dev/null || true; ns_cleanup; rm -rf "$pin" "$pin-np"; }
 trap cleanup EXIT
 ns_add "$ns"
 ip -n "$ns" link add mesh0 type veth peer name mesh1
@@ -66,6 +67,12 @@ test_errors() {
 	grep -q 'no_netns' <<<"$out" || fail "missing netns: $out"
 	out=$("$dpctl" --pin "$pin" route add 10.77.0.9 via 10.77.0.x 2>&1) && fail "bad hop accepted"
 	grep -q 'invalid_argument' <<<"$out" || fail "bad hop: $out"
+	if command -v setpriv >/dev/null; then
+		out=$(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+			"$dpctl" --pin "$pin-np" load 2>&1) && fail "load as nobody succeeded"
+		rm -rf "$pin-np"
+		grep -q '^babe-dpctl: no_privileges:' <<<"$out" || fail "no privileges: $out"
+	fi
 	# ip netns exec remounts /sys: no bpffs there unless the loader mounts one.
 	out=$(ip netns exec "$ns" "$dpctl" --pin /sys/fs/bpf/babe-inside load 2>&1) && fail "load without bpffs succeeded"
 	grep -q 'no_bpffs' <<<"$out" || fail "ip netns exec without bpffs: $out"
@@ -74,7 +81,7 @@ test_errors() {
 	# That bpffs instance belonged to the command's mount namespace: gone with
 	# it, and the link it pinned with it (use --netns to keep pins on the host).
 	! ip -n "$ns" link show mesh1 | grep -q 'prog/xdp' || fail "link outlived its private bpffs"
-	pass "typed errors: no_bpffs, no_interface, no_netns, invalid_argument; --mount-bpffs works"
+	pass "typed errors: no_bpffs, no_interface, no_netns, invalid_argument, no_privileges; --mount-bpffs works"
 }
 
 test_btf_route_dump
