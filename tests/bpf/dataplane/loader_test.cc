@@ -201,6 +201,20 @@ TEST_F(loader_test, native_mode_on_loopback_is_mode_unsupported)
     EXPECT_NE(attached_prog_id("lo"), 0U);
 }
 
+TEST_F(loader_test, interface_with_a_foreign_xdp_program_is_busy)
+{
+    auto l = xdp_loader::load(options());
+    ASSERT_TRUE(l) << describe(l.error());
+    int ifindex = static_cast<int>(if_nametoindex("dpt1"));
+    // Attached the old way (netlink, no link): the loader must not take over.
+    ASSERT_EQ(bpf_xdp_attach(ifindex, l.value()->prog_fd(xdp_role::local_egress), 0, nullptr), 0);
+    auto a = l.value()->attach(xdp_role::mesh_ingress, "dpt1", xdp_mode::automatic);
+    EXPECT_EQ(bpf_xdp_detach(ifindex, 0, nullptr), 0);
+    ASSERT_FALSE(a);
+    EXPECT_EQ(a.error().code, errc::busy) << describe(a.error());
+    EXPECT_FALSE(std::filesystem::exists(link_pin(_pin, "dpt1")));
+}
+
 TEST_F(loader_test, pin_path_without_bpffs_is_no_bpffs)
 {
     for (std::string bad : {std::string{"/tmp/babe-loader-test-"} + std::to_string(getpid()),
