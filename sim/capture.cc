@@ -45,6 +45,11 @@ capture::~capture() { close(); }
 void capture::open(const std::string& path)
 {
     close();
+#ifdef BABE_SIM_HAVE_PCAP
+    if (!_w.open(path, babe::pcap::linktype::ethernet))
+        throw std::runtime_error(path + ": " + _w.error());
+    return;
+#endif
     _f = std::fopen(path.c_str(), "wb");
     if (!_f)
         throw std::runtime_error(path + ": cannot open for writing");
@@ -55,7 +60,7 @@ void capture::open(const std::string& path)
 void capture::write(std::int64_t t_ns, std::uint32_t src, std::uint32_t dst,
                     std::span<const std::byte> ip)
 {
-    if (!_f)
+    if (!is_open())
         return;
     _buf.resize(14 + ip.size());
     put_mac(_buf.data(), dst);
@@ -63,6 +68,10 @@ void capture::write(std::int64_t t_ns, std::uint32_t src, std::uint32_t dst,
     _buf[12] = std::byte{0x08};
     _buf[13] = std::byte{0x00};
     std::memcpy(_buf.data() + 14, ip.data(), ip.size());
+#ifdef BABE_SIM_HAVE_PCAP
+    _w.write(t_ns, _buf);
+    return;
+#endif
     record_header r{static_cast<std::uint32_t>(t_ns / 1'000'000'000),
                     static_cast<std::uint32_t>((t_ns % 1'000'000'000) / 1000),
                     static_cast<std::uint32_t>(_buf.size()), static_cast<std::uint32_t>(_buf.size())};
@@ -72,6 +81,9 @@ void capture::write(std::int64_t t_ns, std::uint32_t src, std::uint32_t dst,
 
 void capture::close()
 {
+#ifdef BABE_SIM_HAVE_PCAP
+    _w.close();
+#endif
     if (_f)
         std::fclose(_f);
     _f = nullptr;

@@ -8,6 +8,8 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <sys/resource.h>
+
 #include <random>
 
 #include "config/yaml_reader.hh"
@@ -47,7 +49,7 @@ int main(int argc, char** argv)
     run->add_flag("--json", json, "print one JSON object with the results");
     run->add_option("--pcap", pcap, "write every frame put on the medium to this pcap file");
     run->add_flag("--report-rss", report_rss,
-                  "add peak_rss_bytes (machine-dependent, so off by default) to the JSON");
+                  "add peak_rss_bytes and cpu_s (machine-dependent, so off by default) to the JSON");
 
     sweep_options sw;
     std::string values;
@@ -113,8 +115,13 @@ int main(int argc, char** argv)
     }
     if (json) {
         auto j = to_json(r);
-        if (report_rss)
+        if (report_rss) { // machine-dependent figures
             j["peak_rss_bytes"] = peak_rss_bytes();
+            rusage ru{};
+            getrusage(RUSAGE_SELF, &ru);
+            j["cpu_s"] = double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+                         double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+        }
         fmt::print("{}\n", j.dump());
     } else {
         fmt::print("seed {}  nodes {}  {} s simulated in {:.2f} s ({} events)\n", r.seed, r.nodes,

@@ -164,7 +164,7 @@ int run_sweep(const sweep_options& opt)
            << "set output '" << opt.out_dir << "/plot.png'\n"
            << "set multiplot layout 3,1 title '" << scen << ": mean and min-max over "
            << opt.seeds << " seed(s)'\n"
-           << "set grid\nset key off\nset xlabel '" << opt.param << "'\n"
+           << "set termoption noenhanced\nset grid\nset key off\nset xlabel '" << opt.param << "'\n"
            << "set ylabel 'packet delivery ratio'\nset yrange [0:1.05]\n"
            << "plot '" << opt.out_dir << "/summary.dat' using 1:2:3:4 with yerrorlines lw 2 pt 7\n"
            << "set ylabel 'control packets per delivered packet'\nset yrange [0:*]\n"
