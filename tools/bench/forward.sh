@@ -80,8 +80,11 @@ bpftool prog load "$min_obj" "$pin/min" type xdp pinmaps "$pin/min_maps"
 min_id=$(bpftool -j prog show pinned "$pin/min" | jq .id)
 hexbytes() { echo "$1" | tr ':' ' '; }
 le32() { printf '%02x %02x %02x %02x' $(($1 & 255)) $(($1 >> 8 & 255)) $(($1 >> 16 & 255)) $(($1 >> 24 & 255)); }
-bpftool map update pinned "$pin/min_maps/fwd_target" key hex 00 00 00 00 \
-	value hex $(le32 "$f1_ifindex") $(hexbytes "$s0_mac") $(hexbytes "$f1_mac") 00 00 00 00 00 00 00 00
+# struct babe_neighbour: ifindex, mac, src_mac, then zeroed times (size from the map).
+vsize=$(bpftool -j map show pinned "$pin/min_maps/fwd_target" | jq .bytes_value)
+value="$(le32 "$f1_ifindex") $(hexbytes "$s0_mac") $(hexbytes "$f1_mac")"
+for ((i = 16; i < vsize; i++)); do value+=" 00"; done
+bpftool map update pinned "$pin/min_maps/fwd_target" key hex 00 00 00 00 value hex $value
 # A devmap resolves ifindexes in the netns of the process updating it: write
 # tx_ports from inside bfw-fwd, by map id (ip netns exec hides the pins).
 tx_id=$(bpftool -j map show pinned "$pin/min_maps/tx_ports" | jq .id)
