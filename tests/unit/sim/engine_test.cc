@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <stdexcept>
 
 #include "sim/event_queue.hh"
 #include "sim/frame_parse.hh"
@@ -155,4 +157,29 @@ TEST(frame_parse, data_packet_tag_round_trip)
     auto t = parse_frame({buf.data(), 30});
     EXPECT_FALSE(t.ipv4);
     EXPECT_EQ(write_data_packet(buf, 1, 2, 0, 0, 0, 0, 8), 0u);
+}
+
+TEST(mobility, file_waypoints_interpolate)
+{
+    std::string path = ::testing::TempDir() + "sim_positions.txt";
+    {
+        std::FILE* f = std::fopen(path.c_str(), "w");
+        ASSERT_NE(f, nullptr);
+        std::fputs("# t node x y\n0 0 0 0\n10 0 100 0\n0 1 5 5\n", f);
+        std::fclose(f);
+    }
+    scenario sc;
+    sc.nodes = 2;
+    sc.mobility.model = mobility_model::file;
+    sc.mobility.file = path;
+    mobility m(sc, 1);
+    EXPECT_TRUE(m.moves());
+    EXPECT_NEAR(m.position(0, 5'000'000'000).x, 50, 1e-9);
+    EXPECT_NEAR(m.position(0, 20'000'000'000).x, 100, 1e-9);
+    EXPECT_NEAR(m.position(1, 20'000'000'000).y, 5, 1e-9);
+    std::FILE* f = std::fopen(path.c_str(), "w");
+    std::fputs("0 0 1 1\n", f); // node 1 missing
+    std::fclose(f);
+    EXPECT_THROW(mobility(sc, 1), std::runtime_error);
+    std::remove(path.c_str());
 }

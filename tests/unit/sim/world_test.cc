@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "sim/scenario.hh"
+#include "sim/sweep.hh"
 #include "sim/world.hh"
 
 using namespace babe::sim;
@@ -272,4 +273,31 @@ TEST(world, checkers_catch_broken_handle_contracts)
     auto u = run_broken(broken_agent::release_unsent);
     ASSERT_TRUE(u.failure);
     EXPECT_NE(u.failure->find("vanished"), std::string::npos) << *u.failure;
+}
+
+TEST(world, sweep_writes_runs_and_summary)
+{
+    std::string dir = ::testing::TempDir() + "sim_sweep";
+    sweep_options o;
+    o.scenario_path = std::string(BABE_SIM_SCENARIOS) + "/chain.yaml";
+    o.param = "mobility.spacing_m";
+    o.values = {"100", "300"};
+    o.seeds = 2;
+    o.overrides = {"agent=direct", "duration_s=5", "traffic.flows=[{src: 0, dst: 1, rate_pps: 4}]"};
+    o.out_dir = dir;
+    o.jobs = 2;
+    o.plot = false;
+    ASSERT_EQ(run_sweep(o), 0);
+    std::ifstream runs(dir + "/runs.csv");
+    std::string line;
+    int rows = 0;
+    while (std::getline(runs, line))
+        ++rows;
+    EXPECT_EQ(rows, 1 + 4);
+    std::ifstream sum(dir + "/summary.csv");
+    std::getline(sum, line); // header
+    std::getline(sum, line);
+    EXPECT_EQ(line.rfind("100,2,1.0000,1.0000,1.0000", 0), 0u) << line;
+    std::getline(sum, line);
+    EXPECT_EQ(line.rfind("300,2,0.0000", 0), 0u) << line;
 }
