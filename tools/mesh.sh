@@ -55,6 +55,25 @@ mesh_chain() {
 	for ((i = 1; i < n; i++)); do mesh_link "$i" $((i + 1)); done
 }
 
+# mesh_grid R C: R rows of C nodes, numbered row by row from 1, each linked
+# to its right and lower neighbours (alternative paths between any two).
+mesh_grid() {
+	local r=$1 c=$2 i j n
+	mesh_init $((r * c))
+	for ((i = 0; i < r; i++)); do
+		for ((j = 0; j < c; j++)); do
+			n=$((i * c + j + 1))
+			((j + 1 < c)) && mesh_link "$n" $((n + 1))
+			((i + 1 < r)) && mesh_link "$n" $((n + c))
+		done
+	done
+	return 0
+}
+
+# Extra `dsr:` keys for every node's babed, one "key: value" a line (e.g.
+# MESH_DSR_EXTRA=$'send_buffer_timeout_ms: 500\nmax_request_rexmt: 1').
+MESH_DSR_EXTRA=${MESH_DSR_EXTRA:-}
+
 mesh_config() {
 	local i=$1; shift
 	local ifs; ifs=$(echo ${mesh_links[$i]} | tr ' ' ',')
@@ -70,7 +89,7 @@ xdp:
 engine:
   shards: 1
 dsr:
-  try_passive_acks: 0
+$(mesh_dsr_lines)
 metrics:
   listen: ""
 control:
@@ -80,12 +99,21 @@ log:
 CFG
 }
 
+# The dsr: block of mesh_config: try_passive_acks 0 unless MESH_DSR_EXTRA
+# sets it, then MESH_DSR_EXTRA.
+mesh_dsr_lines() {
+	grep -q '^ *try_passive_acks:' <<< "$MESH_DSR_EXTRA" || echo "  try_passive_acks: 0"
+	[ -z "$MESH_DSR_EXTRA" ] || sed -e 's/^ *//' -e '/^$/d' -e 's/^/  /' <<< "$MESH_DSR_EXTRA"
+}
+
 # mesh_start I [babed args]: start babed on node I in the background and wait
 # until its control socket answers.
 mesh_start() {
 	local i=$1; shift
 	mesh_config "$i" > "$MESH_RUN/n$i.yaml"
-	mesh_exec "$i" "$babed_bin" -c "$MESH_RUN/n$i.yaml" "$@" > "$MESH_RUN/n$i.log" 2>&1 &
+	# Not through mesh_exec: a function in the background is a subshell, and
+	# $! would be its pid, not babed's (`ip netns exec` execs babed).
+	ip netns exec "$(mesh_ns "$i")" "$babed_bin" -c "$MESH_RUN/n$i.yaml" "$@" > "$MESH_RUN/n$i.log" 2>&1 &
 	echo $! > "$MESH_RUN/n$i.pid"
 	local t
 	for ((t = 0; t < 100; t++)); do

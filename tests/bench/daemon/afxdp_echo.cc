@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: Apache-2.0
+// babe-afxdp-echo: the minimal AF_XDP echo loop that bench-daemon measures
+// the engine's miss path against. babe_xsk_redirect on --dev sends every
+// IPv4 UDP frame to one AF_XDP socket (queue 0); the loop swaps Ethernet and
+// IPv4 addresses and UDP ports in place and transmits the same UMEM frame
+// back out of --dev. It is built like the engine's I/O on purpose: the same
+// babe::afxdp socket and UMEM classes, the same UMEM and ring sizes (4096
+// frames, 512-entry rings, no headroom), bursts of 64, flush + reap once per
+// turn, 256 empty turns of spinning before sleeping in poll(). What it lacks
+// is exactly the engine's per-packet work (parsing, the DSR core, headers).
+//
+// Run it inside the namespace of --dev; it prints "ready" once attached, and
+// on SIGTERM/SIGINT one JSON line:
+//   {"rx":N,"tx":N,"tx_ring_full":N,"cpu_ns":N}
+// (cpu_ns: this thread's CPU time; bench-daemon reads /proc instead, the same
+// way for the echo loop and the engine).
+#include "afxdp/socket.hh"
+#include "babe_xsk_redirect.skel.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <arpa/inet.h>
+#include <linux/if_ether.h>
+#include <linux/if_link.h>
+#include <linux/ip.h>
+#include <linux/udp.h>
+#include <net/if.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <time.h>
+
+#include <array>
+#include <atomic>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <string>
+
+namespace {
+
+std::atomic<bool> stop{false};
+
+void on_signal(int) { stop.store(true); }
+
+void echo_in_place(std::byte* d)
+{
+    auto* eth = reinterpret_cast<ethhdr*>(d);
+    auto* ip = reinterpret_cast<iphdr*>(d + sizeof(ethhdr));
+    auto* udp = reinterpret_cast<udphdr*>(d + sizeof(ethhdr) + sizeof(iphdr));
+    unsigned char mac[ETH_ALEN];
+    std::memcpy(mac, eth->h_source, ETH_ALEN);
+    std::memcpy(eth->h_source, eth->h_dest, ETH_ALEN);
+    std::memcpy(eth->h_dest, mac, ETH_ALEN);
+    std::swap(ip->saddr, ip->daddr); // the IPv4 checksum stays valid
+    std::swap(udp->source, udp->dest);
+    udp->check = 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    std::string dev;
+    for (int i = 1; i + 1 < argc; i += 2)
+        if (std::string(argv[i]) == "--dev")
+            dev = argv[i + 1];
+    if (dev.empty()) {
+        std::fprintf(stderr, "usage: babe-afxdp-echo --dev IF\n");
+        return 2;
+    }
+    int ifindex = static_cast<int>(if_nametoindex(dev.c_str()));
+    if (ifindex <= 0) {
+        std::fprintf(stderr, "babe-afxdp-echo: no interface %s\n", dev.c_str());
+        return 1;
+    }
+    babe_xsk_redirect* skel = babe_xsk_redirect::open_and_load();
+    if (!skel) {
+        std::fprintf(stderr, "babe-afxdp-echo: cannot load babe_xsk_redirect\n");
+        return 1;
+    }
+    if (bpf_xdp_attach(ifindex, bpf_program__fd(skel->progs.babe_xsk_redirect), 0, nullptr) != 0) {
+        std::fprintf(stderr, "babe-afxdp-echo: cannot attach XDP to %s\n", dev.c_str());
+        return 1;
+    }
+    int rc = 0;
+    try {
+        babe::afxdp::umem mem(babe::afxdp::umem_config{.frame_count = 4096, .headroom = 0, .ring_size = 512});
+        babe::afxdp::socket sock(mem, babe::afxdp::socket_config{.ifname = dev, .queue = 0, .ring_size = 512});
+        sock.register_in(bpf_map__fd(skel->maps.xsk_redirect_xsks));
+        signal(SIGTERM, on_signal);
+        signal(SIGINT, on_signal);
+        pthread_setname_np(pthread_self(), "babe-echo");
+        std::printf("ready\n");
+        std::fflush(stdout);
+
+        std::array<babe::afxdp::rx_frame, 64> burst{};
+        std::uint64_t rx = 0, tx = 0, full = 0;
+        int idle = 0;
+        constexpr int spin_turns = 256;
+        while (!stop.load(std::memory_order_relaxed)) {
+            std::size_t n = sock.receive(burst);
+            for (std::size_t i = 0; i < n; ++i) {
+                const auto& f = burst[i];
+                if (f.len < sizeof(ethhdr) + sizeof(iphdr) + sizeof(udphdr)) {
+                    mem.release(f.addr);
+                    continue;
+                }
+                echo_in_place(mem.data(f.addr));
+                if (sock.transmit(f.addr, f.len)) {
+                    ++tx;
+                } else {
+                    ++full;
+                    mem.release(f.addr);
+                }
+            }
+            rx += n;
+            sock.flush();
+            sock.reap();
+            if (n) {
+                idle = 0;
+                continue;
+            }
+            if (++idle < spin_turns)
+                continue;
+            pollfd p{sock.fd(), POLLIN, 0};
+            poll(&p, 1, 100);
+            idle = 0;
+        }
+        timespec ts{};
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+        std::printf("{\"rx\":%llu,\"tx\":%llu,\"tx_ring_full\":%llu,\"cpu_ns\":%lld}\n",
+                    static_cast<unsigned long long>(rx), static_cast<unsigned long long>(tx),
+                    static_cast<unsigned long long>(full),
+                    static_cast<long long>(ts.tv_sec) * 1000000000LL + ts.tv_nsec);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "babe-afxdp-echo: %s\n", e.what());
+        rc = 1;
+    }
+    bpf_xdp_detach(ifindex, 0, nullptr);
+    babe_xsk_redirect::destroy(skel);
+    return rc;
+}
