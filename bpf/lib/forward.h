@@ -112,6 +112,10 @@ babe_find_next_hop(struct babe_neigh_cache *nc, __be32 next, __u64 now, struct b
 		return NULL;
 	}
 	babe_nh_fill(s, next, nb, now);
+	/* Traffic goes to this neighbour: Route Maintenance evidence for the
+	 * engine, which probes a neighbour it sends to but no longer hears. */
+	if ((__s64)(now - nb->last_tx_ns) >= (__s64)babe_last_heard_granularity_ns)
+		nb->last_tx_ns = now;
 	return s;
 }
 

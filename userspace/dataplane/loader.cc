@@ -222,6 +222,11 @@ dp_result<std::unique_ptr<xdp_loader>> xdp_loader::load(const loader_options& op
             ++reused;
         }
         self->_reused = reused == pinnable;
+        // The programs' neighbour cache is an array indexed by CPU id: one
+        // entry per possible CPU (CPUs past the end read `neighbours` directly).
+        if (int ncpu = libbpf_num_possible_cpus(); ncpu > 0 &&
+            bpf_map__set_max_entries(self->_skel->maps.babe_neigh_cache, static_cast<__u32>(ncpu)) != 0)
+            return make_dp_error(errc::system, "size the neighbour cache to the possible CPUs");
         if (babe_xdp__load(self->_skel) != 0)
             return load_error(errno, log);
     }

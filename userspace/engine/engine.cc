@@ -288,6 +288,7 @@ public:
         out.push_back({"engine_map_write_errors", s.map_write_errors});
         out.push_back({"engine_routes_installed", s.routes_installed});
         out.push_back({"engine_routes_removed", s.routes_removed});
+        out.push_back({"engine_probes", s.probes});
         for (std::size_t p = 0; p < _io->port_count(); ++p) {
             auto st = _io->stats(static_cast<port_id>(p));
             const auto& name = _shard->config().ports[p].name;

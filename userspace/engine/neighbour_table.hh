@@ -23,6 +23,7 @@ struct neighbour_entry {
     mac_addr mac{};
     bool in_map = false;          // written to the kernel's neighbours map
     std::uint64_t last_heard_ns = 0; // last kernel stamp seen (CLOCK_MONOTONIC)
+    std::int64_t engine_heard_ns = 0; // last frame from it the engine received
 };
 
 class neighbour_table {

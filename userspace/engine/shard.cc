@@ -123,6 +123,8 @@ void shard::receive_frame(time_point now, const rx_frame& f)
     dsr::addr prev = previous_hop(ip);
     if (prev != dsr::no_addr && prev != _cfg.self) {
         learn_neighbour(prev, f.port, src_mac);
+        if (neighbour_entry* e = _neighbours.find(prev))
+            e->engine_heard_ns = to_ns(now);
         // A frame from prev is "heard from" evidence for that link (§8.3.1);
         // in XDP mode the kernel's stamps add the frames that never came up.
         _node.handle_heard(now, prev, f.port);
@@ -158,18 +160,33 @@ void shard::learn_neighbour(dsr::addr ip, port_id port, const std::uint8_t* mac)
         ++_counters.map_write_errors;
 }
 
+// Route Maintenance for the traffic XDP forwards without the core (§8.3):
+// the kernel stamps when it last heard from and last sent to each
+// neighbour. New "heard" stamps confirm the link; a neighbour that carries
+// traffic (sent to within MaintHoldoffTime) but has been quiet for longer
+// than that is probed with an Acknowledgement Request. An idle neighbour is
+// never probed, so an idle mesh sends nothing.
 void shard::poll_heard(time_point now)
 {
     _next_heard_poll = now + _cfg.heard_poll_interval;
+    const std::int64_t now_ns = to_ns(now);
+    const std::int64_t holdoff = to_ns(_cfg.dsr.maint_holdoff_time);
     _neighbours.for_each([&](neighbour_entry& e) {
         if (!e.in_map)
             return;
         auto n = _maps.find_neighbour(htonl(e.ip));
         if (!n || !*n)
             return;
-        if ((*n)->last_heard_ns > e.last_heard_ns) {
-            e.last_heard_ns = (*n)->last_heard_ns;
+        const babe_neighbour& k = **n;
+        if (k.last_heard_ns > e.last_heard_ns) {
+            e.last_heard_ns = k.last_heard_ns;
             _node.handle_heard(now, e.ip, e.port);
+        }
+        const std::int64_t heard = std::max(static_cast<std::int64_t>(e.last_heard_ns), e.engine_heard_ns);
+        const bool sending = k.last_tx_ns && now_ns - static_cast<std::int64_t>(k.last_tx_ns) < holdoff;
+        if (sending && now_ns - heard > holdoff) {
+            ++_counters.probes;
+            _node.probe_neighbour(now, e.ip);
         }
     });
 }

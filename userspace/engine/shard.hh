@@ -59,6 +59,7 @@ struct shard_counters {
     std::uint64_t map_write_errors = 0;
     std::uint64_t routes_installed = 0;
     std::uint64_t routes_removed = 0;
+    std::uint64_t probes = 0;            // Ack Request probes of quiet neighbours carrying traffic
 };
 
 // Receives every event of the core after the shard has acted on it (control
