@@ -147,6 +147,11 @@ std::vector<neighbour_info> mailbox_service::neighbours()
     return call<std::vector<neighbour_info>>([](control_service& s) { return s.neighbours(); });
 }
 
+std::vector<histogram_info> mailbox_service::histograms()
+{
+    return call<std::vector<histogram_info>>([](control_service& s) { return s.histograms(); });
+}
+
 std::vector<counter> mailbox_service::stats()
 {
     return call<std::vector<counter>>([](control_service& s) { return s.stats(); });

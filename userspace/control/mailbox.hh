@@ -73,6 +73,7 @@ public:
     std::vector<route_info> routes() override;
     std::vector<neighbour_info> neighbours() override;
     std::vector<counter> stats() override;
+    std::vector<histogram_info> histograms() override;
     void discover(ipv4 target, std::function<void(discover_result)> done) override;
     std::uint64_t flush() override;
     // The hub is thread-safe: returned directly, no mailbox round trip.

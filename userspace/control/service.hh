@@ -65,6 +65,17 @@ struct counter {
     std::uint64_t value = 0;
 };
 
+// A latency distribution the engine keeps (for /metrics): bucket upper
+// bounds in seconds (ascending, +Inf implied), counts per bucket (not
+// cumulative; one more than bounds: the last is +Inf), sum in seconds.
+struct histogram_info {
+    std::string name;                         // e.g. "discovery_seconds"
+    std::string help;
+    std::vector<double> upper_bounds;
+    std::vector<std::uint64_t> counts;
+    double sum = 0;
+};
+
 struct discover_result {
     bool ok = false;
     route_info route;                         // when ok
@@ -118,6 +129,8 @@ public:
     virtual std::vector<neighbour_info> neighbours() = 0;
     // DSR core counters (summed over shards) + engine counters + XDP counters.
     virtual std::vector<counter> stats() = 0;
+    // Latency histograms (route discovery, repair); none by default.
+    virtual std::vector<histogram_info> histograms() { return {}; }
     // Start a Route Discovery for `target` now (even with a route cached) and
     // call `done` exactly once when a route arrives or the discovery fails,
     // from any thread. The caller (the control server) applies its own

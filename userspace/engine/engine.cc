@@ -8,6 +8,7 @@
 #include "engine/afpacket_io.hh"
 #include "engine/afxdp_io.hh"
 #include "engine/shard.hh"
+#include "metrics/exposition.hh"
 
 #include <bpf/bpf.h>
 #include <linux/ethtool.h>
@@ -17,6 +18,7 @@
 #include <sched.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/sdt.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -324,21 +326,44 @@ public:
 
     control::event_hub& events() override { return _hub; }
 
+    std::vector<control::histogram_info> histograms() override
+    {
+        auto one = [](const char* name, const char* help, const metrics::histogram& h) {
+            auto v = h.value();
+            return control::histogram_info{name, help, v.upper_bounds, v.bucket_counts, v.sum};
+        };
+        return {one("discovery_seconds", "Route Discovery latency: first Route Request to the route.",
+                    _discovery_latency),
+                one("repair_seconds",
+                    "Route repair: a broken link on a route in use to the replacement route.",
+                    _repair_latency)};
+    }
+
     // ---- event_sink (shard thread) ----
     void on_event(const dsr::event& e) override
     {
         using dsr::event_kind;
         switch (e.kind) {
         case event_kind::route_changed:
+            if (_repair_since) {
+                auto t = monotonic_now();
+                _repair_latency.observe(std::chrono::duration<double>(t - *_repair_since).count());
+                _repair_since.reset();
+            }
+            DTRACE_PROBE2(babe, route_changed, e.dst, e.path.hop_count);
             publish(control::event_kind::route_changed, [&](control::event& c) {
                 c.dst = e.dst;
                 c.hops = hops_of(e.path);
             });
             break;
         case event_kind::route_removed:
+            DTRACE_PROBE1(babe, route_removed, e.dst);
             publish(control::event_kind::route_removed, [&](control::event& c) { c.dst = e.dst; });
             break;
         case event_kind::link_broken:
+            DTRACE_PROBE2(babe, link_broken, e.from, e.to);
+            if (!_repair_since)
+                _repair_since = monotonic_now();
             publish(control::event_kind::link_broken, [&](control::event& c) {
                 c.from = e.from;
                 c.to = e.to;
@@ -348,6 +373,12 @@ public:
         case event_kind::discovery_failed: {
             bool ok = e.kind == event_kind::discovery_done;
             auto latency = std::chrono::duration_cast<std::chrono::microseconds>(e.latency).count();
+            if (ok) {
+                _discovery_latency.observe(std::chrono::duration<double>(e.latency).count());
+                DTRACE_PROBE2(babe, route_discovered, e.dst, latency);
+            } else {
+                DTRACE_PROBE2(babe, discovery_failed, e.dst, latency);
+            }
             auto route = _shard->core().find_route(e.dst);
             publish(ok ? control::event_kind::discovery_done : control::event_kind::discovery_failed,
                     [&](control::event& c) {
@@ -373,6 +404,9 @@ public:
             break;
         }
         case event_kind::dropped:
+            if (e.reason == dsr::drop_reason::send_buffer_timeout || e.reason == dsr::drop_reason::send_buffer_full ||
+                e.reason == dsr::drop_reason::discovery_failed)
+                DTRACE_PROBE2(babe, send_buffer_drop, e.dst, static_cast<int>(e.reason));
             if (_hub.wanted(control::event_kind::drop))
                 publish(control::event_kind::drop,
                         [&](control::event& c) { c.detail = dsr::to_string(e.reason); });
@@ -533,6 +567,10 @@ private:
     std::string _backend;
     bool _maps_reused = false;
     std::vector<bool> _carrier;
+    // Latency buckets in seconds: 1 ms .. 10 s.
+    metrics::histogram _discovery_latency{{0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10}};
+    metrics::histogram _repair_latency{{0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 1, 2, 5, 10, 30}};
+    std::optional<time_point> _repair_since; // a link broke; no replacement route yet
     int _ioctl_fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 };
 

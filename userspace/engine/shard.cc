@@ -5,6 +5,7 @@
 #include "dsr/codec/codec.hh"
 
 #include <arpa/inet.h>
+#include <sys/sdt.h>
 
 #include <algorithm>
 #include <cstring>
@@ -24,7 +25,8 @@ std::uint16_t load_be16(const std::byte* p)
 
 // The DSR hop the packet came from (RFC 4728 §8.1.4, §8.2.2): the last address
 // a Route Request recorded, the address before ours in a Source Route, or the
-// IP source when the packet came straight from its originator.
+// IP source when the packet came straight from its originator. A Route
+// Request also fires the rreq_received USDT probe here.
 dsr::addr previous_hop(std::span<const std::byte> ip_packet)
 {
     auto pkt = dsr::codec::parse_ipv4_dsr(ip_packet);
@@ -34,7 +36,9 @@ dsr::addr previous_hop(std::span<const std::byte> ip_packet)
     for (const auto& o : pkt->dsr.options()) {
         if (const auto* r = std::get_if<dsr::codec::rreq_view>(&o)) {
             auto a = r->addresses();
-            return a.empty() ? src : a.back().value;
+            dsr::addr prev = a.empty() ? src : a.back().value;
+            DTRACE_PROBE4(babe, rreq_received, src, r->target().value, r->id(), prev);
+            return prev;
         }
         if (const auto* s = std::get_if<dsr::codec::srcrt_view>(&o)) {
             auto a = s->addresses();
@@ -273,6 +277,11 @@ void shard::send_control(const dsr::transmit& t)
         }
     };
     if (t.link == dsr::all_links) {
+        // Only Route Requests are broadcast (§8.2.1).
+        if (auto pkt = dsr::codec::parse_ipv4_dsr(std::span<const std::byte>(_out.data(), t.length))) {
+            if (auto r = pkt->dsr.find<dsr::codec::rreq_view>())
+                DTRACE_PROBE3(babe, rreq_sent, pkt->ip.source().value, r->target().value, r->id());
+        }
         for (port_id p : _mesh_ports)
             one(p, broadcast_mac);
         return;
