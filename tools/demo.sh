@@ -59,7 +59,7 @@ for i in 1 3; do
 	say "   -- n$i"
 	mesh_ctl "$i" --json stats | jq -r '.stats | to_entries[]
 		| select(.value > 0)
-		| select(.key | test("^(dsr_(rreq|rrep|rerr|discovery|data|send_buffer|ack|maint)|xdp_(transit|deliver|encap|to_engine|no_route|drop)|engine_(rx_frames|tx_|delivered|routes))"))
+		| select(.key | test("^(dsr_(rreq|rrep|rerr|discovery|data|send_buffer|ack|maint)|xdp_(transit|deliver|encap|to_engine|engine_|drop_)|engine_(rx_frames|tx_|delivered|routes))"))
 		| "\(.key) \(.value)"' | column -t | indent
 done
 # Metrics: babed's Prometheus endpoint is off in these namespaces

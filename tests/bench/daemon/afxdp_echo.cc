@@ -9,8 +9,8 @@
 // turn, 256 empty turns of spinning before sleeping in poll(). What it lacks
 // is exactly the engine's per-packet work (parsing, the DSR core, headers).
 //
-// Run it inside the namespace of --dev; it prints "ready" once attached, and
-// on SIGTERM/SIGINT one JSON line:
+// Run it inside the namespace of --dev; it prints "ready" once attached, on
+// SIGUSR1 the counters so far ({"rx":N,"tx":N}), and on SIGTERM/SIGINT:
 //   {"rx":N,"tx":N,"tx_ring_full":N,"cpu_ns":N}
 // (cpu_ns: this thread's CPU time; bench-daemon reads /proc instead, the same
 // way for the echo loop and the engine).
@@ -40,8 +40,10 @@
 namespace {
 
 std::atomic<bool> stop{false};
+std::atomic<bool> report{false};
 
 void on_signal(int) { stop.store(true); }
+void on_report(int) { report.store(true); }
 
 void echo_in_place(std::byte* d)
 {
@@ -90,6 +92,7 @@ int main(int argc, char** argv)
         sock.register_in(bpf_map__fd(skel->maps.xsk_redirect_xsks));
         signal(SIGTERM, on_signal);
         signal(SIGINT, on_signal);
+        signal(SIGUSR1, on_report);
         pthread_setname_np(pthread_self(), "babe-echo");
         std::printf("ready\n");
         std::fflush(stdout);
@@ -99,6 +102,11 @@ int main(int argc, char** argv)
         int idle = 0;
         constexpr int spin_turns = 256;
         while (!stop.load(std::memory_order_relaxed)) {
+            if (report.exchange(false, std::memory_order_relaxed)) {
+                std::printf("{\"rx\":%llu,\"tx\":%llu}\n", static_cast<unsigned long long>(rx),
+                            static_cast<unsigned long long>(tx));
+                std::fflush(stdout);
+            }
             std::size_t n = sock.receive(burst);
             for (std::size_t i = 0; i < n; ++i) {
                 const auto& f = burst[i];
