@@ -13,6 +13,7 @@ MESH_NAME=${MESH_NAME:-babe-mesh}
 MESH_PREFIX=${MESH_PREFIX:-10.77.0}
 MESH_RUN=${MESH_RUN:-/run/babe-test/$MESH_NAME}
 MESH_MODE=${MESH_MODE:-auto}
+# MESH_SHARDS=N: babed runs N shards; every veth gets N queues.
 babed_bin=${BABED:-$babe_build/userspace/daemon/babed}
 babectl_bin=${BABECTL:-$babe_build/userspace/cli/babectl}
 declare -A mesh_links=()   # "i" -> space-separated peers
@@ -41,7 +42,9 @@ mesh_init() {
 # mesh_link A B: a veth link between nodes A and B.
 mesh_link() {
 	local a=$1 b=$2
-	ip link add "m$b" netns "$(mesh_ns "$a")" type veth peer name "m$a" netns "$(mesh_ns "$b")"
+	local q=${MESH_SHARDS:-1}
+	ip link add "m$b" netns "$(mesh_ns "$a")" numtxqueues "$q" numrxqueues "$q" type veth \
+		peer name "m$a" netns "$(mesh_ns "$b")" numtxqueues "$q" numrxqueues "$q"
 	ip -n "$(mesh_ns "$a")" link set "m$b" up
 	ip -n "$(mesh_ns "$b")" link set "m$a" up
 	mesh_links[$a]="${mesh_links[$a]} m$b"
@@ -74,6 +77,13 @@ mesh_grid() {
 # MESH_DSR_EXTRA=$'send_buffer_timeout_ms: 500\nmax_request_rexmt: 1').
 MESH_DSR_EXTRA=${MESH_DSR_EXTRA:-}
 
+# babed's metrics.listen on every node (each namespace has its own
+# loopback, so one address serves all: MESH_METRICS=127.0.0.1:8477, or
+# 0.0.0.0:8477 to be scraped over the mesh). "" (the default): no /metrics.
+# A "%i" in it becomes the node's index.
+MESH_METRICS=${MESH_METRICS:-}
+mesh_metrics_listen() { printf '%s' "${MESH_METRICS//%i/$1}"; }
+
 mesh_config() {
 	local i=$1; shift
 	local ifs; ifs=$(echo ${mesh_links[$i]} | tr ' ' ',')
@@ -87,11 +97,11 @@ xdp:
   mode: $MESH_MODE
   pin_path: $MESH_RUN/bpf/n$i
 engine:
-  shards: 1
+  shards: ${MESH_SHARDS:-1}
 dsr:
 $(mesh_dsr_lines)
 metrics:
-  listen: ""
+  listen: "$(mesh_metrics_listen "$i")"
 control:
   socket: $(mesh_sock "$i")
 log:

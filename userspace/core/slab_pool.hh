@@ -29,8 +29,8 @@ public:
     // slots_per_class[i] buffers of class_sizes[i] bytes.
     explicit slab_pool(std::array<std::uint32_t, 4> slots_per_class);
 
-    // The smallest class that fits `size`; nullopt when the class is exhausted
-    // or size > 4096 (both counted).
+    // The smallest class that fits `size` and has a free buffer; nullopt
+    // when every such class is exhausted or size > 4096 (both counted).
     std::optional<slab_handle> alloc(std::size_t size);
     void free(slab_handle h);
     std::span<std::byte> data(slab_handle h);
@@ -74,17 +74,17 @@ inline slab_pool::slab_pool(std::array<std::uint32_t, 4> slots_per_class)
 
 inline std::optional<slab_handle> slab_pool::alloc(std::size_t size)
 {
+    if (size > class_sizes.back()) {
+        ++_too_large;
+        return std::nullopt;
+    }
     for (std::size_t i = 0; i < 4; ++i) {
-        if (size > class_sizes[i])
-            continue;
+        if (size > class_sizes[i] || _classes[i].free_top == 0)
+            continue; // too small, or exhausted: a larger class will do
         auto& k = _classes[i];
-        if (k.free_top == 0) {
-            ++_exhausted;
-            return std::nullopt;
-        }
         return slab_handle{static_cast<std::uint8_t>(i), k.free_stack[--k.free_top]};
     }
-    ++_too_large;
+    ++_exhausted;
     return std::nullopt;
 }
 

@@ -17,6 +17,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <thread>
 #include <fstream>
 #include <stdexcept>
 #include <vector>
@@ -134,7 +135,10 @@ void set_link(std::uint32_t ifindex, unsigned flags, unsigned change, std::uint3
     check(nl_talk(m), fmt::format("setting up interface {}", ifindex));
 }
 
-void create_veth(const std::string& name, const std::string& peer, std::uint32_t mtu)
+// `queues` RX/TX queues on both ends: the engine runs one shard per queue,
+// and XDP on a veth picks the receive queue by the sending CPU.
+void create_veth(const std::string& name, const std::string& peer, std::uint32_t mtu,
+                 std::uint32_t queues)
 {
     nl_msg m(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
     ifinfomsg ifi{};
@@ -142,6 +146,8 @@ void create_veth(const std::string& name, const std::string& peer, std::uint32_t
     m.put_struct(ifi);
     m.put_str(IFLA_IFNAME, name);
     m.put_u32(IFLA_MTU, mtu);
+    m.put_u32(IFLA_NUM_TX_QUEUES, queues);
+    m.put_u32(IFLA_NUM_RX_QUEUES, queues);
     auto linkinfo = m.begin_nest(IFLA_LINKINFO);
     m.put_str(IFLA_INFO_KIND, "veth");
     auto data = m.begin_nest(IFLA_INFO_DATA);
@@ -151,6 +157,8 @@ void create_veth(const std::string& name, const std::string& peer, std::uint32_t
     m.put_struct(pi);
     m.put_str(IFLA_IFNAME, peer);
     m.put_u32(IFLA_MTU, mtu);
+    m.put_u32(IFLA_NUM_TX_QUEUES, queues);
+    m.put_u32(IFLA_NUM_RX_QUEUES, queues);
     m.end_nest(peer_nest);
     m.end_nest(data);
     m.end_nest(linkinfo);
@@ -236,7 +244,8 @@ local_link setup_local_link(const config::babed_config& cfg)
         if (peer)
             throw std::runtime_error(fmt::format("{} exists without {}: remove it (ip link del {})", cfg.local_peer,
                                                  cfg.local_interface, cfg.local_peer));
-        create_veth(cfg.local_interface, cfg.local_peer, cfg.local_mtu);
+        std::uint32_t queues = cfg.shards ? cfg.shards : std::max(1u, std::thread::hardware_concurrency());
+        create_veth(cfg.local_interface, cfg.local_peer, cfg.local_mtu, std::min<std::uint32_t>(queues, 8));
         l.created = true;
         local = ::if_nametoindex(cfg.local_interface.c_str());
         peer = ::if_nametoindex(cfg.local_peer.c_str());

@@ -27,7 +27,7 @@ afxdp_io::afxdp_io(const std::vector<afxdp_port>& ports, std::uint32_t queue,
         cfg.mode = mode;
         auto s = std::make_unique<afxdp::socket>(_umem, cfg);
         if (p.xskmap_fd >= 0 && p.xsk_slots_fd >= 0) {
-            std::uint32_t first = static_cast<std::uint32_t>(_sockets.size()) * BABE_XSK_QUEUES_PER_IF;
+            std::uint32_t first = p.slot_base;
             std::uint32_t ifindex = if_nametoindex(p.ifname.c_str());
             if (queue >= BABE_XSK_QUEUES_PER_IF || first + queue >= BABE_XSKS_MAX ||
                 bpf_map_update_elem(p.xsk_slots_fd, &ifindex, &first, 0) != 0)

@@ -18,13 +18,14 @@ struct afxdp_port {
     std::string ifname;
     int xskmap_fd = -1;   // the XSKMAP of the program attached to ifname
     int xsk_slots_fd = -1; // ifindex -> first XSKMAP slot (babe_xdp); -1: slot = queue
+    std::uint32_t slot_base = 0; // first XSKMAP slot of this interface (a multiple of BABE_XSK_QUEUES_PER_IF)
 };
 
 class afxdp_io final : public packet_io {
 public:
-    // Port k binds `queue` of its interface at XSKMAP slot
-    // k * BABE_XSK_QUEUES_PER_IF + queue and records k * BABE_XSK_QUEUES_PER_IF
-    // for its ifindex in xsk_slots, so one XSKMAP serves every interface.
+    // Each port binds `queue` of its interface at XSKMAP slot slot_base +
+    // queue and records slot_base for its ifindex in xsk_slots, so one XSKMAP
+    // serves every interface and every shard (shard q binds queue q).
     // Throws std::system_error naming the interface that failed.
     afxdp_io(const std::vector<afxdp_port>& ports, std::uint32_t queue,
              const afxdp::umem_config& umem_cfg, afxdp::bind_mode mode);

@@ -8,7 +8,9 @@
 #include "engine/afpacket_io.hh"
 #include "engine/afxdp_io.hh"
 #include "engine/shard.hh"
-#include "metrics/exposition.hh"
+#include "core/seqlock.hh"
+#include "core/slab_pool.hh"
+#include "core/spsc_ring.hh"
 
 #include <bpf/bpf.h>
 #include <linux/ethtool.h>
@@ -17,6 +19,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/sdt.h>
 #include <sys/socket.h>
@@ -29,6 +32,7 @@
 #include <atomic>
 #include <future>
 #include <cstring>
+#include <filesystem>
 #include <map>
 #include <thread>
 
@@ -96,11 +100,91 @@ std::vector<std::uint32_t> hops_of(const dsr::route& r)
     return {r.hops.begin(), r.hops.begin() + r.hop_count};
 }
 
-// The engine's control_service implementation: runs on the shard's thread only
-// (called through the mailbox_service), and the shard's event sink.
-class engine_impl final : public daemon::engine_handle,
-                          public control::control_service,
-                          public event_sink {
+constexpr std::size_t max_ports = 32;
+constexpr std::array<double, 13> discovery_bounds{0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1,
+                                                  0.2,   0.5,   1,     2,    5,    10};
+constexpr std::array<double, 12> repair_bounds{0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 1, 2, 5, 10, 30};
+
+// A fixed-bucket latency histogram that lives in a plain snapshot.
+template <std::size_t N>
+struct fixed_histogram {
+    std::array<std::uint64_t, N + 1> counts{};
+    double sum = 0;
+    void observe(const std::array<double, N>& bounds, double v)
+    {
+        std::size_t i = static_cast<std::size_t>(std::lower_bound(bounds.begin(), bounds.end(), v) - bounds.begin());
+        ++counts[i];
+        sum += v;
+    }
+    void add(const fixed_histogram& o)
+    {
+        for (std::size_t i = 0; i <= N; ++i)
+            counts[i] += o.counts[i];
+        sum += o.sum;
+    }
+};
+
+// What one shard publishes for the control thread (seqlock; every 100 ms).
+struct shard_snapshot {
+    dsr::counters core{};
+    shard_counters engine{};
+    std::array<io_stats, max_ports> io{};
+    fixed_histogram<discovery_bounds.size()> discovery{};
+    fixed_histogram<repair_bounds.size()> repair{};
+    std::uint64_t bus_sent = 0, bus_received = 0, bus_full = 0, bus_no_slab = 0;
+};
+
+// A message between shards (spsc_ring slots are plain data).
+struct bus_msg {
+    enum kind_t : std::uint8_t { replica, neighbour_lost } kind = replica;
+    port_id port = 0;
+    std::uint16_t len = 0;
+    dsr::addr addr = dsr::no_addr; // replica: previous hop; neighbour_lost: the neighbour
+    slab_handle slab{};
+};
+using bus_ring = spsc_ring<bus_msg, 256>;
+
+class engine_impl;
+
+// One shard with its thread: packet I/O on queue `index` of every port, a DSR
+// core, its slab pool for messages to the other shards, and its snapshot.
+class shard_runtime final : public event_sink, public shard_bus {
+public:
+    shard_runtime(engine_impl& eng, std::size_t index) : _eng(eng), index(index), slabs({256, 128, 64, 0}) {}
+
+    void on_event(const dsr::event& e) override;
+    void replicate(port_id port, dsr::addr prev, std::span<const std::byte> ip) override;
+    void broadcast_neighbour_lost(dsr::addr nb);
+    std::size_t drain_bus(time_point now);
+    void publish_snapshot();
+    // SIGHUP: the new DSR constants, applied on this shard's thread.
+    void pending_reload(const dsr::config& next, std::shared_ptr<std::promise<bool>> done)
+    {
+        if (!box.post([this, next, done] { done->set_value(sh->core().reconfigure(next)); }))
+            done->set_value(false);
+    }
+    std::size_t run_reloads() { return box.run_pending(4); }
+
+    engine_impl& _eng;
+    std::size_t index;
+    std::unique_ptr<packet_io> io;
+    std::unique_ptr<shard> sh;
+    slab_pool slabs;
+    std::thread thread;
+    int wake_fd = -1; // eventfd: another shard posted a message
+    std::atomic<std::int64_t> last_turn_ns{0};
+    seqlock_cell<shard_snapshot> snapshot;
+    fixed_histogram<discovery_bounds.size()> discovery{};
+    fixed_histogram<repair_bounds.size()> repair{};
+    std::optional<time_point> repair_since; // a link broke; no replacement route yet
+    bool applying_remote = false;
+    std::uint64_t bus_sent = 0, bus_received = 0, bus_full = 0, bus_no_slab = 0;
+    control::mailbox box{4}; // reloads from the main thread
+};
+
+// The engine: N shards (one per RX queue, pinned), the loader, the control
+// service (answered on shard 0's thread through the mailbox).
+class engine_impl final : public daemon::engine_handle, public control::control_service {
 public:
     engine_impl(const config::babed_config& cfg, const daemon::engine_context& ctx)
         : _cfg(cfg), _ctx(ctx), _box(256), _control(_box, *this)
@@ -130,19 +214,20 @@ public:
         _maps_reused = _loader->reused_maps();
 
         // Ports: every mesh interface, then the local peer.
-        std::vector<port_info> ports;
         for (const auto& name : _cfg.mesh_interfaces) {
             auto r = _loader->attach(dataplane::xdp_role::mesh_ingress, name, *mode);
             if (!r)
                 throw daemon::engine_error(dataplane::describe(r.error()));
-            ports.push_back(port_info{name, interface_index(name), interface_mac(name), false});
-            if (auto t = _loader->maps().put_tx_port(ports.back().ifindex); !t)
+            _ports.push_back(port_info{name, interface_index(name), interface_mac(name), false});
+            if (auto t = _loader->maps().put_tx_port(_ports.back().ifindex); !t)
                 throw daemon::engine_error(dataplane::describe(t.error()));
         }
         disable_offloads(_ctx.local_ifname);
         if (auto r = _loader->attach(dataplane::xdp_role::local_egress, _ctx.peer_ifname, *mode); !r)
             throw daemon::engine_error(dataplane::describe(r.error()));
-        ports.push_back(port_info{_ctx.peer_ifname, _ctx.peer_ifindex, interface_mac(_ctx.peer_ifname), true});
+        _ports.push_back(port_info{_ctx.peer_ifname, _ctx.peer_ifindex, interface_mac(_ctx.peer_ifname), true});
+        if (_ports.size() > max_ports)
+            throw daemon::engine_error(fmt::format("at most {} interfaces", max_ports - 1));
         _attached_mode = dataplane::to_string(*mode);
 
         babe_config bc{};
@@ -155,47 +240,73 @@ public:
         if (auto w = _loader->maps().write_config(bc); !w)
             throw daemon::engine_error(dataplane::describe(w.error()));
 
-        open_io(ports);
+        // One shard per RX queue that every port has (queue q is shard q's).
+        std::size_t want = _cfg.shards ? _cfg.shards : std::max(1u, std::thread::hardware_concurrency());
+        std::size_t queues = want;
+        for (const auto& p : _ports)
+            queues = std::min(queues, rx_queues(p.name));
+        if (queues < want)
+            spdlog::info("{} shard(s): every interface has {} RX queue(s) ({} asked)", queues, queues, want);
+        std::size_t n = std::max<std::size_t>(1, std::min<std::size_t>(queues, BABE_XSK_QUEUES_PER_IF));
 
-        shard_config sc;
-        sc.dsr = _cfg.dsr;
-        sc.self = _cfg.node_address;
-        sc.seed = static_cast<std::uint64_t>(monotonic_now().time_since_epoch().count()) ^ _cfg.node_address;
-        sc.ports = ports;
-        sc.host_mac = _ctx.local_mac;
-        _shard = std::make_unique<shard>(sc, *_io, _loader->maps(), this);
+        for (std::size_t k = 0; k < n * n; ++k) {
+            _to.push_back(std::make_unique<bus_ring>());
+            _back.push_back(std::make_unique<bus_ring>());
+        }
+        const auto seed_base = static_cast<std::uint64_t>(monotonic_now().time_since_epoch().count());
+        for (std::size_t q = 0; q < n; ++q) {
+            auto rt = std::make_unique<shard_runtime>(*this, q);
+            rt->io = open_io(q);
+            rt->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+            shard_config sc;
+            sc.dsr = _cfg.dsr;
+            sc.self = _cfg.node_address;
+            sc.seed = seed_base ^ (_cfg.node_address * 0x9e3779b97f4a7c15ULL) ^ q;
+            sc.ports = _ports;
+            sc.host_mac = _ctx.local_mac;
+            rt->sh = std::make_unique<shard>(sc, *rt->io, _loader->maps(), rt.get(), n > 1 ? rt.get() : nullptr);
+            _shards.push_back(std::move(rt));
+        }
+        spdlog::info("engine: {} shard(s), packet I/O {}", n, _backend);
         _started = std::chrono::steady_clock::now();
         _stop.store(false);
-        _thread = std::thread([this] { run(); });
+        for (auto& rt : _shards)
+            rt->thread = std::thread([this, r = rt.get()] { run(*r); });
     }
 
     void stop() override
     {
-        if (_thread.joinable()) {
-            _stop.store(true);
-            _thread.join();
-        }
+        _stop.store(true);
+        for (auto& rt : _shards)
+            if (rt->thread.joinable())
+                rt->thread.join();
         _box.close();
-        _shard.reset();
-        _io.reset();
+        for (auto& rt : _shards)
+            if (rt->wake_fd >= 0)
+                close(rt->wake_fd);
+        _shards.clear();
         _loader.reset(); // pinned maps and links stay: transit keeps flowing
     }
 
     void reload(const config::babed_config& cfg) override
     {
-        // The DSR constants go to the running core on its own thread; its
-        // caches and buffers stay (node::reconfigure keeps table bounds).
-        auto done = std::make_shared<std::promise<bool>>();
-        auto result = done->get_future();
-        dsr::config next = cfg.dsr;
-        if (!_thread.joinable() || !_box.post([this, next, done] {
-                done->set_value(_shard->core().reconfigure(next));
-            }))
+        // The DSR constants go to every running core on its own thread; caches
+        // and buffers stay (node::reconfigure keeps table bounds).
+        if (_shards.empty())
             throw daemon::engine_error("the engine is not running");
-        if (result.wait_for(std::chrono::seconds(2)) != std::future_status::ready)
-            throw daemon::engine_error("the engine did not take the new configuration in time");
-        if (!result.get())
-            throw daemon::engine_error("the new DSR configuration does not validate");
+        std::vector<std::future<bool>> results;
+        for (auto& rt : _shards) {
+            auto done = std::make_shared<std::promise<bool>>();
+            results.push_back(done->get_future());
+            dsr::config next = cfg.dsr;
+            rt->pending_reload(next, done);
+        }
+        for (auto& r : results) {
+            if (r.wait_for(std::chrono::seconds(2)) != std::future_status::ready)
+                throw daemon::engine_error("the engine did not take the new configuration in time");
+            if (!r.get())
+                throw daemon::engine_error("the new DSR configuration does not validate");
+        }
         _cfg = cfg;
     }
 
@@ -203,14 +314,18 @@ public:
 
     bool healthy(std::chrono::milliseconds within) override
     {
-        if (!_thread.joinable())
+        if (_shards.empty())
             return false;
-        auto last = std::chrono::nanoseconds(_last_turn_ns.load(std::memory_order_relaxed));
         auto now = monotonic_now().time_since_epoch();
-        return now - last <= within;
+        for (const auto& rt : _shards) {
+            auto last = std::chrono::nanoseconds(rt->last_turn_ns.load(std::memory_order_relaxed));
+            if (now - last > within)
+                return false;
+        }
+        return true;
     }
 
-    // ---- control_service (shard thread) ----
+    // ---- control_service (shard 0's thread) ----
     control::status_info status() override
     {
         control::status_info s;
@@ -220,14 +335,15 @@ public:
         s.mesh_interfaces = _cfg.mesh_interfaces;
         s.local_interface = _ctx.local_ifname;
         s.xdp_mode = _attached_mode;
-        s.shards = 1;
+        s.shards = static_cast<std::uint32_t>(_shards.size());
         s.uptime_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                           std::chrono::steady_clock::now() - _started)
                           .count();
         s.maps_reused = _maps_reused;
-        auto sizes = _shard->core().sizes();
-        s.routes = sizes.installed_routes;
-        s.neighbours = _shard->neighbours().size();
+        auto sizes = first().core().sizes();
+        if (auto listed = _loader->maps().list_routes())
+            s.routes = listed->size();
+        s.neighbours = first().neighbours().size();
         s.discoveries_running = sizes.discoveries;
         s.send_buffer = sizes.send_buffer;
         return s;
@@ -254,10 +370,10 @@ public:
     {
         std::vector<control::neighbour_info> out;
         auto now_ns = monotonic_now().time_since_epoch().count();
-        _shard->neighbours().for_each([&](neighbour_entry& e) {
+        first().neighbours().for_each([&](neighbour_entry& e) {
             control::neighbour_info n;
             n.addr = e.ip;
-            n.iface = _shard->config().ports[e.port].name;
+            n.iface = _ports[e.port].name;
             n.mac = e.mac;
             if (auto k = _loader->maps().find_neighbour(htonl(e.ip)); k && *k && (*k)->last_heard_ns)
                 n.last_heard_ms = (now_ns - static_cast<std::int64_t>((*k)->last_heard_ns)) / 1'000'000;
@@ -268,14 +384,63 @@ public:
         return out;
     }
 
+    // Every shard's counters summed (shard 0 live, the others from their
+    // latest snapshot: at most 100 ms old).
+    shard_snapshot total()
+    {
+        _shards[0]->publish_snapshot();
+        shard_snapshot t{};
+        for (auto& rt : _shards) {
+            shard_snapshot s = rt->snapshot.read();
+#define BABE_ENGINE_SUM(name) t.core.name += s.core.name;
+            BABE_DSR_COUNTERS(BABE_ENGINE_SUM)
+#undef BABE_ENGINE_SUM
+            auto add = [](std::uint64_t& a, std::uint64_t b) { a += b; };
+            add(t.engine.rx_frames, s.engine.rx_frames);
+            add(t.engine.rx_short, s.engine.rx_short);
+            add(t.engine.rx_not_ipv4, s.engine.rx_not_ipv4);
+            add(t.engine.tx_control, s.engine.tx_control);
+            add(t.engine.tx_data, s.engine.tx_data);
+            add(t.engine.tx_backpressure, s.engine.tx_backpressure);
+            add(t.engine.no_frame, s.engine.no_frame);
+            add(t.engine.no_headroom, s.engine.no_headroom);
+            add(t.engine.unknown_mac, s.engine.unknown_mac);
+            add(t.engine.delivered_local, s.engine.delivered_local);
+            add(t.engine.neighbours_learned, s.engine.neighbours_learned);
+            add(t.engine.neighbours_full, s.engine.neighbours_full);
+            add(t.engine.map_write_errors, s.engine.map_write_errors);
+            add(t.engine.routes_installed, s.engine.routes_installed);
+            add(t.engine.routes_removed, s.engine.routes_removed);
+            add(t.engine.probes, s.engine.probes);
+            for (std::size_t p = 0; p < max_ports; ++p) {
+                add(t.io[p].rx_packets, s.io[p].rx_packets);
+                add(t.io[p].tx_packets, s.io[p].tx_packets);
+                add(t.io[p].tx_ring_full, s.io[p].tx_ring_full);
+                add(t.io[p].rx_dropped, s.io[p].rx_dropped);
+                add(t.io[p].rx_invalid, s.io[p].rx_invalid);
+                add(t.io[p].tx_invalid, s.io[p].tx_invalid);
+                add(t.io[p].fill_starved, s.io[p].fill_starved);
+            }
+            t.discovery.add(s.discovery);
+            t.repair.add(s.repair);
+            add(t.bus_sent, s.bus_sent);
+            add(t.bus_received, s.bus_received);
+            add(t.bus_full, s.bus_full);
+            add(t.bus_no_slab, s.bus_no_slab);
+        }
+        return t;
+    }
+
     std::vector<control::counter> stats() override
     {
         std::vector<control::counter> out;
-        const auto& c = _shard->core().stats();
+        shard_snapshot t = total();
+        const auto& c = t.core;
 #define BABE_ENGINE_DSR_COUNTER(name) out.push_back({"dsr_" #name, c.name});
         BABE_DSR_COUNTERS(BABE_ENGINE_DSR_COUNTER)
 #undef BABE_ENGINE_DSR_COUNTER
-        const auto& s = _shard->counters();
+        const auto& s = t.engine;
+        out.push_back({"engine_shards", _shards.size()});
         out.push_back({"engine_rx_frames", s.rx_frames});
         out.push_back({"engine_rx_short", s.rx_short});
         out.push_back({"engine_rx_not_ipv4", s.rx_not_ipv4});
@@ -287,16 +452,25 @@ public:
         out.push_back({"engine_unknown_mac", s.unknown_mac});
         out.push_back({"engine_delivered_local", s.delivered_local});
         out.push_back({"engine_neighbours_learned", s.neighbours_learned});
+        out.push_back({"engine_neighbours_full", s.neighbours_full});
         out.push_back({"engine_map_write_errors", s.map_write_errors});
         out.push_back({"engine_routes_installed", s.routes_installed});
         out.push_back({"engine_routes_removed", s.routes_removed});
         out.push_back({"engine_probes", s.probes});
-        for (std::size_t p = 0; p < _io->port_count(); ++p) {
-            auto st = _io->stats(static_cast<port_id>(p));
-            const auto& name = _shard->config().ports[p].name;
+        out.push_back({"engine_bus_sent", t.bus_sent});
+        out.push_back({"engine_bus_received", t.bus_received});
+        out.push_back({"engine_bus_backpressure", t.bus_full});
+        out.push_back({"engine_bus_no_slab", t.bus_no_slab});
+        for (std::size_t p = 0; p < _ports.size(); ++p) {
+            const auto& st = t.io[p];
+            const auto& name = _ports[p].name;
             out.push_back({fmt::format("io_{}_rx_packets", name), st.rx_packets});
             out.push_back({fmt::format("io_{}_tx_packets", name), st.tx_packets});
             out.push_back({fmt::format("io_{}_rx_dropped", name), st.rx_dropped});
+            out.push_back({fmt::format("io_{}_tx_ring_full", name), st.tx_ring_full});
+            out.push_back({fmt::format("io_{}_rx_invalid", name), st.rx_invalid});
+            out.push_back({fmt::format("io_{}_tx_invalid", name), st.tx_invalid});
+            out.push_back({fmt::format("io_{}_fill_starved", name), st.fill_starved});
         }
         if (auto xs = _loader->maps().read_stats(); xs) {
             for (unsigned id = 0; id < BABE_STAT_MAX; ++id)
@@ -305,10 +479,23 @@ public:
         return out;
     }
 
+    std::vector<control::histogram_info> histograms() override
+    {
+        shard_snapshot t = total();
+        auto one = [](const char* name, const char* help, const auto& bounds, const auto& h) {
+            return control::histogram_info{name, help, std::vector<double>(bounds.begin(), bounds.end()),
+                                           std::vector<std::uint64_t>(h.counts.begin(), h.counts.end()), h.sum};
+        };
+        return {one("discovery_seconds", "Route Discovery latency: first Route Request to the route.",
+                    discovery_bounds, t.discovery),
+                one("repair_seconds", "Route repair: a broken link to the next replacement route.",
+                    repair_bounds, t.repair)};
+    }
+
     void discover(control::ipv4 target, std::function<void(control::discover_result)> done) override
     {
         _waiting.emplace(target, std::move(done));
-        _shard->core().start_discovery(monotonic_now(), target);
+        first().core().start_discovery(monotonic_now(), target);
     }
 
     std::uint64_t flush() override
@@ -326,29 +513,16 @@ public:
 
     control::event_hub& events() override { return _hub; }
 
-    std::vector<control::histogram_info> histograms() override
-    {
-        auto one = [](const char* name, const char* help, const metrics::histogram& h) {
-            auto v = h.value();
-            return control::histogram_info{name, help, v.upper_bounds, v.bucket_counts, v.sum};
-        };
-        return {one("discovery_seconds", "Route Discovery latency: first Route Request to the route.",
-                    _discovery_latency),
-                one("repair_seconds",
-                    "Route repair: a broken link on a route in use to the replacement route.",
-                    _repair_latency)};
-    }
-
-    // ---- event_sink (shard thread) ----
-    void on_event(const dsr::event& e) override
+    // ---- events from any shard (on that shard's thread) ----
+    void on_event(shard_runtime& rt, const dsr::event& e)
     {
         using dsr::event_kind;
         switch (e.kind) {
         case event_kind::route_changed:
-            if (_repair_since) {
-                auto t = monotonic_now();
-                _repair_latency.observe(std::chrono::duration<double>(t - *_repair_since).count());
-                _repair_since.reset();
+            if (rt.repair_since) {
+                rt.repair.observe(repair_bounds,
+                                  std::chrono::duration<double>(monotonic_now() - *rt.repair_since).count());
+                rt.repair_since.reset();
             }
             DTRACE_PROBE2(babe, route_changed, e.dst, e.path.hop_count);
             publish(control::event_kind::route_changed, [&](control::event& c) {
@@ -362,8 +536,10 @@ public:
             break;
         case event_kind::link_broken:
             DTRACE_PROBE2(babe, link_broken, e.from, e.to);
-            if (!_repair_since)
-                _repair_since = monotonic_now();
+            if (!rt.repair_since)
+                rt.repair_since = monotonic_now();
+            if (e.from == _cfg.node_address && !rt.applying_remote)
+                rt.broadcast_neighbour_lost(e.to);
             publish(control::event_kind::link_broken, [&](control::event& c) {
                 c.from = e.from;
                 c.to = e.to;
@@ -374,12 +550,12 @@ public:
             bool ok = e.kind == event_kind::discovery_done;
             auto latency = std::chrono::duration_cast<std::chrono::microseconds>(e.latency).count();
             if (ok) {
-                _discovery_latency.observe(std::chrono::duration<double>(e.latency).count());
+                rt.discovery.observe(discovery_bounds, std::chrono::duration<double>(e.latency).count());
                 DTRACE_PROBE2(babe, route_discovered, e.dst, latency);
             } else {
                 DTRACE_PROBE2(babe, discovery_failed, e.dst, latency);
             }
-            auto route = _shard->core().find_route(e.dst);
+            auto route = rt.sh->core().find_route(e.dst);
             publish(ok ? control::event_kind::discovery_done : control::event_kind::discovery_failed,
                     [&](control::event& c) {
                         c.dst = e.dst;
@@ -387,8 +563,10 @@ public:
                         if (route)
                             c.hops = hops_of(*route);
                     });
-            auto [first, last] = _waiting.equal_range(e.dst);
-            for (auto it = first; it != last; ++it) {
+            if (rt.index != 0) // babectl discover runs on shard 0
+                break;
+            auto [first_w, last_w] = _waiting.equal_range(e.dst);
+            for (auto it = first_w; it != last_w; ++it) {
                 control::discover_result r;
                 r.ok = ok && route.has_value();
                 r.latency_us = latency;
@@ -400,7 +578,7 @@ public:
                     r.reason = "no route: MaxRequestRexmt Route Requests went unanswered";
                 it->second(std::move(r));
             }
-            _waiting.erase(first, last);
+            _waiting.erase(first_w, last_w);
             break;
         }
         case event_kind::dropped:
@@ -416,7 +594,15 @@ public:
         }
     }
 
+    std::size_t shard_count() const { return _shards.size(); }
+    shard_runtime& runtime(std::size_t i) { return *_shards[i]; }
+    bus_ring& to(std::size_t from, std::size_t dst) { return *_to[from * _shards.size() + dst]; }
+    bus_ring& back(std::size_t from, std::size_t dst) { return *_back[from * _shards.size() + dst]; }
+    std::size_t port_count() const { return _ports.size(); }
+
 private:
+    shard& first() { return *_shards[0]->sh; }
+
     template <typename F>
     void publish(control::event_kind kind, F&& fill)
     {
@@ -428,123 +614,153 @@ private:
         _hub.publish(std::move(c));
     }
 
-    void open_io(const std::vector<port_info>& ports)
+    static std::size_t rx_queues(const std::string& ifname)
+    {
+        std::size_t n = 0;
+        std::error_code ec;
+        for (const auto& d : std::filesystem::directory_iterator("/sys/class/net/" + ifname + "/queues", ec))
+            if (d.path().filename().string().rfind("rx-", 0) == 0)
+                ++n;
+        return n ? n : 1;
+    }
+
+    std::unique_ptr<packet_io> open_io(std::size_t queue)
     {
         std::string error;
-        try {
-            int xsks = bpf_obj_get((_cfg.pin_path + "/" BABE_MAP_XSKS).c_str());
-            int slots = bpf_obj_get((_cfg.pin_path + "/" BABE_MAP_XSK_SLOTS).c_str());
-            if (xsks < 0 || slots < 0) {
-                if (xsks >= 0)
-                    close(xsks);
-                if (slots >= 0)
-                    close(slots);
-                throw daemon::engine_error("the pinned xsks/xsk_slots maps are missing");
-            }
-            std::vector<afxdp_port> ap;
-            for (const auto& p : ports)
-                ap.push_back(afxdp_port{p.name, xsks, slots});
-            afxdp::umem_config uc;
-            uc.frame_count = 4096;
-            uc.ring_size = 512; // per socket: fill rings take at most 512 frames each
-            uc.headroom = 0;
-            std::unique_ptr<afxdp_io> io;
+        if (_backend != "afpacket") {
             try {
-                io = std::make_unique<afxdp_io>(ap, 0, uc, afxdp::bind_mode::automatic);
-            } catch (...) {
+                int xsks = bpf_obj_get((_cfg.pin_path + "/" BABE_MAP_XSKS).c_str());
+                int slots = bpf_obj_get((_cfg.pin_path + "/" BABE_MAP_XSK_SLOTS).c_str());
+                if (xsks < 0 || slots < 0) {
+                    if (xsks >= 0)
+                        close(xsks);
+                    if (slots >= 0)
+                        close(slots);
+                    throw daemon::engine_error("the pinned xsks/xsk_slots maps are missing");
+                }
+                std::vector<afxdp_port> ap;
+                for (std::size_t p = 0; p < _ports.size(); ++p)
+                    ap.push_back(afxdp_port{_ports[p].name, xsks, slots,
+                                            static_cast<std::uint32_t>(p * BABE_XSK_QUEUES_PER_IF)});
+                afxdp::umem_config uc;
+                uc.frame_count = 4096;
+                uc.ring_size = 512; // per socket: fill rings take at most 512 frames each
+                uc.headroom = 0;
+                std::unique_ptr<afxdp_io> io;
+                try {
+                    io = std::make_unique<afxdp_io>(ap, static_cast<std::uint32_t>(queue), uc,
+                                                    afxdp::bind_mode::automatic);
+                } catch (...) {
+                    close(xsks);
+                    close(slots);
+                    throw;
+                }
                 close(xsks);
                 close(slots);
-                throw;
+                _backend = "afxdp";
+                return io;
+            } catch (const std::exception& e) {
+                error = e.what();
             }
-            _io = std::move(io);
-            close(xsks);
-            close(slots);
-            _backend = "afxdp";
-            return;
-        } catch (const std::exception& e) {
-            error = e.what();
+            spdlog::warn("AF_XDP unavailable ({}); falling back to AF_PACKET", error);
         }
-        spdlog::warn("AF_XDP unavailable ({}); falling back to AF_PACKET", error);
+        if (queue != 0)
+            throw daemon::engine_error("the AF_PACKET fallback runs one shard only (engine.shards: 1)");
         std::vector<afpacket_port> pp;
-        for (const auto& p : ports)
+        for (const auto& p : _ports)
             pp.push_back(afpacket_port{p.name, !p.local});
-        _io = std::make_unique<afpacket_io>(pp, 4096, 4096, 256);
         _backend = "afpacket";
+        return std::make_unique<afpacket_io>(pp, 4096, 4096, 256);
     }
 
     // A mesh port whose carrier dropped loses its neighbours at once
     // (a radio link that fails silently is found by probes instead).
     void check_carriers(time_point now)
     {
-        const auto& ports = _shard->config().ports;
-        if (_carrier.size() != ports.size())
-            _carrier.assign(ports.size(), true);
-        for (std::size_t p = 0; p < ports.size(); ++p) {
-            if (ports[p].local)
+        if (_carrier.size() != _ports.size())
+            _carrier.assign(_ports.size(), true);
+        for (std::size_t p = 0; p < _ports.size(); ++p) {
+            if (_ports[p].local)
                 continue;
             ifreq ifr{};
-            std::snprintf(ifr.ifr_name, IFNAMSIZ, "%s", ports[p].name.c_str());
+            std::snprintf(ifr.ifr_name, IFNAMSIZ, "%s", _ports[p].name.c_str());
             bool up = _ioctl_fd >= 0 && ioctl(_ioctl_fd, SIOCGIFFLAGS, &ifr) == 0 &&
                       (ifr.ifr_flags & IFF_UP) && (ifr.ifr_flags & IFF_RUNNING);
             if (_carrier[p] && !up) {
-                spdlog::warn("{}: carrier lost; its neighbours are unreachable", ports[p].name);
-                _shard->port_down(now, static_cast<port_id>(p));
+                spdlog::warn("{}: carrier lost; its neighbours are unreachable", _ports[p].name);
+                first().port_down(now, static_cast<port_id>(p));
             } else if (!_carrier[p] && up) {
-                spdlog::info("{}: carrier back", ports[p].name);
+                spdlog::info("{}: carrier back", _ports[p].name);
             }
             _carrier[p] = up;
         }
     }
 
-    void run()
+    void run(shard_runtime& rt)
     {
-        pthread_setname_np(pthread_self(), "babe-shard0");
+        pthread_setname_np(pthread_self(), fmt::format("babe-shard{}", rt.index).c_str());
+        if (unsigned ncpu = std::thread::hardware_concurrency(); ncpu > 0) {
+            cpu_set_t set;
+            CPU_ZERO(&set);
+            CPU_SET(rt.index % ncpu, &set);
+            pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+        }
         int ep = epoll_create1(EPOLL_CLOEXEC);
-        for (int fd : _io->wait_fds()) {
+        auto watch = [&](int fd) {
+            if (fd < 0)
+                return;
             epoll_event ev{};
             ev.events = EPOLLIN;
             ev.data.fd = fd;
             epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
-        }
-        if (_box.wake_fd() >= 0) {
-            epoll_event ev{};
-            ev.events = EPOLLIN;
-            ev.data.fd = _box.wake_fd();
-            epoll_ctl(ep, EPOLL_CTL_ADD, _box.wake_fd(), &ev);
-        }
+        };
+        for (int fd : rt.io->wait_fds())
+            watch(fd);
+        watch(rt.wake_fd);
+        watch(rt.box.wake_fd());
+        const bool control_shard = rt.index == 0;
+        if (control_shard)
+            watch(_box.wake_fd());
         constexpr int spin_turns = 256; // empty turns before sleeping
         int idle = 0;
-        time_point next_carrier_check{};
+        time_point next_housekeeping{};
         while (!_stop.load(std::memory_order_relaxed)) {
             time_point now = monotonic_now();
-            _last_turn_ns.store(now.time_since_epoch().count(), std::memory_order_relaxed);
-            if (now >= next_carrier_check) {
-                check_carriers(now);
-                next_carrier_check = now + 100ms;
+            rt.last_turn_ns.store(now.time_since_epoch().count(), std::memory_order_relaxed);
+            if (now >= next_housekeeping) {
+                if (control_shard)
+                    check_carriers(now);
+                rt.publish_snapshot();
+                next_housekeeping = now + 100ms;
             }
-            std::size_t work = _shard->poll(now);
-            work += _box.run_pending(16);
+            std::size_t work = rt.sh->poll(now);
+            work += rt.drain_bus(now);
+            work += rt.run_reloads();
+            if (control_shard)
+                work += _box.run_pending(16);
             if (work) {
                 idle = 0;
                 continue;
             }
             if (++idle < spin_turns)
                 continue;
-            // Idle: sleep until a socket is readable, a control request
-            // arrives, or the next timer is due (at most 100 ms, so that
-            // stop() and the watchdog are served).
+            // Idle: sleep until a socket is readable, a message or a control
+            // request arrives, or the next timer is due (at most 100 ms, so
+            // that stop(), snapshots and the watchdog are served).
             int timeout_ms = 100;
-            if (auto d = _shard->next_deadline()) {
+            if (auto d = rt.sh->next_deadline()) {
                 auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*d - now).count();
                 timeout_ms = static_cast<int>(std::clamp<std::int64_t>(left, 0, 100));
             }
             epoll_event evs[8];
             int n = epoll_wait(ep, evs, 8, timeout_ms);
-            for (int i = 0; i < n; ++i)
-                if (evs[i].data.fd == _box.wake_fd()) {
+            for (int i = 0; i < n; ++i) {
+                int fd = evs[i].data.fd;
+                if (fd == rt.wake_fd || fd == rt.box.wake_fd() || (control_shard && fd == _box.wake_fd())) {
                     std::uint64_t v;
-                    [[maybe_unused]] auto r = read(_box.wake_fd(), &v, sizeof(v));
+                    [[maybe_unused]] auto r = read(fd, &v, sizeof(v));
                 }
+            }
             idle = 0;
         }
         close(ep);
@@ -556,24 +772,111 @@ private:
     control::mailbox_service _control;
     control::event_hub _hub;
     std::unique_ptr<dataplane::xdp_loader> _loader;
-    std::unique_ptr<packet_io> _io;
-    std::unique_ptr<shard> _shard;
-    std::thread _thread;
+    std::vector<port_info> _ports;
+    std::vector<std::unique_ptr<shard_runtime>> _shards;
+    std::vector<std::unique_ptr<bus_ring>> _to, _back;
     std::atomic<bool> _stop{false};
-    std::atomic<std::int64_t> _last_turn_ns{0};
     std::multimap<control::ipv4, std::function<void(control::discover_result)>> _waiting;
     std::chrono::steady_clock::time_point _started{};
     std::string _attached_mode;
     std::string _backend;
     bool _maps_reused = false;
     std::vector<bool> _carrier;
-    // Latency buckets in seconds: 1 ms .. 10 s.
-    metrics::histogram _discovery_latency{{0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10}};
-    metrics::histogram _repair_latency{{0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 1, 2, 5, 10, 30}};
-    std::optional<time_point> _repair_since; // a link broke; no replacement route yet
     int _ioctl_fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 };
 
+void shard_runtime::on_event(const dsr::event& e) { _eng.on_event(*this, e); }
+
+void shard_runtime::publish_snapshot()
+{
+    shard_snapshot s{};
+    s.core = sh->core().stats();
+    s.engine = sh->counters();
+    for (std::size_t p = 0; p < io->port_count() && p < max_ports; ++p)
+        s.io[p] = io->stats(static_cast<port_id>(p));
+    s.discovery = discovery;
+    s.repair = repair;
+    s.bus_sent = bus_sent;
+    s.bus_received = bus_received;
+    s.bus_full = bus_full;
+    s.bus_no_slab = bus_no_slab;
+    snapshot.publish(s);
+}
+
+void shard_runtime::replicate(port_id port, dsr::addr prev, std::span<const std::byte> ip)
+{
+    for (std::size_t j = 0; j < _eng.shard_count(); ++j) {
+        if (j == index)
+            continue;
+        auto h = slabs.alloc(ip.size());
+        if (!h) {
+            ++bus_no_slab;
+            continue;
+        }
+        std::memcpy(slabs.data(*h).data(), ip.data(), ip.size());
+        bus_msg m;
+        m.kind = bus_msg::replica;
+        m.port = port;
+        m.len = static_cast<std::uint16_t>(ip.size());
+        m.addr = prev;
+        m.slab = *h;
+        if (!_eng.to(index, j).try_push(m)) {
+            ++bus_full;
+            slabs.free(*h);
+            continue;
+        }
+        ++bus_sent;
+        std::uint64_t one = 1;
+        [[maybe_unused]] auto r = write(_eng.runtime(j).wake_fd, &one, sizeof(one));
+    }
+}
+
+void shard_runtime::broadcast_neighbour_lost(dsr::addr nb)
+{
+    for (std::size_t j = 0; j < _eng.shard_count(); ++j) {
+        if (j == index)
+            continue;
+        bus_msg m;
+        m.kind = bus_msg::neighbour_lost;
+        m.addr = nb;
+        if (!_eng.to(index, j).try_push(m)) {
+            ++bus_full;
+            continue;
+        }
+        ++bus_sent;
+        std::uint64_t one = 1;
+        [[maybe_unused]] auto r = write(_eng.runtime(j).wake_fd, &one, sizeof(one));
+    }
+}
+
+std::size_t shard_runtime::drain_bus(time_point now)
+{
+    std::size_t work = 0;
+    for (std::size_t j = 0; j < _eng.shard_count(); ++j) {
+        if (j == index)
+            continue;
+        // Slabs we sent that shard j is done with.
+        while (auto m = _eng.back(j, index).try_pop())
+            slabs.free(m->slab);
+        // Messages from shard j.
+        while (auto m = _eng.to(j, index).try_pop()) {
+            ++work;
+            ++bus_received;
+            applying_remote = true;
+            if (m->kind == bus_msg::replica) {
+                auto& src = _eng.runtime(j).slabs;
+                sh->receive_replica(now, m->port, m->addr, src.data(m->slab).first(m->len));
+                // Hand the slab back to its owner (the ring back is as deep as
+                // the ring out, so it cannot be full).
+                _eng.back(index, j).try_push(*m);
+            } else {
+                sh->remote_neighbour_lost(now, m->addr);
+            }
+            applying_remote = false;
+        }
+    }
+    return work;
+}
 } // namespace
 } // namespace babe::engine
 

@@ -27,13 +27,10 @@ std::uint16_t load_be16(const std::byte* p)
 // a Route Request recorded, the address before ours in a Source Route, or the
 // IP source when the packet came straight from its originator. A Route
 // Request also fires the rreq_received USDT probe here.
-dsr::addr previous_hop(std::span<const std::byte> ip_packet)
+dsr::addr previous_hop(const dsr::codec::ipv4_dsr_view& p)
 {
-    auto pkt = dsr::codec::parse_ipv4_dsr(ip_packet);
-    if (!pkt)
-        return dsr::no_addr;
-    dsr::addr src = pkt->ip.source().value;
-    for (const auto& o : pkt->dsr.options()) {
+    dsr::addr src = p.ip.source().value;
+    for (const auto& o : p.dsr.options()) {
         if (const auto* r = std::get_if<dsr::codec::rreq_view>(&o)) {
             auto a = r->addresses();
             dsr::addr prev = a.empty() ? src : a.back().value;
@@ -52,6 +49,27 @@ dsr::addr previous_hop(std::span<const std::byte> ip_packet)
     return src;
 }
 
+struct rx_info {
+    dsr::addr prev = dsr::no_addr;
+    bool replicate = false; // control for this node, no payload: every shard's core learns from it
+};
+
+rx_info inspect(std::span<const std::byte> ip_packet, dsr::addr self)
+{
+    auto pkt = dsr::codec::parse_ipv4_dsr(ip_packet);
+    if (!pkt)
+        return {};
+    rx_info info;
+    if (pkt->ip.destination().value == self && pkt->dsr.next_header() == BABE_NEXT_HEADER_NONE) {
+        for (const auto& o : pkt->dsr.options())
+            if (std::holds_alternative<dsr::codec::rrep_view>(o) || std::holds_alternative<dsr::codec::rerr_view>(o) ||
+                std::holds_alternative<dsr::codec::ack_view>(o))
+                info.replicate = true;
+    }
+    info.prev = previous_hop(*pkt);
+    return info;
+}
+
 } // namespace
 
 namespace {
@@ -65,8 +83,9 @@ dsr::config engine_dsr_config(dsr::config c)
 }
 } // namespace
 
-shard::shard(const shard_config& cfg, packet_io& io, dataplane::map_access& maps, event_sink* sink)
-    : _cfg(cfg), _io(io), _maps(maps), _sink(sink), _node(engine_dsr_config(cfg.dsr), cfg.self, cfg.seed),
+shard::shard(const shard_config& cfg, packet_io& io, dataplane::map_access& maps, event_sink* sink,
+             shard_bus* bus)
+    : _cfg(cfg), _io(io), _maps(maps), _sink(sink), _bus(bus), _node(engine_dsr_config(cfg.dsr), cfg.self, cfg.seed),
       _neighbours(cfg.neighbour_capacity),
       _meta(std::make_unique<frame_meta[]>(io.frames().count()))
 {
@@ -124,7 +143,10 @@ void shard::receive_frame(time_point now, const rx_frame& f)
     }
     const auto* src_mac = reinterpret_cast<const std::uint8_t*>(bytes + 6);
     const auto* dst_mac = reinterpret_cast<const std::uint8_t*>(bytes);
-    dsr::addr prev = previous_hop(ip);
+    rx_info info = inspect(ip, _cfg.self);
+    dsr::addr prev = info.prev;
+    if (info.replicate && _bus)
+        _bus->replicate(f.port, prev, ip);
     if (prev != dsr::no_addr && prev != _cfg.self) {
         learn_neighbour(prev, f.port, src_mac);
         if (neighbour_entry* e = _neighbours.find(prev))
@@ -193,6 +215,25 @@ void shard::poll_heard(time_point now)
             _node.probe_neighbour(now, e.ip);
         }
     });
+}
+
+void shard::receive_replica(time_point now, port_id port, dsr::addr prev_hop,
+                            std::span<const std::byte> ip_packet)
+{
+    _node.handle_packet(now, port, prev_hop, ip_packet, std::nullopt, false);
+    drain(now);
+    _io.flush();
+}
+
+void shard::remote_neighbour_lost(time_point now, dsr::addr neighbour)
+{
+    if (neighbour_entry* e = _neighbours.find(neighbour); e && e->in_map) {
+        if (_maps.erase_neighbour(htonl(neighbour)))
+            e->in_map = false;
+    }
+    _node.neighbour_lost(now, neighbour);
+    drain(now);
+    _io.flush();
 }
 
 void shard::port_down(time_point now, port_id port)

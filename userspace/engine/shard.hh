@@ -70,16 +70,35 @@ public:
     virtual void on_event(const dsr::event& e) = 0;
 };
 
+// How a shard reaches its sibling shards (engine.cc): DSR control packets
+// addressed to this node (Route Reply, Route Error, Acknowledgement, with no
+// payload) are copied to every other shard's core, so that a reply or an
+// acknowledgement that RSS steered to another queue still completes the
+// discovery or maintenance of the shard that started it. Called on the
+// shard's thread; must not block (a full ring is counted backpressure).
+class shard_bus {
+public:
+    virtual ~shard_bus() = default;
+    virtual void replicate(port_id port, dsr::addr prev_hop, std::span<const std::byte> ip_packet) = 0;
+};
+
 class shard {
 public:
     shard(const shard_config& cfg, packet_io& io, dataplane::map_access& maps,
-          event_sink* sink = nullptr);
+          event_sink* sink = nullptr, shard_bus* bus = nullptr);
 
     // One turn: receive a burst, feed the core, run due timers, transmit.
     // Returns the number of frames and events handled (0 = idle turn).
     std::size_t poll(time_point now);
     // When poll() next has timer work to do.
     std::optional<time_point> next_deadline() const;
+
+    // A control packet another shard received (see shard_bus): the core
+    // learns from it as if it had arrived here. No handle: no payload.
+    void receive_replica(time_point now, port_id port, dsr::addr prev_hop,
+                         std::span<const std::byte> ip_packet);
+    // Another shard's Route Maintenance gave up on `neighbour`.
+    void remote_neighbour_lost(time_point now, dsr::addr neighbour);
 
     // A mesh port lost its carrier: every neighbour learned on it is gone
     // (§8.3.4 at once, no retransmissions) and leaves the kernel's map.
@@ -114,6 +133,7 @@ private:
     packet_io& _io;
     dataplane::map_access& _maps;
     event_sink* _sink;
+    shard_bus* _bus;
     dsr::node _node;
     neighbour_table _neighbours;
     std::unique_ptr<frame_meta[]> _meta; // by frame index = packet_handle id

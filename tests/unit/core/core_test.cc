@@ -64,6 +64,18 @@ TEST(SlabPool, PicksTheSmallestClassThatFits)
     EXPECT_EQ(p.too_large_count(), 1U);
 }
 
+TEST(SlabPool, FallsBackToALargerClassWhenOneIsExhausted)
+{
+    slab_pool p({1, 0, 1, 0});
+    auto a = p.alloc(100);
+    auto b = p.alloc(100);
+    ASSERT_TRUE(a && b);
+    EXPECT_EQ(a->cls, 0);
+    EXPECT_EQ(b->cls, 2);
+    EXPECT_FALSE(p.alloc(100));
+    EXPECT_EQ(p.exhausted_count(), 1U);
+}
+
 TEST(SlabPool, ExhaustionIsCountedAndFreeingReuses)
 {
     slab_pool p({2, 0, 0, 0});

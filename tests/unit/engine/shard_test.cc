@@ -80,7 +80,7 @@ struct chain {
     std::vector<std::size_t> to_host;                   // per node: frames delivered up
     time_point now = time_from_ns(1'000'000'000);
 
-    chain()
+    explicit chain(shard_bus* bus0 = nullptr)
     {
         to_host.resize(nodes);
         first_to_host.resize(nodes);
@@ -96,7 +96,8 @@ struct chain {
             cfg.ports = {port_info{"babe0p", 100, port_mac(i, local_port), true},
                          port_info{"left", 101, port_mac(i, left_port), false},
                          port_info{"right", 102, port_mac(i, right_port), false}};
-            shards.push_back(std::make_unique<shard>(cfg, *io.back(), *maps.back()));
+            shards.push_back(std::make_unique<shard>(cfg, *io.back(), *maps.back(), nullptr,
+                                                     i == 0 ? bus0 : nullptr));
         }
     }
 
@@ -217,6 +218,46 @@ TEST(Shard, PortDownRemovesItsNeighboursAndTheirRoutes)
     auto r = c.maps[0]->find_route(htonl(node_addr(3)));
     ASSERT_TRUE(r);
     EXPECT_FALSE(*r) << "the source's route over the broken link is gone";
+}
+
+// Records what a shard hands to its siblings.
+struct recording_bus final : shard_bus {
+    std::vector<std::vector<std::byte>> packets;
+    std::vector<dsr::addr> prev;
+    void replicate(port_id, dsr::addr p, std::span<const std::byte> ip) override
+    {
+        packets.emplace_back(ip.begin(), ip.end());
+        prev.push_back(p);
+    }
+};
+
+TEST(Shard, RepliesForThisNodeGoToTheSiblingShardsWhichLearnFromThem)
+{
+    recording_bus bus;
+    chain c(&bus);
+    ASSERT_TRUE(c.io[0]->inject(local_port, host_packet(0, 3, "to 3")));
+    ASSERT_TRUE(c.run_until_delivered(3, 1, 5s));
+    ASSERT_FALSE(bus.packets.empty()) << "the Route Reply was not replicated";
+    // Only control for this node with no payload: the data never is.
+    for (const auto& p : bus.packets) {
+        auto pkt = dsr::codec::parse_ipv4_dsr(p);
+        ASSERT_TRUE(pkt);
+        EXPECT_EQ(pkt->ip.destination().value, node_addr(0));
+        EXPECT_EQ(pkt->dsr.next_header(), BABE_NEXT_HEADER_NONE);
+    }
+    EXPECT_EQ(bus.prev.front(), node_addr(1));
+
+    // A sibling shard of node 0 (its own core) learns the route from them.
+    mem_io io(3);
+    dataplane::memory_maps maps;
+    shard_config cfg = c.shards[0]->config();
+    shard sibling(cfg, io, maps);
+    EXPECT_FALSE(sibling.core().find_route(node_addr(3)));
+    for (std::size_t k = 0; k < bus.packets.size(); ++k)
+        sibling.receive_replica(c.now, right_port, bus.prev[k], bus.packets[k]);
+    auto r = sibling.core().find_route(node_addr(3));
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->hop_count, 2);
 }
 
 } // namespace

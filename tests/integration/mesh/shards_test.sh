@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# babed with two shards per node (every veth with two queues): each shard is
+# its own pinned thread with its own AF_XDP sockets (queue q of every
+# interface); discovery and a parallel TCP transfer work end to end, and the
+# shards' counters are summed in babectl stats.
+set -euo pipefail
+. "$(dirname "$0")/../../../tools/lib.sh"
+. "$babe_root/tools/mesh.sh"
+require_root_netns
+command -v iperf3 > /dev/null || skip "iperf3 is not installed"
+MESH_NAME=babe-t-shards
+MESH_RUN=/run/babe-test/$MESH_NAME
+MESH_SHARDS=2
+trap mesh_down EXIT
+
+mesh_chain 4
+mesh_start_all
+
+shards=$(mesh_ctl 1 --json status | jq '.status.shards')
+[ "$shards" = 2 ] || fail "babed runs $shards shard(s), expected 2"
+pid=$(cat "$MESH_RUN/n1.pid")
+threads=$(cat /proc/"$pid"/task/*/comm | grep -c '^babe-shard' || true)
+[ "$threads" = 2 ] || fail "$threads shard threads in babed"
+cpus=$(for t in /proc/"$pid"/task/*; do
+	if grep -q '^babe-shard' "$t/comm"; then awk '/Cpus_allowed_list/ {print $2}' "$t/status"; fi
+done | sort -u | wc -l)
+[ "$cpus" = 2 ] || fail "the shard threads are not pinned to distinct CPUs"
+pass "2 shards on distinct CPUs"
+
+mesh_exec 1 ping -c 2 -W 5 "$(mesh_addr 4)" > /dev/null || fail "ping across 3 links failed"
+pass "ping through discovery with 2 shards per node"
+
+mesh_exec 4 iperf3 -s -1 -D -B "$(mesh_addr 4)"
+sleep 0.3
+out=$(mesh_exec 1 iperf3 -c "$(mesh_addr 4)" -B "$(mesh_addr 1)" -t 2 -P 4 -J) || fail "iperf3 failed"
+bytes=$(jq '.end.sum_received.bytes' <<< "$out")
+[ "$bytes" -gt 100000 ] || fail "iperf3 moved only $bytes bytes"
+pass "4 parallel TCP streams: $bytes bytes"
+
+st=$(mesh_ctl 1 --json stats)
+[ "$(jq '.stats.engine_shards' <<< "$st")" = 2 ] || fail "stats do not count 2 shards"
+[ "$(jq '.stats.dsr_discovery_done' <<< "$st")" -ge 1 ] || fail "no discovery counted"
+pass "stats summed over shards: $(jq -c '{shards: .stats.engine_shards, bus_sent: .stats.engine_bus_sent, discoveries: .stats.dsr_discovery_done}' <<< "$st")"
