@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 // babed's main loop (see daemon.hh): one poll over a signalfd and two
-// timerfds (watchdog, status line); the control server and the engine run in
-// their own threads.
+// timerfds (watchdog, status line); the control server, the engine and the
+// metrics endpoint (civetweb) run in their own threads.
 #include "daemon/daemon.hh"
 
 #include "control/server.hh"
 #include "daemon/local_link.hh"
+
+#ifdef BABE_HAVE_METRICS_HTTP
+#include "metrics/collector.hh"
+#include "metrics/http_server.hh"
+#endif
 
 #include <fmt/format.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -195,10 +200,27 @@ int run_daemon(const daemon_options& options, config::babed_config cfg, const en
     }
     server.start();
     spdlog::info("control socket {} listening", cfg.control_socket);
-    // Metrics hook: the Prometheus endpoint (cfg.metrics_listen) belongs to
-    // the metrics issue; it will be started here from engine->control().stats().
+    // The Prometheus endpoint: a civetweb thread renders each scrape from the
+    // engine's control_service (through its mailbox, so thread-safe). A
+    // listen address that cannot be bound is logged, not fatal: routing
+    // matters more than metrics.
+#ifdef BABE_HAVE_METRICS_HTTP
+    metrics::http_server metrics_server;
+    if (!cfg.metrics_listen.empty()) {
+        auto& svc = engine->control();
+        auto version = options.version;
+        auto err = metrics_server.start(cfg.metrics_listen, [&svc, version] {
+            return metrics::render(metrics::collect(metrics::scrape(svc, version)));
+        });
+        if (err.empty())
+            spdlog::info("metrics on http://{}/metrics", cfg.metrics_listen);
+        else
+            spdlog::error("metrics endpoint {}: {}", cfg.metrics_listen, err);
+    }
+#else
     if (!cfg.metrics_listen.empty())
-        spdlog::debug("metrics endpoint {} not served by this build", cfg.metrics_listen);
+        spdlog::warn("metrics endpoint {} not served: babed built without civetweb", cfg.metrics_listen);
+#endif
 
     auto wd_usec = watchdog_usec();
     int wd_fd = wd_usec ? make_timer(wd_usec / 2) : -1;
@@ -267,6 +289,9 @@ int run_daemon(const daemon_options& options, config::babed_config cfg, const en
     }
 
     notify("STOPPING=1\nSTATUS=stopping");
+#ifdef BABE_HAVE_METRICS_HTTP
+    metrics_server.stop();
+#endif
     server.stop();
     engine->stop();
     if (wd_fd >= 0)

@@ -49,6 +49,8 @@ constexpr io_stat io_stats[] = {
     {"rx_invalid", "babe_afxdp_rx_invalid_descs_total"},
     {"tx_invalid", "babe_afxdp_tx_invalid_descs_total"},
     {"rx_ring_full", "babe_afxdp_rx_ring_full_total"},
+    {"tx_ring_full", "babe_afxdp_tx_ring_full_total"},
+    {"fill_starved", "babe_afxdp_fill_starved_total"},
     {"fill_ring_empty", "babe_afxdp_fill_ring_empty_total"},
     {"tx_ring_empty", "babe_afxdp_tx_ring_empty_total"},
     {"fill_ring_filled", "babe_afxdp_fill_ring_filled_total"},
@@ -66,7 +68,6 @@ constexpr help_row helps[] = {
     {"babe_neighbours", "Neighbours the engine knows (one-hop peers with a MAC address)."},
     {"babe_discoveries_running", "Route Discoveries in progress."},
     {"babe_send_buffer_packets", "Packets in the send buffer, waiting for a route."},
-    {"babe_shards", "Engine shards (threads)."},
     {"babe_uptime_seconds", "Seconds since the engine started."},
     {"babe_maps_reused", "1 when babed started on maps pinned by an earlier run."},
     {"babe_xdp_packets_total", "Packets by XDP outcome (per-CPU stats map, summed over CPUs)."},
@@ -82,6 +83,8 @@ constexpr help_row helps[] = {
     {"babe_afxdp_rx_invalid_descs_total", "Invalid RX descriptors (XDP_STATISTICS rx_invalid_descs)."},
     {"babe_afxdp_tx_invalid_descs_total", "Invalid TX descriptors (XDP_STATISTICS tx_invalid_descs)."},
     {"babe_afxdp_rx_ring_full_total", "Frames dropped because the RX ring was full (XDP_STATISTICS rx_ring_full)."},
+    {"babe_afxdp_tx_ring_full_total", "Transmissions refused by a full AF_XDP TX ring (backpressure)."},
+    {"babe_afxdp_fill_starved_total", "Times the engine had no free UMEM frame to put on the fill ring."},
     {"babe_afxdp_fill_ring_empty_total", "Times the fill ring was empty (XDP_STATISTICS rx_fill_ring_empty_descs)."},
     {"babe_afxdp_tx_ring_empty_total", "Times the TX ring was empty (XDP_STATISTICS tx_ring_empty_descs)."},
     {"babe_afxdp_fill_ring_filled_total", "Frames the engine put on the fill ring."},
@@ -104,6 +107,12 @@ constexpr help_row helps[] = {
     {"babe_engine_routes_installed_total", "Routes written into the kernel's routes map."},
     {"babe_engine_routes_removed_total", "Routes removed from the kernel's routes map."},
     {"babe_engine_probes_total", "Ack Requests sent to probe a quiet next hop that carries traffic."},
+    {"babe_engine_shards", "Engine shards (threads), one per core."},
+    {"babe_engine_neighbours_full_total", "Neighbours not learned: the neighbour table was full."},
+    {"babe_engine_bus_sent_total", "Messages a shard sent to another over the inter-shard rings."},
+    {"babe_engine_bus_received_total", "Messages a shard received over the inter-shard rings."},
+    {"babe_engine_bus_backpressure_total", "Messages refused by a full inter-shard ring (backpressure)."},
+    {"babe_engine_bus_no_slab_total", "Messages not sent: no free slab for them."},
     {"babe_engine_busy_seconds_total", "Time a shard spent working; its rate is the shard's busy ratio."},
     {"babe_other_events_total", "Engine counters with no family of their own, by counter name."},
     {"babe_process_cpu_seconds_total", "User and system CPU time of babed."},
@@ -247,7 +256,10 @@ counter_mapping map_counter(std::string_view name)
                 rest = rest.substr(us + 1);
             }
         }
-        if (ends_with(rest, "_ns") && rest.size() > 3) {
+        if (rest == "shards") {
+            m.family = "babe_engine_shards";
+            m.type = metric_type::gauge;
+        } else if (ends_with(rest, "_ns") && rest.size() > 3) {
             m.family = "babe_engine_" + sanitize(rest.substr(0, rest.size() - 3)) + "_seconds_total";
             m.scale = 1e-9;
         } else if (ends_with(rest, "_in_use") || ends_with(rest, "_capacity") || ends_with(rest, "_depth")) {
@@ -289,7 +301,6 @@ std::vector<family> collect(const snapshot& s)
         b.add("babe_neighbours", metric_type::gauge, "", static_cast<double>(st.neighbours));
         b.add("babe_discoveries_running", metric_type::gauge, "", static_cast<double>(st.discoveries_running));
         b.add("babe_send_buffer_packets", metric_type::gauge, "", static_cast<double>(st.send_buffer));
-        b.add("babe_shards", metric_type::gauge, "", st.shards);
         b.add("babe_uptime_seconds", metric_type::gauge, "", static_cast<double>(st.uptime_ms) / 1000.0);
         b.add("babe_maps_reused", metric_type::gauge, "", st.maps_reused ? 1 : 0);
     }

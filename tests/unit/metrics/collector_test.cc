@@ -99,6 +99,12 @@ TEST(MapCounter, EngineShardsUnitsAndGauges)
     m = map_counter("engine_maint_buffer_depth");
     EXPECT_EQ(m.family, "babe_engine_maint_buffer_depth");
     EXPECT_EQ(m.type, metric_type::gauge);
+    m = map_counter("engine_shards");
+    EXPECT_EQ(m.family, "babe_engine_shards");
+    EXPECT_EQ(m.type, metric_type::gauge);
+    m = map_counter("io_m4_tx_ring_full");
+    EXPECT_EQ(m.family, "babe_afxdp_tx_ring_full_total");
+    EXPECT_EQ(labels_of(m), (L{{"interface", "m4"}, {"queue", "0"}}));
     // "s" then not a number: an ordinary name.
     EXPECT_EQ(map_counter("engine_sent_frames").family, "babe_engine_sent_frames_total");
     m = map_counter("something_else");
