@@ -97,6 +97,9 @@ for ((t = 0; t < 20; t++)); do
 	if [ "$(jq '.discover.route.hops | length' <<< "$out")" = 0 ]; then ok=1; break; fi
 	sleep 0.2
 done
-[ "$ok" -eq 1 ] || fail "node 2 finds no direct route to node 3 after the link came back"
-mesh_exec 2 ping -c 3 -i 0.2 -W 2 "$(mesh_addr 3)" > /dev/null || fail "ping 2 -> 3 over the restored link"
+mesh_exec 2 ping -c 3 -i 0.2 -W 2 "$(mesh_addr 3)" > /dev/null || fail "ping 2 -> 3 after the link came back"
+# A Route Discovery must find the restored link. (With a route to node 3
+# still cached on node 2, `babectl discover` has been seen to time out: a
+# discovery for a cached destination never completes in the engine/core.)
+[ "$ok" -eq 1 ] || fail "node 2 finds no direct route to node 3 after the link came back (babectl discover: ${out:-timed out}; node 2's route to 3: $(route_hops 2 3))"
 pass "link 2-3 is back: node 2 reaches node 3 directly"
