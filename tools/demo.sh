@@ -16,6 +16,8 @@ require_root_netns
 for c in jq iperf3; do command -v $c > /dev/null || fail "$c missing (run tools/install-deps.sh)"; done
 MESH_NAME=babe-demo
 MESH_RUN=/run/babe-test/$MESH_NAME
+# /metrics on every node, on its own namespace's loopback (metrics_excerpt).
+MESH_METRICS=127.0.0.1:8477
 N=6
 trap mesh_down EXIT
 indent() { sed 's/^/   /'; }
@@ -62,7 +64,14 @@ for i in 1 3; do
 		| select(.key | test("^(dsr_(rreq|rrep|rerr|discovery|data|send_buffer|ack|maint)|xdp_(transit|deliver|encap|to_engine|engine_|drop_)|engine_(rx_frames|tx_|delivered|routes))"))
 		| "\(.key) \(.value)"' | column -t | indent
 done
-# Metrics: babed's Prometheus endpoint is off in these namespaces
-# (metrics.listen ""); `curl -s 127.0.0.1:8477/metrics` on a real node.
 drops=$(stat_sum '^xdp_drop_' $(seq 1 $N))
 pass "demo: discovery across 5 links, ping both ways, TCP transfer with $transit XDP transits ($rx frames to the engines); XDP drops: $drops"
+
+# metrics_excerpt I: the interesting lines of node I's Prometheus endpoint.
+metrics_excerpt() {
+	say "== /metrics of n$1 (curl 127.0.0.1:8477/metrics inside its namespace; excerpt, docs/observability.md)"
+	mesh_exec "$1" curl -sS --max-time 5 http://127.0.0.1:8477/metrics |
+		grep -E '^babe_(build_info|engine_up|routes_installed|neighbours|xdp_packets_total|xdp_drops_total|afxdp_rx_packets_total|dsr_events_total\{event="(rreq|rrep|data_forwarded)|route_discovery_seconds_(sum|count)|process_(cpu|resident))' |
+		grep -v ' 0$' | indent || fail "no /metrics on n$1"
+}
+metrics_excerpt 3
