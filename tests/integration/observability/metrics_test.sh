@@ -10,7 +10,8 @@
 #     loopback, scrapes node 1 (127.0.0.1) and node 2 (over the mesh, one
 #     hop): `up` is 1 for both, and the XDP transit counter of node 2 moves by
 #     the test's own ping traffic (node 1 -> node 3 crosses node 2; the
-#     scrapes themselves never transit node 2).
+#     scrapes themselves never transit node 2); every query of the Grafana
+#     dashboard (docs/grafana/babe.json) runs.
 set -euo pipefail
 . "$(dirname "$0")/../../../tools/lib.sh"
 . "$babe_root/tools/mesh.sh"
@@ -102,3 +103,18 @@ pass "Prometheus saw node 2's XDP transit counter move $before -> $after with th
 rate=$(query "rate(babe_dsr_events_total{event=\"rreq_originated\",instance=\"127.0.0.1:8477\"}[1m])" | jq -r 'length')
 [ "$rate" = 1 ] || fail "PromQL rate() over babe_dsr_events_total gave $rate series"
 pass "PromQL rate() over a DSR event counter answers"
+
+# Every query of the Grafana dashboard (docs/grafana/babe.json) is valid
+# PromQL against these series, with its variables set to "all".
+bad=0
+nq=0
+while IFS= read -r expr; do
+	expr=${expr//\$__rate_interval/1m}
+	expr=${expr//\$instance/.*}
+	expr=${expr//\$job/.*}
+	st=$(mesh_exec 1 curl -sS --max-time 2 http://127.0.0.1:19090/api/v1/query --data-urlencode "query=$expr" | jq -r .status)
+	nq=$((nq + 1))
+	[ "$st" = success ] || { say "   dashboard query failed: $expr"; bad=$((bad + 1)); }
+done < <(jq -r '.panels[].targets[].expr' "$babe_root/docs/grafana/babe.json")
+[ "$bad" = 0 ] || fail "$bad of $nq dashboard queries are not valid PromQL"
+pass "the $nq queries of docs/grafana/babe.json run against these series"
