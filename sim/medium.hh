@@ -114,6 +114,11 @@ public:
         });
     }
 
+    // The positions the spatial grid was last built from (exact at that time).
+    const std::vector<vec2>& binned_positions() const { return _positions; }
+    std::int64_t last_rebin_ns() const { return _last_rebin; }
+    const spatial_grid& grid() const { return _grid; }
+
     void set_now(std::int64_t t) { _now = t; }
     std::int64_t now() const { return _now; }
     const medium_stats& stats() const { return _stats; }

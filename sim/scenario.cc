@@ -105,7 +105,6 @@ schema make_schema(scenario& sc, const std::string& base_dir)
     s.add("area.y_m", [&](const value_ref& v) { sc.area_y_m = v.as_double(0, big); });
     s.add("checkers", [&](const value_ref& v) { sc.checkers = v.as_bool(); });
     s.add("checker_leak_s", [&](const value_ref& v) { sc.checker_leak_s = v.as_double(0, big); });
-    s.add("metrics.shortest_path_refresh_s", [&](const value_ref& v) { sc.shortest_path_refresh_s = v.as_double(0, big); });
     s.add("rebin_s", [&](const value_ref& v) { sc.rebin_s = v.as_double(1e-3, big); });
 
     auto& r = sc.radio;

@@ -100,8 +100,8 @@ struct scenario {
     dsr::config dsr = dsr::default_config();
     bool checkers = true;
     double checker_leak_s = 60;  // a data packet held by a core longer than this at the end is a leak
-    double shortest_path_refresh_s = 0.5; // extra-hops baseline: BFS per source at most this often
-    double rebin_s = 1;                    // spatial grid refresh period (mobile models)
+    double rebin_s = 1; // spatial grid refresh period (mobile models); also the age bound of the
+                        // connectivity snapshot the extra-hops baseline is computed on
 };
 
 // Read a scenario file with overrides; throws config::config_exception

@@ -510,36 +510,78 @@ void world::send_data(std::uint32_t fi)
     d.src = fl.src;
     d.dst = fl.dst;
     d.live = 1;
-    d.shortest = shortest_hops(fl.src, fl.dst);
+    d.shortest = shortest_hops(fi);
     _data.push_back(d);
     ns.core->send(now_tp(), dsr::packet_handle{h}, {_packets.data(h), len});
     mark(fl.src);
 }
 
-std::uint16_t world::shortest_hops(std::uint32_t src, std::uint32_t dst)
+// Hops of the shortest path of flow `fi` in the connectivity graph of the
+// latest spatial-grid snapshot (exact positions at most rebin_s old; exact
+// for static scenarios): a BFS from the source, stopped at the destination,
+// at most once per snapshot per flow.
+std::uint16_t world::shortest_hops(std::uint32_t fi)
 {
-    if (_bfs.empty())
-        _bfs.resize(_sc.nodes);
-    auto& b = _bfs[src];
-    std::int64_t refresh = ns_of(_sc.shortest_path_refresh_s);
-    if (b.at_ns < 0 || _now - b.at_ns > refresh || refresh == 0) {
-        b.at_ns = _now;
-        b.dist.assign(_sc.nodes, unreachable);
-        b.dist[src] = 0;
-        _bfs_queue.clear();
-        _bfs_queue.push_back(src);
-        for (std::size_t qi = 0; qi < _bfs_queue.size(); ++qi) {
-            std::uint32_t u = _bfs_queue[qi];
-            vec2 pu = _mob.position(u, _now);
-            _medium->for_each_neighbour(u, [&](std::uint32_t c) {
-                if (b.dist[c] != unreachable || link_blocked(u, c, pu, _mob.position(c, _now)))
-                    return;
-                b.dist[c] = static_cast<std::uint16_t>(b.dist[u] + 1);
-                _bfs_queue.push_back(c);
-            });
+    if (_bfs.size() < _flows.size())
+        _bfs.resize(_flows.size());
+    auto& b = _bfs[fi];
+    const std::int64_t snap = _medium->last_rebin_ns();
+    if (b.at_ns == snap && b.fault_epoch == _fault_epoch)
+        return b.hops;
+    if (_adj_at_ns != snap || _adj_fault_epoch != _fault_epoch)
+        build_adjacency();
+    const std::uint32_t src = _flows[fi].src, dst = _flows[fi].dst;
+    if (_bfs_dist.size() != _sc.nodes)
+        _bfs_dist.assign(_sc.nodes, unreachable);
+    b.at_ns = snap;
+    b.fault_epoch = _fault_epoch;
+    b.hops = unreachable;
+    _bfs_queue.clear();
+    _bfs_queue.push_back(src);
+    _bfs_dist[src] = 0;
+    for (std::size_t qi = 0; qi < _bfs_queue.size() && b.hops == unreachable; ++qi) {
+        std::uint32_t u = _bfs_queue[qi];
+        const auto du = static_cast<std::uint16_t>(_bfs_dist[u] + 1);
+        for (std::uint32_t k = _adj_start[u]; k < _adj_start[u + 1]; ++k) {
+            std::uint32_t c = _adj[k];
+            if (_bfs_dist[c] != unreachable)
+                continue;
+            _bfs_dist[c] = du;
+            _bfs_queue.push_back(c);
+            if (c == dst) {
+                b.hops = du;
+                break;
+            }
         }
     }
-    return b.dist[dst];
+    for (std::uint32_t v : _bfs_queue) // leave the scratch clean
+        _bfs_dist[v] = unreachable;
+    return b.hops;
+}
+
+// The connectivity graph of the latest spatial-grid snapshot (exact positions
+// at most rebin_s old; exact for static scenarios) under the faults active
+// now: live nodes within range whose link no fault blocks.
+void world::build_adjacency()
+{
+    _adj_at_ns = _medium->last_rebin_ns();
+    _adj_fault_epoch = _fault_epoch;
+    const auto& pos = _medium->binned_positions();
+    const auto& grid = _medium->grid();
+    const double r = _medium->range_m(), r2 = r * r;
+    _adj_start.assign(_sc.nodes + 1, 0);
+    _adj.clear();
+    for (std::uint32_t u = 0; u < _sc.nodes; ++u) {
+        _adj_start[u] = static_cast<std::uint32_t>(_adj.size());
+        if (!_nodes[u].alive)
+            continue;
+        const vec2 pu = pos[u];
+        grid.for_each_candidate(pu, r, [&](std::uint32_t c) {
+            if (c != u && dist2(pu, pos[c]) <= r2 && _nodes[c].alive && !link_blocked(u, c, pu, pos[c]))
+                _adj.push_back(c);
+        });
+    }
+    _adj_start[_sc.nodes] = static_cast<std::uint32_t>(_adj.size());
 }
 
 bool world::link_blocked(std::uint32_t a, std::uint32_t b, vec2 pa, vec2 pb) const
@@ -581,6 +623,7 @@ double world::loss_probability(std::uint32_t a, std::uint32_t b) const
 void world::start_fault(std::uint32_t i)
 {
     const auto& f = _sc.faults[i];
+    ++_fault_epoch;
     switch (f.kind) {
     case fault_kind::crash: crash(f.node); break;
     case fault_kind::partition: _partition_active.push_back(i); break;
@@ -592,6 +635,7 @@ void world::start_fault(std::uint32_t i)
 void world::end_fault(std::uint32_t i)
 {
     const auto& f = _sc.faults[i];
+    ++_fault_epoch;
     auto erase_one = [](auto& v, const auto& x) {
         auto it = std::find(v.begin(), v.end(), x);
         if (it != v.end())

@@ -102,7 +102,7 @@ private:
     void unref(std::uint32_t uid);
     void note_drop(std::uint32_t uid, const std::string& reason);
     std::uint8_t reason_index(const std::string& reason);
-    std::uint16_t shortest_hops(std::uint32_t src, std::uint32_t dst);
+    std::uint16_t shortest_hops(std::uint32_t flow_index);
     std::uint32_t node_of(dsr::addr a) const;
     void check_frame(std::uint32_t sender, std::span<const std::byte> ip);
     time_point now_tp() const { return time_from_ns(_now); }
@@ -138,12 +138,21 @@ private:
     std::vector<std::vector<bool>> _burst_nodes;
     std::vector<std::pair<std::uint64_t, double>> _link_loss; // sorted key (min<<32|max)
 
-    // shortest-path cache per source
+    // shortest-path cache per flow: BFS from the source, stopped at the
+    // destination, redone once per spatial-grid snapshot
     struct bfs_entry {
         std::int64_t at_ns = -1;
-        std::vector<std::uint16_t> dist;
+        std::uint64_t fault_epoch = 0;
+        std::uint16_t hops = 0;
     };
-    std::vector<bfs_entry> _bfs;          // indexed by source node (allocated lazily)
+    std::vector<bfs_entry> _bfs;          // indexed by flow
+    std::vector<std::uint16_t> _bfs_dist; // scratch, by node; reset through _bfs_queue
+    // the snapshot's connectivity graph (CSR), built on first use per snapshot
+    std::int64_t _adj_at_ns = -1;
+    std::uint64_t _adj_fault_epoch = 0;
+    std::uint64_t _fault_epoch = 1;       // bumped by every fault start/end
+    std::vector<std::uint32_t> _adj_start, _adj;
+    void build_adjacency();
     std::vector<std::uint32_t> _bfs_queue;
 
     std::vector<std::byte> _out;          // poll_transmit scratch
