@@ -16,7 +16,7 @@ packages=(
 	# test, demo and benchmark tools
 	iproute2 iputils-ping iperf3 nftables ethtool tcpdump tshark
 	bpftrace prometheus gnuplot-nox jq xxd procps psmisc kmod python3
-	systemd
+	systemd curl
 )
 
 missing=()
