@@ -1088,13 +1088,9 @@ result<void, error> endpoint::close(time_point now, conn_id id)
     conn* c = m.get(id);
     if (!c)
         return make_error(error::bad_connection);
-    if (c->st == conn_state::syn_sent) {
-        ++m.ctr.closes;
-        m.conn_event(event_kind::closed, *c, reason::aborted);
-        m.free_conn(*c, reason::aborted);
+    if (c->st == conn_state::time_wait)
         return {};
-    }
-    c->close_requested = true;
+    c->close_requested = true; // the FIN follows the handshake and the queued data
     return {};
 }
 
