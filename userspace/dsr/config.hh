@@ -53,6 +53,8 @@ struct config {
     duration blacklist_timeout = 10s;     // §4.6: probable -> questionable after this
     duration cache_sweep_interval = 1s;   // how often expired cache entries are purged
     duration ack_holdoff = 250ms;         // link marked heard within this needs no Ack Req
+    duration lost_neighbour_holdoff = 1s; // after Route Maintenance fails, packets for that
+                                          // next hop fail at once for this long (unless heard)
 
     // ---- table bounds (all pre-allocated) ----
     std::uint32_t cache_nodes = 256;        // link cache: distinct addresses

@@ -23,7 +23,7 @@ public:
         bool used = false;
         std::optional<time_point> last_heard;
         std::optional<time_point> last_confirmed; // this node -> neighbour works
-        bool lost = false; // Route Maintenance failed; cleared when heard again
+        std::optional<time_point> lost_at; // Route Maintenance failed then; cleared when heard again
     };
 
     neighbour_table(const config& cfg, counters& stats)
@@ -60,7 +60,7 @@ public:
             (void)_index.erase(_entries[slot].a);
             ++_stats.neighbour_overflows;
         }
-        _entries[slot] = entry{a, link, true, std::nullopt, std::nullopt, false};
+        _entries[slot] = entry{a, link, true, std::nullopt, std::nullopt, std::nullopt};
         (void)_index.insert(a, static_cast<std::uint32_t>(slot));
         return _entries[slot];
     }
@@ -70,7 +70,7 @@ public:
         entry& e = get(a, link);
         e.link = link;
         e.last_heard = now;
-        e.lost = false;
+        e.lost_at.reset();
     }
 
     std::size_t size() const { return _index.size(); }

@@ -147,6 +147,7 @@ struct node::impl {
     std::vector<installed> inst;
     u32_index inst_index;
     std::uint64_t inst_version = 0;
+    bool reply_arrived = false; // a Route Reply for us came in since the last settle()
 
     std::uint16_t next_rreq_id = 0, next_ack_id = 0, next_ip_id = 0;
 
@@ -227,9 +228,13 @@ struct node::impl {
     {
         rec.ack_req_id.reset();
         const auto* n = nbrs.find(next_hop);
-        // A next hop Route Maintenance already gave up on (and not heard
-        // from since): fail this packet now rather than into a dead link.
-        if (n && n->lost) {
+        // A next hop Route Maintenance gave up on within the last
+        // lost_neighbour_holdoff (and not heard from since): fail this packet
+        // now rather than into a dead link. The link leaves the cache again
+        // (a route learned meanwhile may have brought it back), so the
+        // reroute cannot pick it: each pass removes a link, which bounds it.
+        if (n && n->lost_at && now - *n->lost_at < cfg.lost_neighbour_holdoff) {
+            (void)cache.remove_link(self, next_hop);
             fail_packet(now, rec, next_hop);
             return;
         }
@@ -360,8 +365,16 @@ struct node::impl {
     // discoveries, send what waits in the Send Buffer.
     void settle(time_point now)
     {
-        if (cache.version() == inst_version)
+        // A reply that only confirms a cached route changes nothing in the
+        // cache but still answers the discovery that asked for it.
+        const bool changed = cache.version() != inst_version;
+        if (!changed && !reply_arrived)
             return;
+        reply_arrived = false;
+        if (!changed) {
+            finish_discoveries(now);
+            return;
+        }
         inst_version = cache.version();
         for (auto& x : inst) {
             if (!x.used)
@@ -383,6 +396,23 @@ struct node::impl {
                 emit(e);
             }
         }
+        finish_discoveries(now);
+        if (!sbuf.empty()) {
+            sbuf.drain_if([&](send_buffer::entry& e) {
+                auto r = cache.find(e.rec.dst);
+                if (!r)
+                    return false;
+                ++stats.send_buffer_sent;
+                install(now, e.rec.dst, *r);
+                send_on_route(now, e.rec, *r);
+                return true;
+            });
+        }
+    }
+
+    // Every discovery whose target now has a route is done.
+    void finish_discoveries(time_point now)
+    {
         for (auto& d : disc.entries()) {
             if (!d.used)
                 continue;
@@ -396,17 +426,6 @@ struct node::impl {
                 install(now, d.target, *r);
                 disc.erase(&d);
             }
-        }
-        if (!sbuf.empty()) {
-            sbuf.drain_if([&](send_buffer::entry& e) {
-                auto r = cache.find(e.rec.dst);
-                if (!r)
-                    return false;
-                ++stats.send_buffer_sent;
-                install(now, e.rec.dst, *r);
-                send_on_route(now, e.rec, *r);
-                return true;
-            });
         }
     }
 
@@ -536,7 +555,7 @@ struct node::impl {
     {
         auto& nb = nbrs.get(n, cfg.default_link);
         nb.last_confirmed = now;
-        nb.lost = false;
+        nb.lost_at.reset();
         bl.clear(n); // bidirectionality shown (§4.6)
     }
 
@@ -583,12 +602,20 @@ struct node::impl {
         ++stats.maint_failures;
         // Heard from it while it did not hear us: a unidirectional link (§4.6).
         std::optional<time_point> first_sent;
+        bool replying = false; // a Route Reply to this neighbour failed
         for (auto& e : mbuf.entries())
-            if (e.st == maint_buffer::state::waiting && e.next_hop == next_hop &&
-                (!first_sent || e.sent < *first_sent))
-                first_sent = e.sent;
+            if (e.st == maint_buffer::state::waiting && e.next_hop == next_hop) {
+                if (!first_sent || e.sent < *first_sent)
+                    first_sent = e.sent;
+                replying |= e.rec.extra_len > 0 && e.rec.extra[0] == std::byte{BABE_DSR_OPT_RREP};
+            }
+        // Evidence of a unidirectional link: we answered a request heard from
+        // it and the reply failed (§4.6), or it is still heard after our
+        // first unconfirmed frame. A link that died both ways (a radio gone
+        // silent) was last heard before that and is not blacklisted.
         if (const auto* n = nbrs.find(next_hop); n && n->last_heard && first_sent &&
-                                                 *n->last_heard + cfg.maint_holdoff_time >= *first_sent)
+                                                 (replying ? *n->last_heard + cfg.maint_holdoff_time >= *first_sent
+                                                           : *n->last_heard > *first_sent))
             bl.add(now, next_hop);
         if (auto* n = nbrs.find(next_hop))
             n->last_confirmed.reset();
@@ -603,7 +630,7 @@ struct node::impl {
         last_rerr = rerr_info{self, self, next_hop, 0};
 
         if (next_hop != self && next_hop != broadcast && next_hop != no_addr)
-            nbrs.get(next_hop, cfg.default_link).lost = true;
+            nbrs.get(next_hop, cfg.default_link).lost_at = now;
 
         std::array<addr, 16> errored{};
         std::size_t n_errored = 0;
@@ -684,10 +711,12 @@ struct node::impl {
         buffer(now, rec);
     }
 
-    void buffer(time_point now, const packet_record& rec)
+    void buffer(time_point now, packet_record rec)
     {
+        if (!rec.buffered_at)
+            rec.buffered_at = now;
         std::optional<packet_record> evicted;
-        sbuf.push(now, rec, &evicted);
+        sbuf.push(*rec.buffered_at, rec, &evicted);
         ++stats.send_buffer_enqueued;
         if (evicted) {
             ++stats.send_buffer_overflows;
@@ -784,7 +813,9 @@ void node::impl::handle_packet(time_point now, link_id in, addr prev_hop,
             prev_hop = src;
         }
     }
-    if (prev_hop == self || src == no_addr || src == broadcast) {
+    // Our own Route Request heard back from a neighbour that forwarded it
+    // (§8.2.2: a node never processes a request it initiated).
+    if (prev_hop == self || src == no_addr || src == broadcast || (rreq && src == self)) {
         if (rreq && src == self)
             ++stats.rreq_own;
         release(h);
@@ -1010,6 +1041,7 @@ void node::impl::handle_packet(time_point now, link_id in, addr prev_hop,
     cache.learn(now, learnable, cfg.assume_bidirectional, &bl);
     if (rrep) {
         ++stats.rrep_received;
+        reply_arrived = true;
         addr_vec ra = copy_addrs(rrep->addresses());
         std::array<addr, 65> rp{};
         std::size_t rpn = 0;
@@ -1320,6 +1352,14 @@ void node::handle_timeout(time_point now)
     _impl->handle_timeout(now);
     arm_sweep(*_impl, now);
     _impl->settle(now);
+}
+
+std::size_t node::flush_routes(time_point now)
+{
+    const std::size_t before = _impl->cache.link_count() + _impl->cache.path_count();
+    _impl->cache.clear();
+    _impl->settle(now); // installed routes go: route_removed events
+    return before;
 }
 
 bool node::reconfigure(const config& next)

@@ -107,6 +107,11 @@ public:
     // Route Errors, salvage, link_broken.
     void neighbour_lost(time_point now, addr neighbour);
 
+    // Forget every cached route (babectl flush): the cache empties and every
+    // reported route is withdrawn (route_removed). Returns the links (link
+    // cache) or paths (path cache) dropped.
+    std::size_t flush_routes(time_point now);
+
     // Apply a new configuration without losing state (SIGHUP): timers,
     // limits and behaviour flags change; table bounds and the cache kind,
     // allocated at construction, are kept. False (nothing changed) when the

@@ -27,6 +27,9 @@ struct packet_record {
     std::uint8_t next_header = ipproto_none;
     std::uint16_t ip_id = 0;
     std::optional<packet_handle> handle;
+    // When this packet first entered the Send Buffer: a packet that comes
+    // back to it (its route broke again) keeps its SendBufferTimeout.
+    std::optional<time_point> buffered_at;
     std::uint32_t payload_offset = 0; // in the caller's buffer
     std::uint32_t payload_len = 0;
     // Source Route option (when has_srcrt): intermediates of path.

@@ -425,6 +425,21 @@ void route_cache::sweep(time_point now)
     }
 }
 
+void route_cache::clear()
+{
+    if (_cfg.cache == cache_kind::link) {
+        for (std::uint32_t i = 0; i < _links.size(); ++i)
+            if (_links[i].used)
+                erase_link(i);
+        ++_version;
+        return;
+    }
+    for (auto& p : _paths)
+        p = cpath{};
+    _path_used = 0;
+    ++_version;
+}
+
 std::size_t route_cache::link_count() const
 {
     return _cfg.cache == cache_kind::link ? _cfg.cache_links - _free_links.size() : 0;

@@ -52,6 +52,9 @@ public:
     // Remove entries unused for RouteCacheTimeout.
     void sweep(time_point now);
 
+    // Forget everything (babectl flush).
+    void clear();
+
     // Bumped whenever a link or path is added or removed.
     std::uint64_t version() const { return _version; }
 

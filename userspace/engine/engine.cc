@@ -500,6 +500,14 @@ public:
 
     std::uint64_t flush() override
     {
+        // Every shard's core forgets its cache (shard 0's now, the others on
+        // their own threads), then the kernel's routes map is emptied.
+        auto now = monotonic_now();
+        first().core().flush_routes(now);
+        for (std::size_t i = 1; i < _shards.size(); ++i) {
+            auto* rt = _shards[i].get();
+            rt->box.post([rt] { rt->sh->core().flush_routes(monotonic_now()); });
+        }
         std::uint64_t n = 0;
         if (auto listed = _loader->maps().list_routes(); listed) {
             for (const auto& [dst, r] : *listed) {

@@ -361,6 +361,11 @@ void shard::handle_event(const dsr::event& e)
 {
     switch (e.kind) {
     case dsr::event_kind::route_changed: {
+        // The route's first hop must be in the kernel's neighbour map, or XDP
+        // sends every packet of the route up as a miss: a neighbour removed
+        // when its link broke comes back with the first route through it.
+        if (neighbour_entry* n = _neighbours.find(e.path.next_hop()); n && !n->in_map)
+            learn_neighbour(n->ip, n->port, n->mac.data());
         babe_route r{};
         r.n_hops = e.path.hop_count;
         r.generation = ++_route_generation;

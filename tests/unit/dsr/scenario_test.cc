@@ -385,5 +385,36 @@ TEST(DsrScenario, ReconfigureAppliesTimersAndKeepsState)
     expect_clean(h);
 }
 
+// babectl discover: a discovery for a destination already cached still
+// runs and completes when the (unchanged) route comes back (§8.2.1).
+TEST(DsrScenario, DiscoveryOfACachedDestinationCompletes)
+{
+    harness h(opts(3));
+    h.chain();
+    h.send(0, 2);
+    h.run_for(2s);
+    ASSERT_TRUE(h.at(0).find_route(node_addr(2)));
+    const auto done = h.count_events(0, event_kind::discovery_done);
+    h.at(0).start_discovery(h.now(), node_addr(2));
+    h.run_for(2s);
+    EXPECT_EQ(h.count_events(0, event_kind::discovery_done), done + 1);
+    expect_clean(h);
+}
+
+// babectl flush: the cache empties and the reported routes are withdrawn.
+TEST(DsrScenario, FlushRoutesEmptiesTheCache)
+{
+    harness h(opts(3));
+    h.chain();
+    h.send(0, 2);
+    h.run_for(2s);
+    ASSERT_TRUE(h.at(0).find_route(node_addr(2)));
+    EXPECT_GT(h.at(0).flush_routes(h.now()), 0u);
+    h.run_for(10ms);
+    EXPECT_FALSE(h.at(0).find_route(node_addr(2)));
+    EXPECT_GE(h.count_events(0, event_kind::route_removed), 1u);
+    expect_clean(h);
+}
+
 } // namespace
 } // namespace babe::dsr::testing
