@@ -698,7 +698,8 @@ private:
                 spdlog::warn("{}: carrier lost; its neighbours are unreachable", _ports[p].name);
                 first().port_down(now, static_cast<port_id>(p));
             } else if (!_carrier[p] && up) {
-                spdlog::info("{}: carrier back", _ports[p].name);
+                spdlog::info("{}: carrier back; probing its neighbours", _ports[p].name);
+                first().port_up(now, static_cast<port_id>(p));
             }
             _carrier[p] = up;
         }

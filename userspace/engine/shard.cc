@@ -253,6 +253,18 @@ void shard::port_down(time_point now, port_id port)
     _io.flush();
 }
 
+void shard::port_up(time_point now, port_id port)
+{
+    _neighbours.for_each([&](neighbour_entry& e) {
+        if (e.port == port) {
+            ++_counters.probes;
+            _node.probe_neighbour(now, e.ip);
+        }
+    });
+    drain(now);
+    _io.flush();
+}
+
 std::size_t shard::drain(time_point now)
 {
     std::size_t work = 0;

@@ -103,6 +103,9 @@ public:
     // A mesh port lost its carrier: every neighbour learned on it is gone
     // (§8.3.4 at once, no retransmissions) and leaves the kernel's map.
     void port_down(time_point now, port_id port);
+    // The carrier is back: probe the neighbours last seen on the port, so a
+    // restored link is confirmed and used again without waiting for traffic.
+    void port_up(time_point now, port_id port);
 
     dsr::node& core() { return _node; }
     const dsr::node& core() const { return _node; }
