@@ -132,6 +132,10 @@ struct shard_snapshot {
     fixed_histogram<discovery_bounds.size()> discovery{};
     fixed_histogram<repair_bounds.size()> repair{};
     std::uint64_t bus_sent = 0, bus_received = 0, bus_full = 0, bus_no_slab = 0;
+    std::uint64_t busy_ns = 0;           // time in loop turns that did work
+    std::uint32_t frames_in_use = 0, frames_capacity = 0;
+    std::uint32_t slabs_in_use = 0, slabs_capacity = 0;
+    dsr::table_sizes sizes{};
 };
 
 // A message between shards (spsc_ring slots are plain data).
@@ -179,6 +183,7 @@ public:
     std::optional<time_point> repair_since; // a link broke; no replacement route yet
     bool applying_remote = false;
     std::uint64_t bus_sent = 0, bus_received = 0, bus_full = 0, bus_no_slab = 0;
+    std::uint64_t busy_ns = 0;
     control::mailbox box{4}; // reloads from the main thread
 };
 
@@ -461,6 +466,25 @@ public:
         out.push_back({"engine_bus_received", t.bus_received});
         out.push_back({"engine_bus_backpressure", t.bus_full});
         out.push_back({"engine_bus_no_slab", t.bus_no_slab});
+        std::size_t send_buffer = 0, maint_buffer = 0, links = 0, paths = 0;
+        for (std::size_t k = 0; k < _shards.size(); ++k) {
+            shard_snapshot one = _shards[k]->snapshot.read();
+            out.push_back({fmt::format("engine_s{}_busy_ns", k), one.busy_ns});
+            out.push_back({fmt::format("engine_s{}_rx_frames", k), one.engine.rx_frames});
+            out.push_back({fmt::format("engine_s{}_tx_backpressure", k), one.engine.tx_backpressure});
+            out.push_back({fmt::format("engine_s{}_pool_frames_in_use", k), one.frames_in_use});
+            out.push_back({fmt::format("engine_s{}_pool_frames_capacity", k), one.frames_capacity});
+            out.push_back({fmt::format("engine_s{}_slabs_in_use", k), one.slabs_in_use});
+            out.push_back({fmt::format("engine_s{}_slabs_capacity", k), one.slabs_capacity});
+            send_buffer += one.sizes.send_buffer;
+            maint_buffer += one.sizes.maint_buffer;
+            links = std::max(links, one.sizes.cache_links);
+            paths = std::max(paths, one.sizes.cache_paths);
+        }
+        out.push_back({"engine_send_buffer_depth", send_buffer});
+        out.push_back({"engine_maint_buffer_depth", maint_buffer});
+        out.push_back({"engine_route_cache_links_in_use", links});
+        out.push_back({"engine_route_cache_paths_in_use", paths});
         for (std::size_t p = 0; p < _ports.size(); ++p) {
             const auto& st = t.io[p];
             const auto& name = _ports[p].name;
@@ -473,8 +497,10 @@ public:
             out.push_back({fmt::format("io_{}_fill_starved", name), st.fill_starved});
         }
         if (auto xs = _loader->maps().read_stats(); xs) {
-            for (unsigned id = 0; id < BABE_STAT_MAX; ++id)
+            for (unsigned id = 0; id < BABE_STAT_MAX; ++id) {
                 out.push_back({fmt::format("xdp_{}_packets", dataplane::stat_label(id)), (*xs)[id].packets});
+                out.push_back({fmt::format("xdp_{}_bytes", dataplane::stat_label(id)), (*xs)[id].bytes});
+            }
         }
         return out;
     }
@@ -748,6 +774,7 @@ private:
             if (control_shard)
                 work += _box.run_pending(16);
             if (work) {
+                rt.busy_ns += static_cast<std::uint64_t>(to_ns(monotonic_now() - now));
                 idle = 0;
                 continue;
             }
@@ -809,6 +836,14 @@ void shard_runtime::publish_snapshot()
     s.bus_received = bus_received;
     s.bus_full = bus_full;
     s.bus_no_slab = bus_no_slab;
+    s.busy_ns = busy_ns;
+    s.frames_capacity = io->frames().count();
+    s.frames_in_use = io->frames().count() - io->frames().free_frames();
+    for (std::size_t c = 0; c < slab_pool::class_sizes.size(); ++c) {
+        s.slabs_in_use += slabs.in_use(c);
+        s.slabs_capacity += slabs.capacity(c);
+    }
+    s.sizes = sh->core().sizes();
     snapshot.publish(s);
 }
 
