@@ -8,16 +8,11 @@
 
 #include <cstdint>
 
+#include "core/prng.hh"
+
 namespace babe::sim {
 
-// SplitMix64 step: used to expand seeds and derive stream seeds.
-constexpr std::uint64_t splitmix64(std::uint64_t& state)
-{
-    std::uint64_t z = (state += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
+using babe::splitmix64;
 
 // Purposes of the random streams (stable numbers: changing them changes runs).
 enum class stream : std::uint64_t {
@@ -38,32 +33,17 @@ constexpr std::uint64_t derive_seed(std::uint64_t seed, stream s, std::uint64_t 
     return splitmix64(st);
 }
 
+// The project's xoshiro256** generator (core/prng.hh) with the draws the
+// simulator needs.
 class rng {
 public:
-    explicit rng(std::uint64_t seed = 0) { reseed(seed); }
+    explicit rng(std::uint64_t seed = 0) : _p(seed) {}
 
-    void reseed(std::uint64_t seed)
-    {
-        std::uint64_t st = seed;
-        for (auto& w : _s)
-            w = splitmix64(st);
-    }
-
-    std::uint64_t next()
-    {
-        const std::uint64_t result = rotl(_s[1] * 5, 7) * 9;
-        const std::uint64_t t = _s[1] << 17;
-        _s[2] ^= _s[0];
-        _s[3] ^= _s[1];
-        _s[1] ^= _s[2];
-        _s[0] ^= _s[3];
-        _s[2] ^= t;
-        _s[3] = rotl(_s[3], 45);
-        return result;
-    }
+    void reseed(std::uint64_t seed) { _p = prng(seed); }
+    std::uint64_t next() { return _p.next(); }
 
     // Uniform in [0, 1).
-    double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
+    double uniform() { return _p.unit(); }
     double uniform(double lo, double hi) { return lo + (hi - lo) * uniform(); }
     // Uniform integer in [0, n) (n > 0), without modulo bias worth noticing
     // (Lemire's multiply-shift).
@@ -74,8 +54,7 @@ public:
     bool chance(double p) { return p > 0 && (p >= 1 || uniform() < p); }
 
 private:
-    static constexpr std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-    std::uint64_t _s[4];
+    prng _p;
 };
 
 } // namespace babe::sim

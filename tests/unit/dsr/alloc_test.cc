@@ -7,6 +7,8 @@
 // not move.
 #include <gtest/gtest.h>
 
+#include "lib/alloc_counter.hh"
+
 #include <array>
 #include <atomic>
 #include <cstdlib>
@@ -16,22 +18,6 @@
 #include "dsr/codec/codec.hh"
 #include "dsr/node.hh"
 
-namespace {
-std::atomic<std::uint64_t> g_allocs{0};
-}
-
-void* operator new(std::size_t n)
-{
-    g_allocs.fetch_add(1, std::memory_order_relaxed);
-    if (void* p = std::malloc(n ? n : 1))
-        return p;
-    throw std::bad_alloc();
-}
-void* operator new[](std::size_t n) { return operator new(n); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
 
 namespace babe::dsr {
 namespace {
@@ -123,14 +109,14 @@ TEST(DsrAlloc, ZeroAllocationsPerPacketInSteadyState)
         step(1ms);
     }
     const std::uint64_t before_delivered = delivered;
-    const std::uint64_t before = g_allocs.load();
+    const std::uint64_t before = babe::testing::allocations();
     ASSERT_GT(before, 0u) << "the counting operator new is not in use";
     constexpr int N = 2000;
     for (int k = 0; k < N; ++k) {
         n0.send(now, packet_handle{100}, std::span<const std::byte>(w->app.data(), 20 + 64));
         step(1ms);
     }
-    const std::uint64_t after = g_allocs.load();
+    const std::uint64_t after = babe::testing::allocations();
     EXPECT_EQ(after - before, 0u) << "heap allocations while " << N << " packets flowed";
     EXPECT_EQ(delivered - before_delivered, std::uint64_t(N));
     EXPECT_GE(n1.stats().data_forwarded, std::uint64_t(N));

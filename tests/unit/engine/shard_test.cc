@@ -7,6 +7,7 @@
 #include "dataplane/memory_maps.hh"
 #include "engine/shard.hh"
 #include "mem_io.hh"
+#include "lib/alloc_counter.hh"
 
 #include "dsr/codec/codec.hh"
 
@@ -17,22 +18,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
-
-// Counting global allocator for the steady-state test. (g++ warns when it
-// inlines a free() against an operator new it also sees: they match here.)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-namespace {
-std::atomic<std::uint64_t> g_allocs{0};
-}
-void* operator new(std::size_t n)
-{
-    g_allocs.fetch_add(1, std::memory_order_relaxed);
-    if (void* p = std::malloc(n ? n : 1))
-        return p;
-    throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace babe::engine {
 namespace {
@@ -180,14 +165,14 @@ TEST(Shard, SteadyStateAllocatesNothingPerPacket)
         c.step();
     constexpr std::size_t packets = 200;
     std::size_t delivered_before = c.to_host[3];
-    std::uint64_t before = g_allocs.load();
+    std::uint64_t before = babe::testing::allocations();
     for (std::size_t i = 0; i < packets; ++i) {
         c.io[0]->inject(local_port, pkt);
         c.step();
     }
     for (int i = 0; i < 20; ++i)
         c.step();
-    std::uint64_t after = g_allocs.load();
+    std::uint64_t after = babe::testing::allocations();
     EXPECT_EQ(c.to_host[3] - delivered_before, packets);
     EXPECT_EQ(after - before, 0U) << "heap allocations on the packet path";
     for (const auto& io : c.io)

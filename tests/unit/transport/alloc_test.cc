@@ -5,6 +5,8 @@
 // flow, are acknowledged, delivered and consumed without one allocation.
 #include <gtest/gtest.h>
 
+#include "lib/alloc_counter.hh"
+
 #include <array>
 #include <atomic>
 #include <cstdlib>
@@ -12,22 +14,6 @@
 
 #include "transport/endpoint.hh"
 
-namespace {
-std::atomic<std::uint64_t> g_allocs{0};
-}
-
-void* operator new(std::size_t n)
-{
-    g_allocs.fetch_add(1, std::memory_order_relaxed);
-    if (void* p = std::malloc(n ? n : 1))
-        return p;
-    throw std::bad_alloc();
-}
-void* operator new[](std::size_t n) { return operator new(n); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
 
 namespace babe::transport {
 namespace {
@@ -93,7 +79,7 @@ TEST(TransportAlloc, ZeroAllocationsPerSegmentInSteadyState)
         ASSERT_TRUE(a.send(now, *id, packet_handle{1}, 0, w->app));
         step(1ms);
     }
-    const std::uint64_t before = g_allocs.load();
+    const std::uint64_t before = babe::testing::allocations();
     const std::uint64_t before_delivered = delivered;
     ASSERT_GT(before, 0u) << "the counting operator new is not in use";
     constexpr int N = 5000;
@@ -102,7 +88,7 @@ TEST(TransportAlloc, ZeroAllocationsPerSegmentInSteadyState)
         step(1ms);
     }
     step(100ms);
-    EXPECT_EQ(g_allocs.load() - before, 0u) << "heap allocations while " << N << " segments flowed";
+    EXPECT_EQ(babe::testing::allocations() - before, 0u) << "heap allocations while " << N << " segments flowed";
     EXPECT_EQ(delivered - before_delivered, std::uint64_t(N) * w->app.size());
     EXPECT_GE(released, std::uint64_t(N));
 }
