@@ -797,7 +797,9 @@ private:
                     [[maybe_unused]] auto r = read(fd, &v, sizeof(v));
                 }
             }
-            idle = 0;
+            // Woken by I/O: spin again while it lasts. Woken by a timer: do
+            // its work and sleep again at once (an idle node stays idle).
+            idle = n > 0 ? 0 : spin_turns;
         }
         close(ep);
     }
