@@ -24,6 +24,8 @@ struct neighbour_entry {
     bool in_map = false;          // written to the kernel's neighbours map
     std::uint64_t last_heard_ns = 0; // last kernel stamp seen (CLOCK_MONOTONIC)
     std::int64_t engine_heard_ns = 0; // last frame from it the engine received
+    std::int64_t lost_ns = 0;         // its link broke then (0 = not lost)
+    std::int64_t probed_ns = 0;       // last recovery probe
 };
 
 class neighbour_table {

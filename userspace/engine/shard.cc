@@ -107,6 +107,7 @@ std::optional<time_point> shard::next_deadline() const
 
 std::size_t shard::poll(time_point now)
 {
+    _now_ns = to_ns(now);
     std::array<rx_frame, 64> burst;
     std::size_t n = _io.receive(burst);
     for (std::size_t i = 0; i < n; ++i)
@@ -180,8 +181,10 @@ void shard::learn_neighbour(dsr::addr ip, port_id port, const std::uint8_t* mac)
     std::memcpy(n.mac, mac, 6);
     std::memcpy(n.src_mac, _cfg.ports[port].mac.data(), 6);
     n.last_heard_ns = e->last_heard_ns;
-    if (_maps.put_neighbour(htonl(ip), n))
+    if (_maps.put_neighbour(htonl(ip), n)) {
         e->in_map = true;
+        e->lost_ns = 0;
+    }
     else
         ++_counters.map_write_errors;
 }
@@ -192,14 +195,30 @@ void shard::learn_neighbour(dsr::addr ip, port_id port, const std::uint8_t* mac)
 // traffic (sent to within MaintHoldoffTime) but has been quiet for longer
 // than that is probed with an Acknowledgement Request. An idle neighbour is
 // never probed, so an idle mesh sends nothing.
+namespace {
+constexpr std::int64_t recovery_window_ns = 60'000'000'000;
+constexpr std::int64_t recovery_interval_ns = 1'000'000'000;
+} // namespace
+
 void shard::poll_heard(time_point now)
 {
     _next_heard_poll = now + _cfg.heard_poll_interval;
     const std::int64_t now_ns = to_ns(now);
     const std::int64_t holdoff = to_ns(_cfg.dsr.maint_holdoff_time);
     _neighbours.for_each([&](neighbour_entry& e) {
-        if (!e.in_map)
+        if (!e.in_map) {
+            // A link that broke silently gives no sign when it comes back:
+            // probe the lost neighbour once a second for a minute, so a
+            // restored link is found and used again (nothing is sent for
+            // links that never broke: an idle mesh stays silent).
+            if (e.lost_ns && now_ns - e.lost_ns < recovery_window_ns &&
+                now_ns - e.probed_ns >= recovery_interval_ns) {
+                e.probed_ns = now_ns;
+                ++_counters.probes;
+                _node.probe_neighbour(now, e.ip);
+            }
             return;
+        }
         auto n = _maps.find_neighbour(htonl(e.ip));
         if (!n || !*n)
             return;
@@ -220,6 +239,7 @@ void shard::poll_heard(time_point now)
 void shard::receive_replica(time_point now, port_id port, dsr::addr prev_hop,
                             std::span<const std::byte> ip_packet)
 {
+    _now_ns = to_ns(now);
     _node.handle_packet(now, port, prev_hop, ip_packet, std::nullopt, false);
     drain(now);
     _io.flush();
@@ -227,6 +247,7 @@ void shard::receive_replica(time_point now, port_id port, dsr::addr prev_hop,
 
 void shard::remote_neighbour_lost(time_point now, dsr::addr neighbour)
 {
+    _now_ns = to_ns(now);
     if (neighbour_entry* e = _neighbours.find(neighbour); e && e->in_map) {
         if (_maps.erase_neighbour(htonl(neighbour)))
             e->in_map = false;
@@ -238,6 +259,7 @@ void shard::remote_neighbour_lost(time_point now, dsr::addr neighbour)
 
 void shard::port_down(time_point now, port_id port)
 {
+    _now_ns = to_ns(now);
     _neighbours.for_each([&](neighbour_entry& e) {
         if (e.port != port)
             return;
@@ -255,6 +277,7 @@ void shard::port_down(time_point now, port_id port)
 
 void shard::port_up(time_point now, port_id port)
 {
+    _now_ns = to_ns(now);
     _neighbours.for_each([&](neighbour_entry& e) {
         if (e.port == port) {
             ++_counters.probes;
@@ -397,11 +420,15 @@ void shard::handle_event(const dsr::event& e)
         // Stop the kernel forwarding to a broken next hop: transit packets for
         // it now come up as misses, and the core salvages them (§3.4.1).
         if (e.from == _cfg.self) {
-            if (neighbour_entry* n = _neighbours.find(e.to); n && n->in_map) {
-                if (_maps.erase_neighbour(htonl(e.to)))
-                    n->in_map = false;
-                else
-                    ++_counters.map_write_errors;
+            if (neighbour_entry* n = _neighbours.find(e.to)) {
+                if (!n->lost_ns)
+                    n->lost_ns = _now_ns;
+                if (n->in_map) {
+                    if (_maps.erase_neighbour(htonl(e.to)))
+                        n->in_map = false;
+                    else
+                        ++_counters.map_write_errors;
+                }
             }
         }
         break;

@@ -143,6 +143,7 @@ private:
     std::vector<port_id> _mesh_ports;
     std::optional<port_id> _local_port;
     time_point _next_heard_poll{};
+    std::int64_t _now_ns = 0; // the time of the call being handled (for event handling)
     std::uint32_t _route_generation = 0;
     shard_counters _counters;
     alignas(64) std::array<std::byte, 2048> _out{};
