@@ -21,6 +21,36 @@ unexpected<error> map_errno(const char* what, int err)
     return make_dp_error(errc_from_errno(err), fmt::format("{}: {}", what, std::strerror(err)));
 }
 
+// One map operation with the errors every typed accessor reports alike.
+template <class K, class V>
+dp_result<void> update(int fd, const K& key, const V& value, const char* what)
+{
+    if (bpf_map_update_elem(fd, &key, &value, BPF_ANY) != 0)
+        return map_errno(what, errno);
+    return {};
+}
+
+template <class K>
+dp_result<void> erase(int fd, const K& key, const char* what)
+{
+    if (bpf_map_delete_elem(fd, &key) != 0)
+        return map_errno(what, errno);
+    return {};
+}
+
+// nullopt when the key is absent (not an error).
+template <class V, class K>
+dp_result<std::optional<V>> lookup(int fd, const K& key, const char* what)
+{
+    V v{};
+    if (bpf_map_lookup_elem(fd, &key, &v) != 0) {
+        if (errno == ENOENT)
+            return std::optional<V>{};
+        return map_errno(what, errno);
+    }
+    return std::optional<V>{v};
+}
+
 template <class V>
 dp_result<std::vector<std::pair<be32, V>>> dump(int fd, const char* name)
 {
@@ -147,27 +177,14 @@ dp_result<void> bpf_maps::put_route(be32 dst, const babe_route& route)
 {
     if (route.n_hops > BABE_MAX_ROUTE_HOPS)
         return make_dp_error(errc::invalid_argument, "route longer than BABE_MAX_ROUTE_HOPS");
-    if (bpf_map_update_elem(_routes, &dst, &route, BPF_ANY) != 0)
-        return map_errno("routes update", errno);
-    return {};
+    return update(_routes, dst, route, "routes update");
 }
 
-dp_result<void> bpf_maps::erase_route(be32 dst)
-{
-    if (bpf_map_delete_elem(_routes, &dst) != 0)
-        return map_errno("routes delete", errno);
-    return {};
-}
+dp_result<void> bpf_maps::erase_route(be32 dst) { return erase(_routes, dst, "routes delete"); }
 
 dp_result<std::optional<babe_route>> bpf_maps::find_route(be32 dst) const
 {
-    babe_route r{};
-    if (bpf_map_lookup_elem(_routes, &dst, &r) != 0) {
-        if (errno == ENOENT)
-            return std::optional<babe_route>{};
-        return map_errno("routes lookup", errno);
-    }
-    return std::optional<babe_route>{r};
+    return lookup<babe_route>(_routes, dst, "routes lookup");
 }
 
 dp_result<std::vector<std::pair<be32, babe_route>>> bpf_maps::list_routes() const
@@ -177,27 +194,17 @@ dp_result<std::vector<std::pair<be32, babe_route>>> bpf_maps::list_routes() cons
 
 dp_result<void> bpf_maps::put_neighbour(be32 addr, const babe_neighbour& n)
 {
-    if (bpf_map_update_elem(_neighbours, &addr, &n, BPF_ANY) != 0)
-        return map_errno("neighbours update", errno);
-    return {};
+    return update(_neighbours, addr, n, "neighbours update");
 }
 
 dp_result<void> bpf_maps::erase_neighbour(be32 addr)
 {
-    if (bpf_map_delete_elem(_neighbours, &addr) != 0)
-        return map_errno("neighbours delete", errno);
-    return {};
+    return erase(_neighbours, addr, "neighbours delete");
 }
 
 dp_result<std::optional<babe_neighbour>> bpf_maps::find_neighbour(be32 addr) const
 {
-    babe_neighbour n{};
-    if (bpf_map_lookup_elem(_neighbours, &addr, &n) != 0) {
-        if (errno == ENOENT)
-            return std::optional<babe_neighbour>{};
-        return map_errno("neighbours lookup", errno);
-    }
-    return std::optional<babe_neighbour>{n};
+    return lookup<babe_neighbour>(_neighbours, addr, "neighbours lookup");
 }
 
 dp_result<std::vector<std::pair<be32, babe_neighbour>>> bpf_maps::list_neighbours() const
