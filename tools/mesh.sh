@@ -14,6 +14,10 @@ MESH_PREFIX=${MESH_PREFIX:-10.77.0}
 MESH_RUN=${MESH_RUN:-/run/babe-test/$MESH_NAME}
 MESH_MODE=${MESH_MODE:-auto}
 # MESH_SHARDS=N: babed runs N shards; every veth gets N queues.
+# MESH_BACKEND: engine.backend of every node (auto, afxdp, afpacket);
+# mesh_backend[i] overrides it for node i.
+MESH_BACKEND=${MESH_BACKEND:-auto}
+declare -A mesh_backend=()
 babed_bin=${BABED:-$babe_build/userspace/daemon/babed}
 babectl_bin=${BABECTL:-$babe_build/userspace/cli/babectl}
 declare -A mesh_links=()   # "i" -> space-separated peers
@@ -98,6 +102,7 @@ xdp:
   pin_path: $MESH_RUN/bpf/n$i
 engine:
   shards: ${MESH_SHARDS:-1}
+  backend: ${mesh_backend[$i]:-$MESH_BACKEND}
 dsr:
 $(mesh_dsr_lines)
 metrics:

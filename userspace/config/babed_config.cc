@@ -191,6 +191,9 @@ const std::vector<key_def>& keys()
         }));
         k.push_back(def_string("xdp.pin_path", BABE_FIELD(pin_path), true, check_abs_path));
         k.push_back(def_uint("engine.shards", BABE_FIELD(shards), 0, 256, true));
+        k.push_back(def_string("engine.backend", BABE_FIELD(backend), true, [](const std::string& s) {
+            return check_enum(s, {"auto", "afxdp", "afpacket"});
+        }));
 
         // RFC 4728 §9 constants.
         k.push_back(def_uint("dsr.discovery_hop_limit", BABE_FIELD(dsr.discovery_hop_limit), 1, 255));

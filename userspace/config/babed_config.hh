@@ -40,6 +40,10 @@ struct babed_config {
     std::string xdp_mode = "auto";            // auto | native | generic
     std::string pin_path = "/sys/fs/bpf/babe";
     std::uint32_t shards = 0;                 // 0 = one per online CPU
+    // Packet I/O: afxdp (XDP programs + AF_XDP sockets), afpacket (no XDP:
+    // raw AF_PACKET sockets, the whole data path in the engine), auto (afxdp,
+    // or afpacket when XDP cannot be attached or AF_XDP sockets not opened).
+    std::string backend = "auto";
 
     // the DSR core, every RFC 4728 §9 constant included
     dsr::config dsr = dsr::default_config();

@@ -5,6 +5,7 @@
 #include "control/event_hub.hh"
 #include "control/mailbox.hh"
 #include "dataplane/loader.hh"
+#include "dataplane/memory_maps.hh"
 #include "engine/afpacket_io.hh"
 #include "engine/afxdp_io.hh"
 #include "engine/shard.hh"
@@ -206,6 +207,55 @@ public:
     // ---- engine_handle ----
     void start() override
     {
+        // The packet I/O: XDP + AF_XDP, or AF_PACKET with no XDP at all (by
+        // config, or when XDP or AF_XDP cannot be set up and the config
+        // says auto). Never a half of each: XDP programs with no socket
+        // behind their XSKMAP would drop every miss and control packet.
+        std::size_t n = 0;
+        if (_cfg.backend != "afpacket") {
+            try {
+                n = start_xdp();
+            } catch (const daemon::engine_error& e) {
+                if (_cfg.backend == "afxdp")
+                    throw;
+                spdlog::warn("XDP data path unavailable ({}); falling back to AF_PACKET", e.what());
+                undo_xdp();
+            }
+        }
+        if (!_loader)
+            n = start_afpacket();
+
+        for (std::size_t k = 0; k < n * n; ++k) {
+            _to.push_back(std::make_unique<bus_ring>());
+            _back.push_back(std::make_unique<bus_ring>());
+        }
+        const auto seed_base = static_cast<std::uint64_t>(monotonic_now().time_since_epoch().count());
+        for (std::size_t q = 0; q < n; ++q) {
+            auto rt = std::make_unique<shard_runtime>(*this, q);
+            rt->io = std::move(_ios[q]);
+            rt->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+            shard_config sc;
+            sc.dsr = _cfg.dsr;
+            sc.self = _cfg.node_address;
+            sc.seed = seed_base ^ (_cfg.node_address * 0x9e3779b97f4a7c15ULL) ^ q;
+            sc.ports = _ports;
+            sc.host_mac = _ctx.local_mac;
+            rt->sh = std::make_unique<shard>(sc, *rt->io, maps(), rt.get(), n > 1 ? rt.get() : nullptr);
+            _shards.push_back(std::move(rt));
+        }
+        _ios.clear();
+        spdlog::info("engine: {} shard(s), packet I/O {}", n, _backend);
+        _started = std::chrono::steady_clock::now();
+        _stop.store(false);
+        for (auto& rt : _shards)
+            rt->thread = std::thread([this, r = rt.get()] { run(*r); });
+    }
+
+    // XDP on every mesh interface and the local peer, the node's config in
+    // the kernel, one AF_XDP packet_io per shard in _ios. Returns the shard
+    // count; throws engine_error (the caller undoes what was done).
+    std::size_t start_xdp()
+    {
         dataplane::loader_options lo;
         lo.pin_path = _cfg.pin_path;
         lo.mount_bpffs = true;
@@ -220,17 +270,17 @@ public:
 
         // Ports: every mesh interface, then the local peer.
         for (const auto& name : _cfg.mesh_interfaces) {
+            _ports.push_back(port_info{name, interface_index(name), interface_mac(name), false});
             auto r = _loader->attach(dataplane::xdp_role::mesh_ingress, name, *mode);
             if (!r)
                 throw daemon::engine_error(dataplane::describe(r.error()));
-            _ports.push_back(port_info{name, interface_index(name), interface_mac(name), false});
-            if (auto t = _loader->maps().put_tx_port(_ports.back().ifindex); !t)
+            if (auto t = maps().put_tx_port(_ports.back().ifindex); !t)
                 throw daemon::engine_error(dataplane::describe(t.error()));
         }
         disable_offloads(_ctx.local_ifname);
+        _ports.push_back(port_info{_ctx.peer_ifname, _ctx.peer_ifindex, interface_mac(_ctx.peer_ifname), true});
         if (auto r = _loader->attach(dataplane::xdp_role::local_egress, _ctx.peer_ifname, *mode); !r)
             throw daemon::engine_error(dataplane::describe(r.error()));
-        _ports.push_back(port_info{_ctx.peer_ifname, _ctx.peer_ifindex, interface_mac(_ctx.peer_ifname), true});
         if (_ports.size() > max_ports)
             throw daemon::engine_error(fmt::format("at most {} interfaces", max_ports - 1));
         _attached_mode = dataplane::to_string(*mode);
@@ -242,7 +292,7 @@ public:
         bc.flags = BABE_CONFIG_F_ENABLED;
         bc.local_ifindex = _ctx.local_ifindex;
         std::memcpy(bc.local_mac, _ctx.local_mac.data(), 6);
-        if (auto w = _loader->maps().write_config(bc); !w)
+        if (auto w = maps().write_config(bc); !w)
             throw daemon::engine_error(dataplane::describe(w.error()));
 
         // One shard per RX queue that every port has (queue q is shard q's).
@@ -253,31 +303,85 @@ public:
         if (queues < want)
             spdlog::info("{} shard(s): every interface has {} RX queue(s) ({} asked)", queues, queues, want);
         std::size_t n = std::max<std::size_t>(1, std::min<std::size_t>(queues, BABE_XSK_QUEUES_PER_IF));
-
-        for (std::size_t k = 0; k < n * n; ++k) {
-            _to.push_back(std::make_unique<bus_ring>());
-            _back.push_back(std::make_unique<bus_ring>());
-        }
-        const auto seed_base = static_cast<std::uint64_t>(monotonic_now().time_since_epoch().count());
-        for (std::size_t q = 0; q < n; ++q) {
-            auto rt = std::make_unique<shard_runtime>(*this, q);
-            rt->io = open_io(q);
-            rt->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-            shard_config sc;
-            sc.dsr = _cfg.dsr;
-            sc.self = _cfg.node_address;
-            sc.seed = seed_base ^ (_cfg.node_address * 0x9e3779b97f4a7c15ULL) ^ q;
-            sc.ports = _ports;
-            sc.host_mac = _ctx.local_mac;
-            rt->sh = std::make_unique<shard>(sc, *rt->io, _loader->maps(), rt.get(), n > 1 ? rt.get() : nullptr);
-            _shards.push_back(std::move(rt));
-        }
-        spdlog::info("engine: {} shard(s), packet I/O {}", n, _backend);
-        _started = std::chrono::steady_clock::now();
-        _stop.store(false);
-        for (auto& rt : _shards)
-            rt->thread = std::thread([this, r = rt.get()] { run(*r); });
+        for (std::size_t q = 0; q < n; ++q)
+            _ios.push_back(open_afxdp(q));
+        _backend = "afxdp";
+        return n;
     }
+
+    // After a failed start_xdp: close the sockets, take babed's programs off
+    // every port (the pinned maps stay), forget the ports.
+    void undo_xdp()
+    {
+        _ios.clear();
+        _loader.reset();
+        detach_pinned();
+        _ports.clear();
+        _attached_mode.clear();
+        _maps_reused = false;
+    }
+
+    // Links pinned by an earlier run (or this one) on our interfaces.
+    void detach_pinned()
+    {
+        std::vector<std::string> names = _cfg.mesh_interfaces;
+        names.push_back(_ctx.peer_ifname);
+        for (const auto& name : names) {
+            std::error_code ec;
+            if (!std::filesystem::exists(dataplane::link_pin(_cfg.pin_path, name), ec))
+                continue;
+            if (auto d = dataplane::detach(_cfg.pin_path, name); !d)
+                spdlog::warn("{}: cannot detach babed's XDP program: {}", name, dataplane::describe(d.error()));
+            else
+                spdlog::info("{}: babed's XDP program detached (AF_PACKET data path)", name);
+        }
+    }
+
+    // No XDP: raw AF_PACKET sockets on every port, the routes and
+    // neighbours in memory, one shard doing the whole data path.
+    std::size_t start_afpacket()
+    {
+        detach_pinned();
+        _ports.clear();
+        for (const auto& name : _cfg.mesh_interfaces)
+            _ports.push_back(port_info{name, interface_index(name), interface_mac(name), false});
+        disable_offloads(_ctx.local_ifname);
+        _ports.push_back(port_info{_ctx.peer_ifname, _ctx.peer_ifindex, interface_mac(_ctx.peer_ifname), true});
+        if (_ports.size() > max_ports)
+            throw daemon::engine_error(fmt::format("at most {} interfaces", max_ports - 1));
+        // The host stack sees every frame too: it must not route a transit
+        // packet (its IP destination is not this node) on its own.
+        for (const auto& p : _ports)
+            no_ip_forwarding(p.name);
+        if (_cfg.shards > 1)
+            spdlog::info("1 shard: the AF_PACKET data path runs one ({} asked)", _cfg.shards);
+        _mem_maps = std::make_unique<dataplane::memory_maps>();
+        _attached_mode = "off (AF_PACKET)";
+        std::vector<afpacket_port> pp;
+        for (const auto& p : _ports)
+            pp.push_back(afpacket_port{p.name, !p.local});
+        try {
+            _ios.push_back(std::make_unique<afpacket_io>(pp, 4096, 4096, 256));
+        } catch (const std::exception& e) {
+            throw daemon::engine_error(e.what());
+        }
+        _backend = "afpacket";
+        return 1;
+    }
+
+    static void no_ip_forwarding(const std::string& ifname)
+    {
+        auto path = fmt::format("/proc/sys/net/ipv4/conf/{}/forwarding", ifname);
+        std::FILE* f = std::fopen(path.c_str(), "w");
+        if (!f || std::fputs("0\n", f) < 0 || std::fclose(f) != 0) {
+            if (f)
+                std::fclose(f);
+            spdlog::warn("{}: cannot turn IPv4 forwarding off ({}): the host may forward DSR frames itself",
+                         ifname, std::strerror(errno));
+        }
+    }
+
+    dataplane::map_access& maps() { return _loader ? _loader->maps() : *_mem_maps; }
 
     void stop() override
     {
@@ -346,7 +450,7 @@ public:
                           .count();
         s.maps_reused = _maps_reused;
         auto sizes = first().core().sizes();
-        if (auto listed = _loader->maps().list_routes())
+        if (auto listed = maps().list_routes())
             s.routes = listed->size();
         s.neighbours = first().neighbours().size();
         s.discoveries_running = sizes.discoveries;
@@ -357,7 +461,7 @@ public:
     std::vector<control::route_info> routes() override
     {
         std::vector<control::route_info> out;
-        auto listed = _loader->maps().list_routes();
+        auto listed = maps().list_routes();
         if (!listed)
             return out;
         for (const auto& [dst_be, r] : *listed) {
@@ -380,7 +484,7 @@ public:
             n.addr = e.ip;
             n.iface = _ports[e.port].name;
             n.mac = e.mac;
-            if (auto k = _loader->maps().find_neighbour(htonl(e.ip)); k && *k && (*k)->last_heard_ns)
+            if (auto k = maps().find_neighbour(htonl(e.ip)); k && *k && (*k)->last_heard_ns)
                 n.last_heard_ms = (now_ns - static_cast<std::int64_t>((*k)->last_heard_ns)) / 1'000'000;
             else if (e.last_heard_ns)
                 n.last_heard_ms = (now_ns - static_cast<std::int64_t>(e.last_heard_ns)) / 1'000'000;
@@ -496,7 +600,7 @@ public:
             out.push_back({fmt::format("io_{}_tx_invalid", name), st.tx_invalid});
             out.push_back({fmt::format("io_{}_fill_starved", name), st.fill_starved});
         }
-        if (auto xs = _loader->maps().read_stats(); xs) {
+        if (auto xs = _loader ? maps().read_stats() : dataplane::stats_snapshot{}; _loader && xs) {
             for (unsigned id = 0; id < BABE_STAT_MAX; ++id) {
                 out.push_back({fmt::format("xdp_{}_packets", dataplane::stat_label(id)), (*xs)[id].packets});
                 out.push_back({fmt::format("xdp_{}_bytes", dataplane::stat_label(id)), (*xs)[id].bytes});
@@ -535,10 +639,10 @@ public:
             rt->box.post([rt] { rt->sh->core().flush_routes(monotonic_now()); });
         }
         std::uint64_t n = 0;
-        if (auto listed = _loader->maps().list_routes(); listed) {
+        if (auto listed = maps().list_routes(); listed) {
             for (const auto& [dst, r] : *listed) {
                 (void)r;
-                if (_loader->maps().erase_route(dst))
+                if (maps().erase_route(dst))
                     ++n;
             }
         }
@@ -658,53 +762,36 @@ private:
         return n ? n : 1;
     }
 
-    std::unique_ptr<packet_io> open_io(std::size_t queue)
+    std::unique_ptr<packet_io> open_afxdp(std::size_t queue)
     {
-        std::string error;
-        if (_backend != "afpacket") {
-            try {
-                int xsks = bpf_obj_get((_cfg.pin_path + "/" BABE_MAP_XSKS).c_str());
-                int slots = bpf_obj_get((_cfg.pin_path + "/" BABE_MAP_XSK_SLOTS).c_str());
-                if (xsks < 0 || slots < 0) {
-                    if (xsks >= 0)
-                        close(xsks);
-                    if (slots >= 0)
-                        close(slots);
-                    throw daemon::engine_error("the pinned xsks/xsk_slots maps are missing");
-                }
-                std::vector<afxdp_port> ap;
-                for (std::size_t p = 0; p < _ports.size(); ++p)
-                    ap.push_back(afxdp_port{_ports[p].name, xsks, slots,
-                                            static_cast<std::uint32_t>(p * BABE_XSK_QUEUES_PER_IF)});
-                afxdp::umem_config uc;
-                uc.frame_count = 4096;
-                uc.ring_size = 512; // per socket: fill rings take at most 512 frames each
-                uc.headroom = 0;
-                std::unique_ptr<afxdp_io> io;
-                try {
-                    io = std::make_unique<afxdp_io>(ap, static_cast<std::uint32_t>(queue), uc,
-                                                    afxdp::bind_mode::automatic);
-                } catch (...) {
-                    close(xsks);
-                    close(slots);
-                    throw;
-                }
+        int xsks = bpf_obj_get((_cfg.pin_path + "/" BABE_MAP_XSKS).c_str());
+        int slots = bpf_obj_get((_cfg.pin_path + "/" BABE_MAP_XSK_SLOTS).c_str());
+        if (xsks < 0 || slots < 0) {
+            if (xsks >= 0)
                 close(xsks);
+            if (slots >= 0)
                 close(slots);
-                _backend = "afxdp";
-                return io;
-            } catch (const std::exception& e) {
-                error = e.what();
-            }
-            spdlog::warn("AF_XDP unavailable ({}); falling back to AF_PACKET", error);
+            throw daemon::engine_error("the pinned xsks/xsk_slots maps are missing");
         }
-        if (queue != 0)
-            throw daemon::engine_error("the AF_PACKET fallback runs one shard only (engine.shards: 1)");
-        std::vector<afpacket_port> pp;
-        for (const auto& p : _ports)
-            pp.push_back(afpacket_port{p.name, !p.local});
-        _backend = "afpacket";
-        return std::make_unique<afpacket_io>(pp, 4096, 4096, 256);
+        std::vector<afxdp_port> ap;
+        for (std::size_t p = 0; p < _ports.size(); ++p)
+            ap.push_back(afxdp_port{_ports[p].name, xsks, slots, static_cast<std::uint32_t>(p * BABE_XSK_QUEUES_PER_IF)});
+        afxdp::umem_config uc;
+        uc.frame_count = 4096;
+        uc.ring_size = 512; // per socket: fill rings take at most 512 frames each
+        uc.headroom = 0;
+        std::unique_ptr<afxdp_io> io;
+        std::string error;
+        try {
+            io = std::make_unique<afxdp_io>(ap, static_cast<std::uint32_t>(queue), uc, afxdp::bind_mode::automatic);
+        } catch (const std::exception& e) {
+            error = e.what();
+        }
+        close(xsks);
+        close(slots);
+        if (!io)
+            throw daemon::engine_error(fmt::format("AF_XDP sockets: {}", error));
+        return io;
     }
 
     // A mesh port whose carrier dropped loses its neighbours at once
@@ -778,8 +865,15 @@ private:
                 idle = 0;
                 continue;
             }
-            if (++idle < spin_turns)
+            if (++idle < spin_turns) {
+                // An empty turn: whatever else is runnable on this CPU goes
+                // first (the kernel's receive work, the next node's engine
+                // when several share a machine). Without it a spinning shard
+                // keeps the CPU for its whole time slice while the packet it
+                // just sent waits for a thread queued behind it.
+                sched_yield();
                 continue;
+            }
             // Idle: sleep until a socket is readable, a message or a control
             // request arrives, or the next timer is due (at most 100 ms, so
             // that stop(), snapshots and the watchdog are served).
@@ -810,6 +904,8 @@ private:
     control::mailbox_service _control;
     control::event_hub _hub;
     std::unique_ptr<dataplane::xdp_loader> _loader;
+    std::unique_ptr<dataplane::memory_maps> _mem_maps; // AF_PACKET: no kernel maps
+    std::vector<std::unique_ptr<packet_io>> _ios;      // opened, not yet given to shards
     std::vector<port_info> _ports;
     std::vector<std::unique_ptr<shard_runtime>> _shards;
     std::vector<std::unique_ptr<bus_ring>> _to, _back;

@@ -35,17 +35,20 @@ TEST(babed_config, minimal_file_gets_defaults)
     EXPECT_EQ(c.metrics_listen, "127.0.0.1:8477");
     EXPECT_EQ(c.dsr.request_period, std::chrono::milliseconds(500));
     EXPECT_EQ(c.dsr.max_request_rexmt, 16u);
+    EXPECT_EQ(c.backend, "auto");
     auto port = std::stoi(c.metrics_listen.substr(c.metrics_listen.rfind(':') + 1));
     EXPECT_TRUE(port < 9100 || port > 9999);
 }
 
 TEST(babed_config, values_and_overrides)
 {
-    auto c = parse_babed_config(std::string(base) + "dsr:\n  request_period_ms: 250\n  cache: path\nxdp:\n  mode: native\n",
+    auto c = parse_babed_config(std::string(base) + "dsr:\n  request_period_ms: 250\n  cache: path\nxdp:\n  mode: native\n"
+                                                           "engine:\n  backend: afpacket\n",
                                 "t.yaml", {"log.level=debug", "dsr.max_request_rexmt=3"});
     EXPECT_EQ(c.dsr.request_period, std::chrono::milliseconds(250));
     EXPECT_EQ(c.dsr.cache, dsr::cache_kind::path);
     EXPECT_EQ(c.xdp_mode, "native");
+    EXPECT_EQ(c.backend, "afpacket");
     EXPECT_EQ(c.log_level, "debug");
     EXPECT_EQ(c.dsr.max_request_rexmt, 3u);
 }
@@ -72,6 +75,9 @@ TEST(babed_config, errors_name_file_line_and_key)
     EXPECT_EQ(err(std::string(base), {"dsr.max_salvage_count=16"}).key, "dsr.max_salvage_count");
     EXPECT_EQ(err(std::string(base), {"node.address=255.255.255.255"}).key, "node.address");
     EXPECT_EQ(err(std::string(base), {"mesh.prefix=10.0.0.0/4"}).key, "mesh.prefix");
+    e = err(std::string(base) + "engine:\n  backend: pcap\n");
+    EXPECT_EQ(e.what(), "t.yaml:7: engine.backend: 'pcap' is not one of: auto, afxdp, afpacket");
+    EXPECT_TRUE(needs_restart("engine.backend"));
     EXPECT_EQ(err("node: [1, 2\n").line, 2); // YAML syntax error, located
 }
 
