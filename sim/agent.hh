@@ -25,7 +25,7 @@ public:
     virtual void handle_packet(time_point now, dsr::addr prev_hop, std::span<const std::byte> pkt,
                                std::optional<dsr::packet_handle> h, bool overheard) = 0;
     virtual void send(time_point now, dsr::packet_handle h, std::span<const std::byte> ip_packet) = 0;
-    virtual void handle_link_feedback(time_point now, dsr::addr next_hop, bool delivered) = 0;
+    virtual void handle_link_feedback(time_point now, dsr::addr next_hop, dsr::link_status status) = 0;
     virtual void handle_timeout(time_point now) = 0;
     virtual std::optional<time_point> poll_timeout() const = 0;
     virtual std::optional<dsr::transmit> poll_transmit(time_point now, std::span<std::byte> out) = 0;

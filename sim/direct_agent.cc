@@ -55,8 +55,9 @@ public:
         _tx.push_back(t);
     }
 
-    void handle_link_feedback(time_point, dsr::addr next_hop, bool delivered) override
+    void handle_link_feedback(time_point, dsr::addr next_hop, dsr::link_status status) override
     {
+        const bool delivered = status == dsr::link_status::delivered;
         for (auto it = _waiting.begin(); it != _waiting.end(); ++it) {
             if (it->first != next_hop)
                 continue;

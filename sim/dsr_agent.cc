@@ -28,9 +28,9 @@ public:
     {
         _node.send(now, h, ip_packet);
     }
-    void handle_link_feedback(time_point now, dsr::addr next_hop, bool delivered) override
+    void handle_link_feedback(time_point now, dsr::addr next_hop, dsr::link_status status) override
     {
-        _node.handle_link_feedback(now, next_hop, delivered);
+        _node.handle_link_feedback(now, next_hop, status);
     }
     void handle_timeout(time_point now) override { _node.handle_timeout(now); }
     std::optional<time_point> poll_timeout() const override { return _node.poll_timeout(); }

@@ -17,6 +17,7 @@ const char* to_string(frame_outcome o)
     case frame_outcome::not_received: return "lost_on_air";
     case frame_outcome::broadcast: return "broadcast";
     case frame_outcome::queue_full: return "ifq_full";
+    case frame_outcome::purged: return "ifq_purged";
     case frame_outcome::node_down: return "node_down";
     }
     return "?";
@@ -97,6 +98,44 @@ void medium::enqueue(std::uint32_t frame)
     _queue[std::size_t(n) * _qcap + (m.head + m.count) % _qcap] = frame;
     ++m.count;
     if (m.state == mac_state::idle)
+        start_access(n, 0);
+}
+
+void medium::purge(std::uint32_t n, std::uint32_t to)
+{
+    auto& m = _mac[n];
+    if (m.count == 0)
+        return;
+    const bool head_busy = m.state == mac_state::tx || m.state == mac_state::ack_wait;
+    std::uint32_t* q = &_queue[std::size_t(n) * _qcap];
+    // The head on the air to `to` is answered first: purging behind it would
+    // report feedback out of order.
+    if (head_busy && _meta[q[m.head]].dst == to)
+        return;
+    std::uint32_t kept = 0, removed = 0;
+    std::uint32_t out[64];
+    for (std::uint32_t i = 0; i < m.count; ++i) {
+        const std::uint32_t f = q[(m.head + i) % _qcap];
+        const bool take = !(i == 0 && head_busy) && _meta[f].dst == to && _meta[f].want_feedback &&
+                          removed < std::size(out);
+        if (take)
+            out[removed++] = f;
+        else
+            q[(m.head + kept++) % _qcap] = f;
+    }
+    if (removed == 0)
+        return;
+    m.count = kept;
+    if (!head_busy) { // the head may have changed: restart the access
+        ++m.gen;
+        m.state = mac_state::idle;
+        m.retries = 0;
+        m.cw = static_cast<std::uint16_t>(_sc.radio.cw_min);
+    }
+    _stats.purged += removed;
+    for (std::uint32_t i = 0; i < removed; ++i)
+        drop_frame(n, out[i], frame_outcome::purged);
+    if (m.state == mac_state::idle && m.count > 0 && _host.alive(n))
         start_access(n, 0);
 }
 

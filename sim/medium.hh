@@ -38,6 +38,7 @@ enum class frame_outcome : std::uint8_t {
     not_received,      // unicast, feedback off: the addressee did not get it
     broadcast,         // broadcast: sent (whoever heard it got it)
     queue_full,        // interface queue full: never sent
+    purged,            // unicast, feedback on: taken off the queue, its link broke
     node_down,         // the sender crashed
 };
 const char* to_string(frame_outcome o);
@@ -77,6 +78,7 @@ struct medium_stats {
     std::uint64_t retries = 0;
     std::uint64_t retry_failures = 0;
     std::uint64_t queue_drops = 0;
+    std::uint64_t purged = 0;             // frames taken off a queue when their link broke
 };
 
 class medium {
@@ -91,6 +93,10 @@ public:
     // Queue a filled frame at its sender (meta.src). The medium owns it from
     // here and reports its end through on_frame_done exactly once.
     void enqueue(std::uint32_t frame);
+
+    // Take every frame for `to` that asks for feedback off node n's queue
+    // (not one on the air), each reported as purged, oldest first.
+    void purge(std::uint32_t n, std::uint32_t to);
 
     // Handle a medium event (mac_backoff, tx_end, ack_end, rebin).
     void handle(const event& e);

@@ -40,6 +40,7 @@ nlohmann::ordered_json to_json(const run_result& r)
         {"transmissions", r.mac_transmissions}, {"collisions", r.mac_collisions},
         {"losses", r.mac_losses},               {"retries", r.mac_retries},
         {"retry_failures", r.mac_retry_failures}, {"queue_drops", r.mac_queue_drops},
+        {"purged", r.mac_purged},
         {"airtime_s", r.mac_airtime_s},
     };
     j["core_counters"] = r.core_counters;

@@ -43,7 +43,7 @@ struct run_result {
     std::map<std::string, std::uint64_t> core_counters;
 
     std::uint64_t mac_transmissions = 0, mac_collisions = 0, mac_losses = 0, mac_retries = 0,
-                  mac_retry_failures = 0, mac_queue_drops = 0;
+                  mac_retry_failures = 0, mac_queue_drops = 0, mac_purged = 0;
     double mac_airtime_s = 0;
 
     std::uint64_t events = 0;

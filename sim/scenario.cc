@@ -115,6 +115,7 @@ schema make_schema(scenario& sc, const std::string& base_dir)
     s.add("radio.queue_packets", [&](const value_ref& v) { r.queue_packets = as_u32(v, 1 << 20); });
     s.add("radio.link_feedback", [&](const value_ref& v) { r.link_feedback = v.as_bool(); });
     s.add("radio.queue_drop_feedback", [&](const value_ref& v) { r.queue_drop_feedback = v.as_bool(); });
+    s.add("radio.purge_on_break", [&](const value_ref& v) { r.purge_on_break = v.as_bool(); });
     s.add("radio.retry_limit", [&](const value_ref& v) { r.retry_limit = as_u32(v, 255); });
     s.add("radio.promiscuous", [&](const value_ref& v) {
         auto e = v.as_enum({"auto", "true", "false"});
@@ -215,6 +216,9 @@ schema make_schema(scenario& sc, const std::string& base_dir)
         d.cache = v.as_enum({"link", "path"}) == "link" ? dsr::cache_kind::link : dsr::cache_kind::path;
     });
     s.add("dsr.broadcast_jitter_ms", [&](const value_ref& v) { d.broadcast_jitter = from_ms(v.as_double(0, 1e6)); });
+    s.add("dsr.link_min_lifetime_s", [&](const value_ref& v) { d.link_min_lifetime = from_s(v.as_double(0, big)); });
+    s.add("dsr.broken_link_holdoff_s", [&](const value_ref& v) { d.broken_link_holdoff = from_s(v.as_double(0, big)); });
+    s.add("dsr.link_feedback_timeout_s", [&](const value_ref& v) { d.link_feedback_timeout = from_s(v.as_double(0, big)); });
     s.add("dsr.route_cache_timeout_s", [&](const value_ref& v) { d.route_cache_timeout = from_s(v.as_double(0, big)); });
     s.add("dsr.send_buffer_timeout_s", [&](const value_ref& v) { d.send_buffer_timeout = from_s(v.as_double(0, big)); });
     s.add("dsr.request_period_ms", [&](const value_ref& v) { d.request_period = from_ms(v.as_double(0, 1e9)); });

@@ -54,10 +54,13 @@ struct radio_spec {
     std::uint32_t queue_packets = 50;
     bool link_feedback = true;    // 802.11 unicast ack + retries, fed to the core
     std::uint32_t retry_limit = 7;
-    // A frame the interface queue refuses gets negative link feedback (as
+    // A frame the interface queue refuses gets feedback "not sent" (as
     // mac80211 reports tx status for every frame), so every frame sent with
     // want_link_feedback gets exactly one answer. Off: it vanishes silently.
     bool queue_drop_feedback = true;
+    // When a node's core declares its link to a neighbour broken, the frames
+    // for that neighbour still in its queue are taken off and reported failed.
+    bool purge_on_break = true;
     int promiscuous = -1;         // -1 auto (on when link_feedback is off), 0, 1
     double preamble_us = 192;
     std::uint32_t mac_header_b = 34; // 802.11 data header + FCS + LLC/SNAP

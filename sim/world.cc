@@ -349,8 +349,13 @@ void world::on_frame_done(std::uint32_t sender, std::uint32_t frame, frame_outco
     const frame_meta m = _medium->meta(frame);
     if (m.want_feedback && _sc.radio.link_feedback && _nodes[sender].alive &&
         (o == frame_outcome::received || o == frame_outcome::retries_exhausted ||
+         o == frame_outcome::purged ||
          (o == frame_outcome::queue_full && _sc.radio.queue_drop_feedback))) {
-        _nodes[sender].core->handle_link_feedback(now_tp(), m.next_hop_addr, o == frame_outcome::received);
+        // A full queue says nothing about the link: the frame was not sent.
+        const auto st = o == frame_outcome::received     ? dsr::link_status::delivered
+                        : o == frame_outcome::queue_full ? dsr::link_status::not_sent
+                                                         : dsr::link_status::failed;
+        _nodes[sender].core->handle_link_feedback(now_tp(), m.next_hop_addr, st);
         mark(sender);
     }
     if (m.uid != no_uid) {
@@ -476,6 +481,12 @@ void world::handle_core_event(std::uint32_t n, const dsr::event& e)
     }
     case k::link_broken:
         ++_r.links_broken;
+        // The node's own link: frames still queued for that neighbour fail
+        // now (as ns-2's DSR takes them back from its interface queue)
+        // rather than each wasting the retry limit on a dead link.
+        if (_sc.radio.purge_on_break && _sc.radio.link_feedback && e.from == node_addr(n))
+            if (auto to = node_of(e.to); to < _sc.nodes)
+                _medium->purge(n, to);
         return;
     case k::discovery_done:
         ++_r.discoveries_done;
@@ -729,6 +740,7 @@ run_result world::finish_results(double wall_s)
     r.mac_retries = ms.retries;
     r.mac_retry_failures = ms.retry_failures;
     r.mac_queue_drops = ms.queue_drops;
+    r.mac_purged = ms.purged;
     r.mac_airtime_s = double(ms.airtime_ns) / 1e9;
     r.sim_memory_bytes = _medium->memory_bytes() + _packets.bytes_reserved() +
                          _slots.capacity() * sizeof(slot_info) + _data.capacity() * sizeof(data_rec) +

@@ -32,6 +32,9 @@ bool validate_config(const config& c)
         return false;
     if (c.rreq_burst_per_initiator == 0)
         return false;
+    if (c.broken_link_holdoff < duration::zero() || c.link_feedback_timeout <= duration::zero() ||
+        c.link_min_lifetime <= duration::zero())
+        return false;
     return true;
 }
 

@@ -55,6 +55,13 @@ struct config {
     duration ack_holdoff = 250ms;         // link marked heard within this needs no Ack Req
     duration lost_neighbour_holdoff = 1s; // after Route Maintenance fails, packets for that
                                           // next hop fail at once for this long (unless heard)
+    duration link_min_lifetime = 10s;     // link cache: a link not refreshed expires after
+                                          // max(this, how long it had been seen alive), at most
+                                          // RouteCacheTimeout (§4.1; see docs/dsr-core.md)
+    duration broken_link_holdoff = 10s;   // a link known broken (Route Error, maintenance) is
+                                          // not relearned from hearsay for this long (link cache)
+    duration link_feedback_timeout = 3s;  // use_link_feedback: no answer from the link layer
+                                          // within this: fall back to an Ack Request (§8.3.3)
 
     // ---- table bounds (all pre-allocated) ----
     std::uint32_t cache_nodes = 256;        // link cache: distinct addresses

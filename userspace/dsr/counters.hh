@@ -45,6 +45,8 @@ namespace babe::dsr {
     X(maint_retransmits)                                                                           \
     X(maint_failures)           /* MaxMaintRexmt reached: link broken */                           \
     X(maint_buffer_overflows)   /* RexmtBufferSize refused a packet */                             \
+    X(link_not_sent)            /* the link layer's queue refused a frame: not a link failure */   \
+    X(link_feedback_timeouts)   /* no link-layer answer within link_feedback_timeout */            \
     /* Data */                                                                                     \
     X(data_originated)                                                                             \
     X(data_forwarded)                                                                              \
@@ -67,6 +69,7 @@ namespace babe::dsr {
     X(cache_expired)            /* RouteCacheTimeout */                                            \
     X(cache_links_added)                                                                           \
     X(cache_links_removed)                                                                         \
+    X(cache_relearn_refused)    /* hearsay of a link broken within broken_link_holdoff ignored */  \
     X(route_too_long)           /* more than BABE_MAX_ROUTE_HOPS intermediate nodes */             \
     X(installed_evictions)      /* reported routes dropped for room */                             \
     /* Other tables */                                                                             \

@@ -105,17 +105,18 @@ struct node::impl {
         addr next_hop = no_addr; // no_addr: consumed
         std::int32_t slot = -1;  // maintenance entry, or -1
         std::uint32_t gen = 0;
+        time_point sent{};
     };
     std::vector<fb_rec> fb = std::vector<fb_rec>(cfg.tx_queue_size + cfg.rexmt_buffer_size);
     std::size_t fb_head = 0, fb_count = 0;
 
-    void fb_push(addr next_hop, std::int32_t slot, std::uint32_t gen)
+    void fb_push(addr next_hop, std::int32_t slot, std::uint32_t gen, time_point sent)
     {
         if (fb_count == fb.size()) { // forget the oldest
             fb_head = (fb_head + 1) % fb.size();
             --fb_count;
         }
-        fb[(fb_head + fb_count) % fb.size()] = fb_rec{next_hop, slot, gen};
+        fb[(fb_head + fb_count) % fb.size()] = fb_rec{next_hop, slot, gen, sent};
         ++fb_count;
     }
 
@@ -234,8 +235,25 @@ struct node::impl {
         // (a route learned meanwhile may have brought it back), so the
         // reroute cannot pick it: each pass removes a link, which bounds it.
         if (n && n->lost_at && now - *n->lost_at < cfg.lost_neighbour_holdoff) {
-            (void)cache.remove_link(self, next_hop);
+            (void)cache.remove_link(now, self, next_hop);
             fail_packet(now, rec, next_hop);
+            return;
+        }
+        if (cfg.use_link_feedback) {
+            // The link layer retransmits and reports the outcome of every
+            // frame (§8.3.1 link-layer acknowledgement): the entry waits for
+            // that answer, with no passive ack or Ack Request of its own.
+            maint_buffer::entry* e = mbuf.acquire();
+            if (!e) {
+                ++stats.maint_buffer_overflows;
+                queue_tx(now, rec, next_hop);
+                return;
+            }
+            e->rec = rec;
+            e->next_hop = next_hop;
+            e->link = link_to(next_hop);
+            e->link_fb = true;
+            queue_tx(now, e->rec, next_hop, e);
             return;
         }
         const bool recent = n && n->last_confirmed &&
@@ -300,6 +318,7 @@ struct node::impl {
     // forwards the packet (§8.3.3), then with an Acknowledgement Request.
     void arm_transmission(time_point now, maint_buffer::entry& e)
     {
+        e.link_fb = false;
         const bool next_forwards = e.next_hop != e.rec.dst;
         if (next_forwards && e.passive_tries < cfg.try_passive_acks) {
             e.passive = true;
@@ -620,7 +639,7 @@ struct node::impl {
         if (auto* n = nbrs.find(next_hop))
             n->last_confirmed.reset();
 
-        if (cache.remove_link(self, next_hop)) {
+        if (cache.remove_link(now, self, next_hop)) {
             event e;
             e.kind = event_kind::link_broken;
             e.from = self;
@@ -637,8 +656,13 @@ struct node::impl {
         for (auto& e : mbuf.entries()) {
             if (e.st == maint_buffer::state::free || e.next_hop != next_hop)
                 continue;
+            // A frame the link layer still holds gets its own feedback: it
+            // may yet arrive, so salvaging it now could deliver it twice.
+            // Its source hears of the break all the same.
+            const bool with_link_layer = e.st == maint_buffer::state::waiting && e.link_fb;
             packet_record rec = e.rec;
-            mbuf.release(&e); // stale queued transmissions are skipped by generation
+            if (!with_link_layer)
+                mbuf.release(&e); // stale queued transmissions are skipped by generation
             rec.ack_req_id.reset();
             if (rec.src != self) {
                 const bool already = std::find(errored.begin(), errored.begin() + n_errored, rec.src) !=
@@ -648,19 +672,23 @@ struct node::impl {
                     if (n_errored < errored.size())
                         errored[n_errored++] = rec.src;
                 }
-                salvage(now, rec);
-            } else {
+                if (!with_link_layer)
+                    salvage(now, rec);
+            } else if (!with_link_layer) {
                 reroute_own(now, rec);
             }
         }
     }
 
     // One packet whose next hop is known unreachable (§8.3.4): a Route
-    // Error to its source and salvage, or, for our own, another route.
-    void fail_packet(time_point now, packet_record rec, addr next_hop)
+    // Error to its source (unless already sent for this break) and salvage,
+    // or, for our own, another route.
+    void fail_packet(time_point now, packet_record rec, addr next_hop, bool error = true)
     {
+        rec.ack_req_id.reset();
         if (rec.src != self) {
-            send_route_error(now, rec, next_hop);
+            if (error)
+                send_route_error(now, rec, next_hop);
             salvage(now, rec);
         } else {
             reroute_own(now, rec);
@@ -839,7 +867,7 @@ void node::impl::handle_packet(time_point now, link_id in, addr prev_hop,
         if (!u)
             continue;
         const addr from = rerrs[i].source().value;
-        if (cache.remove_link(from, u->value)) {
+        if (cache.remove_link(now, from, u->value)) {
             event e;
             e.kind = event_kind::link_broken;
             e.from = from;
@@ -893,6 +921,18 @@ void node::impl::handle_packet(time_point now, link_id in, addr prev_hop,
     const std::span<const addr> learnable =
         salvaged ? std::span<const addr>(full.data() + 1, full_n - 1)
                  : std::span<const addr>(full.data(), full_n);
+    // Links this packet crossed (src .. the receiver of this hop) are
+    // first-hand; the rest of its source route is the source's cache.
+    const std::size_t crossed = (srcrt ? hops.n - segs + 1 : full_n - 1) - (salvaged ? 1 : 0);
+    // A Route Reply teaches its route from the initiator; the links up to
+    // the node that sent it were crossed by the Route Request just now, the
+    // rest is that node's cache (all of it first-hand from the target).
+    auto reply_fresh = [&](std::span<const addr> rp) {
+        for (std::size_t i = 0; i < rp.size(); ++i)
+            if (rp[i] == src)
+                return i;
+        return std::size_t{0};
+    };
 
     if (overheard) {
         // Passive acknowledgement: the next hop forwarded what we sent (§8.3.3).
@@ -905,7 +945,7 @@ void node::impl::handle_packet(time_point now, link_id in, addr prev_hop,
                 break;
             }
         }
-        cache.learn(now, learnable, cfg.assume_bidirectional, &bl);
+        cache.learn(now, learnable, cfg.assume_bidirectional, &bl, crossed);
         // Reply-storm prevention: a shorter reply for the same discovery (§8.2.4).
         if (rrep && !rrep->addresses().empty()) {
             const addr target = rrep->addresses().back().value;
@@ -975,7 +1015,7 @@ void node::impl::handle_packet(time_point now, link_id in, addr prev_hop,
             drop(h, drop_reason::not_on_route);
             return;
         }
-        cache.learn(now, learnable, cfg.assume_bidirectional, &bl);
+        cache.learn(now, learnable, cfg.assume_bidirectional, &bl, crossed);
         if (rrep) {
             // A reply in transit teaches the route it carries, from the initiator (dst).
             addr_vec ra = copy_addrs(rrep->addresses());
@@ -984,8 +1024,9 @@ void node::impl::handle_packet(time_point now, link_id in, addr prev_hop,
             rp[rpn++] = dst;
             for (std::size_t i = 0; i < ra.n && rpn < rp.size(); ++i)
                 rp[rpn++] = ra.a[i];
-            if (plausible(std::span<const addr>(rp.data(), rpn)))
-                cache.learn(now, std::span<const addr>(rp.data(), rpn), cfg.assume_bidirectional, &bl);
+            const std::span<const addr> rs(rp.data(), rpn);
+            if (plausible(rs))
+                cache.learn(now, rs, cfg.assume_bidirectional, &bl, reply_fresh(rs));
         }
         if (ip.ttl() <= 1) {
             ++stats.ttl_expired;
@@ -1048,8 +1089,9 @@ void node::impl::handle_packet(time_point now, link_id in, addr prev_hop,
         rp[rpn++] = self;
         for (std::size_t i = 0; i < ra.n && rpn < rp.size(); ++i)
             rp[rpn++] = ra.a[i];
-        if (plausible(std::span<const addr>(rp.data(), rpn)))
-            cache.learn(now, std::span<const addr>(rp.data(), rpn), cfg.assume_bidirectional, &bl);
+        const std::span<const addr> rs(rp.data(), rpn);
+        if (plausible(rs))
+            cache.learn(now, rs, cfg.assume_bidirectional, &bl, reply_fresh(rs));
         else
             ++stats.hostile;
     }
@@ -1239,7 +1281,9 @@ void node::impl::handle_timeout(time_point now)
     for (auto& e : mbuf.entries()) {
         if (e.st != maint_buffer::state::waiting || e.deadline > now)
             continue;
-        if (!e.passive && e.rexmt > cfg.max_maint_rexmt) {
+        if (e.link_fb) {
+            ++stats.link_feedback_timeouts; // the link layer never answered: ask ourselves
+        } else if (!e.passive && e.rexmt > cfg.max_maint_rexmt) {
             link_failed(now, e.next_hop);
             continue;
         }
@@ -1310,23 +1354,51 @@ void node::send(time_point now, packet_handle h, std::span<const std::byte> ip_p
     m.settle(now);
 }
 
-void node::handle_link_feedback(time_point now, addr next_hop, bool delivered)
+void node::handle_link_feedback(time_point now, addr next_hop, link_status status)
 {
     impl& m = *_impl;
     if (!m.cfg.use_link_feedback)
         return;
     const auto frame = m.fb_take(next_hop);
-    if (delivered) {
+    maint_buffer::entry* e = nullptr;
+    if (frame && frame->slot >= 0) {
+        auto& x = m.mbuf.at(static_cast<std::size_t>(frame->slot));
+        if (x.gen == frame->gen && x.st == maint_buffer::state::waiting)
+            e = &x;
+    }
+    switch (status) {
+    case link_status::delivered:
         ++m.stats.confirm_link;
         // The frame this feedback is for got through.
         m.link_confirmed(now, next_hop);
-        if (frame && frame->slot >= 0) {
-            auto& e = m.mbuf.at(static_cast<std::size_t>(frame->slot));
-            if (e.gen == frame->gen && e.st == maint_buffer::state::waiting)
-                m.confirm_entry(now, e);
+        if (e)
+            m.confirm_entry(now, *e);
+        break;
+    case link_status::not_sent:
+        // The sender's own queue was full: congestion, not a broken link.
+        ++m.stats.link_not_sent;
+        if (e) {
+            m.drop(e->rec.handle, drop_reason::tx_queue_full);
+            m.mbuf.release(e);
         }
-    } else {
+        break;
+    case link_status::failed: {
+        const auto* n = m.nbrs.find(next_hop);
+        if (frame && n && n->lost_at && frame->sent <= *n->lost_at) {
+            // A frame handed over before a break already handled (Route
+            // Errors sent): this packet alone is salvaged or rerouted.
+            if (e) {
+                packet_record rec = e->rec;
+                m.mbuf.release(e);
+                m.fail_packet(now, rec, next_hop, false);
+            }
+            break;
+        }
+        if (e)
+            e->link_fb = false; // failed: link_failed() salvages it with the rest
         m.link_failed(now, next_hop);
+        break;
+    }
     }
     m.settle(now);
 }
@@ -1352,6 +1424,17 @@ void node::handle_timeout(time_point now)
     _impl->handle_timeout(now);
     arm_sweep(*_impl, now);
     _impl->settle(now);
+}
+
+bool node::touch_route(time_point now, addr dst)
+{
+    impl& m = *_impl;
+    auto r = m.cache.find(dst);
+    if (!r)
+        return false;
+    m.cache.touch(now, *r);
+    arm_sweep(m, now);
+    return true;
 }
 
 std::size_t node::flush_routes(time_point now)
@@ -1469,11 +1552,13 @@ std::optional<transmit> node::poll_transmit(time_point now, std::span<std::byte>
         t.payload_offset = it->rec.payload_offset;
         t.want_link_feedback = it->want_feedback;
         if (t.want_link_feedback)
-            m.fb_push(t.next_hop, e ? m.mbuf.index_of(e) : -1, e ? e->gen : 0);
+            m.fb_push(t.next_hop, e ? m.mbuf.index_of(e) : -1, e ? e->gen : 0, now);
         if (e) {
             e->st = maint_buffer::state::waiting;
             e->sent = now;
-            e->deadline = now + (e->passive ? m.cfg.passive_ack_timeout : m.cfg.maint_ack_timeout);
+            e->deadline = now + (e->link_fb   ? m.cfg.link_feedback_timeout
+                                 : e->passive ? m.cfg.passive_ack_timeout
+                                              : m.cfg.maint_ack_timeout);
         } else {
             m.release(it->rec.handle);
         }

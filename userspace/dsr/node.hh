@@ -83,8 +83,17 @@ public:
     // while a Route Discovery runs.
     void send(time_point now, packet_handle h, std::span<const std::byte> ip_packet);
 
-    // Link-layer feedback for a frame sent to next_hop with want_link_feedback.
-    void handle_link_feedback(time_point now, addr next_hop, bool delivered);
+    // Link-layer feedback for a frame sent to next_hop with want_link_feedback,
+    // one call per such frame, in the order the frames were polled per next
+    // hop. A failure breaks the link (§8.3.4) once; the frames already handed
+    // to the link layer for that hop before the break wait for their own
+    // feedback (each failed one is salvaged, each delivered one released), so
+    // a packet is never both salvaged and delivered by the original frame.
+    void handle_link_feedback(time_point now, addr next_hop, link_status status);
+    void handle_link_feedback(time_point now, addr next_hop, bool delivered)
+    {
+        handle_link_feedback(now, next_hop, delivered ? link_status::delivered : link_status::failed);
+    }
 
     // "Heard from" evidence: the caller saw a frame from `neighbour` (the
     // kernel stamps per-neighbour last-heard times). Confirms links (§8.3.1).
@@ -106,6 +115,13 @@ public:
     // drop): Route Maintenance fails it now, as after MaxMaintRexmt (§8.3.4):
     // Route Errors, salvage, link_broken.
     void neighbour_lost(time_point now, addr neighbour);
+
+    // The caller's data plane is using the route to `dst` (packets the core
+    // never sees, e.g. forwarded in the kernel): its links count as used, so
+    // they do not expire while traffic flows (RouteCacheTimeout counts from
+    // last use, §4.1; link lifetimes, docs/dsr-core.md). Returns false when
+    // no route to dst is cached.
+    bool touch_route(time_point now, addr dst);
 
     // Forget every cached route (babectl flush): the cache empties and every
     // reported route is withdrawn (route_removed). Returns the links (link

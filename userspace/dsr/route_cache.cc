@@ -91,8 +91,27 @@ void route_cache::erase_link(std::uint32_t li)
             _free_nodes.push_back(n);
         }
     }
+    const bool was_dead = l.dead;
     l = llink{};
     _free_links.push_back(li);
+    if (was_dead) {
+        --_dead_links; // already out of every route, already counted
+        return;
+    }
+    ++_version;
+    ++_stats.cache_links_removed;
+}
+
+void route_cache::kill_link(time_point now, std::uint32_t li)
+{
+    llink& l = _links[li];
+    if (l.dead) {
+        l.last = std::max(l.last, now);
+        return;
+    }
+    l.dead = true;
+    l.last = now;
+    ++_dead_links;
     ++_version;
     ++_stats.cache_links_removed;
 }
@@ -109,13 +128,43 @@ void route_cache::evict_lru_link()
     ++_stats.cache_evictions;
 }
 
-void route_cache::add_link(time_point now, addr from, addr to)
+void route_cache::add_link(time_point now, addr from, addr to, bool fresh)
 {
     if (from == to || from == no_addr || to == no_addr || from == broadcast || to == broadcast)
         return;
+    auto f = node_of(from), t = node_of(to);
+    if (f && t) {
+        if (auto li = find_link(*f, *t)) {
+            llink& l = _links[*li];
+            if (!l.dead) {
+                if (fresh) // hearsay does not keep a link alive
+                    l.last = std::max(l.last, now);
+                return;
+            }
+            if (!fresh && now - l.last < _cfg.broken_link_holdoff) {
+                ++_stats.cache_relearn_refused; // a stale route still going round
+                return;
+            }
+            l.dead = false;
+            l.first = now;
+            l.last = now;
+            --_dead_links;
+            ++_version;
+            ++_stats.cache_links_added;
+            return;
+        }
+    }
+    if (make_link(now, from, to)) {
+        ++_version;
+        ++_stats.cache_links_added;
+    }
+}
+
+std::optional<std::uint32_t> route_cache::make_link(time_point now, addr from, addr to)
+{
     auto f = node_for(from);
     if (!f)
-        return;
+        return std::nullopt;
     auto t = node_for(to);
     if (!t) {
         lnode& x = _nodes[*f];
@@ -124,11 +173,7 @@ void route_cache::add_link(time_point now, addr from, addr to)
             x = lnode{};
             _free_nodes.push_back(*f);
         }
-        return;
-    }
-    if (auto li = find_link(*f, *t)) {
-        _links[*li].last = std::max(_links[*li].last, now);
-        return;
+        return std::nullopt;
     }
     if (_nodes[*f].out_degree >= _cfg.cache_degree) {
         // Replace the oldest link out of this node.
@@ -146,14 +191,13 @@ void route_cache::add_link(time_point now, addr from, addr to)
     f = node_for(from);
     t = node_for(to);
     if (!f || !t || _free_links.empty())
-        return;
+        return std::nullopt;
     const std::uint32_t li = _free_links.back();
     _free_links.pop_back();
-    _links[li] = llink{*f, *t, now, true};
+    _links[li] = llink{*f, *t, now, now, true, false};
     _adj[std::size_t(*f) * _cfg.cache_degree + _nodes[*f].out_degree++] = li;
     ++_nodes[*t].in_degree;
-    ++_version;
-    ++_stats.cache_links_added;
+    return li;
 }
 
 void route_cache::run_bfs() const
@@ -173,7 +217,10 @@ void route_cache::run_bfs() const
             continue;
         const std::uint32_t* adj = &_adj[std::size_t(u) * _cfg.cache_degree];
         for (std::uint16_t i = 0; i < _nodes[u].out_degree; ++i) {
-            const std::uint32_t v = _links[adj[i]].to;
+            const llink& l = _links[adj[i]];
+            if (l.dead)
+                continue;
+            const std::uint32_t v = l.to;
             if (_parent[v] != none32)
                 continue;
             _parent[v] = u;
@@ -297,17 +344,18 @@ std::optional<route> route_cache::path_find(addr dst) const
 // ---------------------------------------------------------------- common
 
 void route_cache::learn(time_point now, std::span<const addr> path, bool reverse_too,
-                        const blacklist* bl)
+                        const blacklist* bl, std::size_t fresh_links)
 {
     auto allowed = [&](addr from, addr to) {
         return !(from == _self && bl && bl->blocks(to));
     };
     if (_cfg.cache == cache_kind::link) {
         for (std::size_t i = 0; i + 1 < path.size(); ++i) {
+            const bool fresh = i < fresh_links;
             if (allowed(path[i], path[i + 1]))
-                add_link(now, path[i], path[i + 1]);
+                add_link(now, path[i], path[i + 1], fresh);
             if (reverse_too && allowed(path[i + 1], path[i]))
-                add_link(now, path[i + 1], path[i]);
+                add_link(now, path[i + 1], path[i], fresh);
         }
         return;
     }
@@ -341,17 +389,27 @@ std::optional<route> route_cache::find(addr dst)
     return static_cast<const route_cache&>(*this).find(dst);
 }
 
-bool route_cache::remove_link(addr from, addr to)
+bool route_cache::remove_link(time_point now, addr from, addr to)
 {
     if (_cfg.cache == cache_kind::link) {
         auto f = node_of(from), t = node_of(to);
-        if (!f || !t)
-            return false;
-        auto li = find_link(*f, *t);
-        if (!li)
-            return false;
-        erase_link(*li);
-        return true;
+        if (f && t) {
+            if (auto li = find_link(*f, *t)) {
+                const bool was_live = !_links[*li].dead;
+                kill_link(now, *li);
+                return was_live;
+            }
+        }
+        // Unknown here: remember it as broken all the same, so that a stale
+        // route carrying it is not learned for broken_link_holdoff.
+        if (_cfg.broken_link_holdoff > duration::zero() && from != to && from != no_addr &&
+            to != no_addr && from != broadcast && to != broadcast) {
+            if (auto li = make_link(now, from, to)) {
+                _links[*li].dead = true;
+                ++_dead_links;
+            }
+        }
+        return false;
     }
     bool removed = false;
     for (auto& p : _paths) {
@@ -389,7 +447,7 @@ void route_cache::touch(time_point now, const route& r)
             auto nn = node_of(next);
             if (!nn)
                 return;
-            if (auto li = find_link(*pn, *nn))
+            if (auto li = find_link(*pn, *nn); li && !_links[*li].dead)
                 _links[*li].last = std::max(_links[*li].last, now);
             pn = nn;
         }
@@ -404,11 +462,24 @@ void route_cache::touch(time_point now, const route& r)
     }
 }
 
+bool route_cache::expired(const llink& l, time_point now) const
+{
+    const duration alive = l.last - l.first;
+    const duration life = std::min(std::max(alive, _cfg.link_min_lifetime), _cfg.route_cache_timeout);
+    return now - l.last >= life;
+}
+
 void route_cache::sweep(time_point now)
 {
     if (_cfg.cache == cache_kind::link) {
         for (std::uint32_t i = 0; i < _links.size(); ++i) {
-            if (_links[i].used && now - _links[i].last >= _cfg.route_cache_timeout) {
+            const llink& l = _links[i];
+            if (!l.used)
+                continue;
+            if (l.dead) {
+                if (now - l.last >= _cfg.broken_link_holdoff)
+                    erase_link(i); // forgotten: hearsay may teach it again
+            } else if (expired(l, now)) {
                 erase_link(i);
                 ++_stats.cache_expired;
             }
@@ -442,7 +513,7 @@ void route_cache::clear()
 
 std::size_t route_cache::link_count() const
 {
-    return _cfg.cache == cache_kind::link ? _cfg.cache_links - _free_links.size() : 0;
+    return _cfg.cache == cache_kind::link ? _cfg.cache_links - _free_links.size() - _dead_links : 0;
 }
 
 std::size_t route_cache::path_count() const { return _path_used; }
@@ -452,7 +523,7 @@ std::size_t route_cache::list_links(std::span<std::pair<addr, addr>> out) const
     std::size_t n = 0;
     if (_cfg.cache == cache_kind::link) {
         for (const auto& l : _links)
-            if (l.used && n < out.size())
+            if (l.used && !l.dead && n < out.size())
                 out[n++] = {_nodes[l.from].a, _nodes[l.to].a};
         return n;
     }

@@ -35,8 +35,17 @@ public:
     // Learn the links of `path` (consecutive addresses, any length). With
     // reverse_too the reversed links are learned as well (bidirectional MAC).
     // A link from this node to a neighbour that `bl` marks unidirectional is
-    // not learned (§4.6). Refreshes the timestamps of links already known.
-    void learn(time_point now, std::span<const addr> path, bool reverse_too, const blacklist* bl);
+    // not learned (§4.6).
+    //
+    // The first `fresh_links` links are first-hand: a packet crossed them
+    // just now (a Route Request's record, the part of a source route already
+    // travelled, a reply from the target). They are added or refreshed, and
+    // revive a link known broken. The rest is hearsay (the part of a source
+    // route still ahead, the cached tail of a reply from an intermediate
+    // node): it is added when unknown but neither refreshes a known link nor
+    // brings back one that broke within broken_link_holdoff (link cache).
+    void learn(time_point now, std::span<const addr> path, bool reverse_too, const blacklist* bl,
+               std::size_t fresh_links = static_cast<std::size_t>(-1));
 
     // The shortest known route from this node to dst.
     std::optional<route> find(addr dst);
@@ -44,12 +53,20 @@ public:
 
     // Remove the link from -> to (Route Error, maintenance failure); a path
     // cache truncates its paths at that link. True if something was removed.
-    bool remove_link(addr from, addr to);
+    // The link cache remembers the broken link for broken_link_holdoff
+    // (kept as a dead link, never part of a route) so that hearsay cannot
+    // bring it back meanwhile.
+    bool remove_link(addr from, addr to) { return remove_link(time_point{}, from, to); }
+    bool remove_link(time_point now, addr from, addr to);
 
     // Refresh the links of a route in use (RouteCacheTimeout counts from last use).
     void touch(time_point now, const route& r);
 
-    // Remove entries unused for RouteCacheTimeout.
+    // Remove entries unused for RouteCacheTimeout. The link cache is
+    // adaptive: a link not refreshed expires after as long as it had been
+    // seen alive before (at least link_min_lifetime, at most
+    // RouteCacheTimeout), so links between moving nodes go soon and links
+    // that have held for minutes are kept for minutes.
     void sweep(time_point now);
 
     // Forget everything (babectl flush).
@@ -72,13 +89,18 @@ private:
     };
     struct llink {
         std::uint32_t from = 0, to = 0; // node indices
-        time_point last{};
+        time_point first{};             // learned (or revived) then: alive since
+        time_point last{};              // last use or first-hand evidence; dead: when it broke
         bool used = false;
+        bool dead = false;              // known broken: not routable, not relearned from hearsay
     };
     std::optional<std::uint32_t> node_of(addr a) const;
     std::optional<std::uint32_t> node_for(addr a); // find or create
     std::optional<std::uint32_t> find_link(std::uint32_t from, std::uint32_t to) const;
-    void add_link(time_point now, addr from, addr to);
+    void add_link(time_point now, addr from, addr to, bool fresh);
+    std::optional<std::uint32_t> make_link(time_point now, addr from, addr to); // new, live
+    void kill_link(time_point now, std::uint32_t li);
+    bool expired(const llink& l, time_point now) const;
     void erase_link(std::uint32_t li);
     void evict_lru_link();
     void run_bfs() const;
@@ -103,6 +125,7 @@ private:
     std::vector<std::uint32_t> _adj; // cache_degree out-link indices per node
     std::vector<llink> _links;
     std::vector<std::uint32_t> _free_nodes, _free_links;
+    std::size_t _dead_links = 0;
     u32_index _node_index;
     std::uint32_t _self_node = 0;
     // BFS state, reused (mutable: find() is logically const).

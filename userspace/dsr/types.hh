@@ -69,6 +69,13 @@ struct transmit {
     bool want_link_feedback = false; // call handle_link_feedback(next_hop, ...) for it
 };
 
+// Link-layer feedback for one frame sent with want_link_feedback.
+enum class link_status : std::uint8_t {
+    delivered, // acknowledged by the next hop
+    failed,    // never acknowledged (retries exhausted): Route Maintenance fails the link
+    not_sent,  // refused by the sender's own queue (full): dropped, the link is not blamed
+};
+
 enum class event_kind : std::uint8_t {
     route_changed,   // best route to `dst` is now `route` (new or different)
     route_removed,   // no route to `dst` any more

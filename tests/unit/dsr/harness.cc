@@ -20,8 +20,12 @@ harness::harness(const harness_options& o)
     : _o(o), _links(o.nodes, std::vector<link_state>(o.nodes)), _buffers(o.nodes), _events(o.nodes),
       _rng(o.seed * 0x9e3779b97f4a7c15ull + 7), _out(4096)
 {
+    // A link layer without acknowledgements: the core must not wait for them.
+    config cfg = o.cfg;
+    if (!o.link_feedback)
+        cfg.use_link_feedback = false;
     for (std::size_t i = 0; i < o.nodes; ++i)
-        _nodes.push_back(std::make_unique<node>(o.cfg, node_addr(i), o.seed * 1000 + i));
+        _nodes.push_back(std::make_unique<node>(cfg, node_addr(i), o.seed * 1000 + i));
 }
 
 double harness::uniform()

@@ -27,7 +27,8 @@ struct harness_options {
     std::uint64_t seed = 1;
     duration hop_delay = 1ms;
     bool promiscuous = true;     // neighbours overhear unicast frames
-    bool link_feedback = true;   // 802.11-style unicast acks to the sender
+    bool link_feedback = true;   // 802.11-style unicast acks to the sender (off: the
+                                 // nodes are configured with use_link_feedback = false)
     bool heard_evidence = false; // call handle_heard on every reception
 };
 

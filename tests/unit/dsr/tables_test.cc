@@ -6,8 +6,10 @@
 #include <gtest/gtest.h>
 
 #include "dsr/blacklist.hh"
+#include "dsr/codec/codec.hh"
 #include "dsr/grat_reply_table.hh"
 #include "dsr/node.hh"
+#include "dsr/packet.hh"
 #include "dsr/request_table.hh"
 #include "dsr/route_cache.hh"
 
@@ -147,6 +149,102 @@ TEST(DsrRouteCacheBound, LinkEviction)
     EXPECT_EQ(s.cache_evictions, 4u);
     EXPECT_FALSE(rc.find(2));
     EXPECT_TRUE(rc.find(9));
+}
+
+// §8.3.5, §4.1: a link removed on a Route Error is remembered as broken:
+// for broken_link_holdoff, routes still going round that carry it (hearsay:
+// the untravelled part of a source route, a cached reply's tail) do not
+// bring it back; first-hand evidence (a packet crossed it) does. Regression
+// for stale routes cycling through the caches under mobility.
+TEST(DsrRouteCacheLink, BrokenLinkIsNotRelearnedFromHearsay)
+{
+    config c;
+    c.broken_link_holdoff = 10s;
+    counters s;
+    route_cache rc(c, 1, s);
+    const addr p[] = {1, 2, 3, 4};
+    rc.learn(at_ms(0), p, false, nullptr);
+    ASSERT_TRUE(rc.find(4));
+    EXPECT_TRUE(rc.remove_link(at_ms(1000), 3, 4));
+    EXPECT_FALSE(rc.find(4));
+    EXPECT_EQ(rc.link_count(), 2u);
+    rc.learn(at_ms(2000), p, false, nullptr, 0); // all hearsay
+    EXPECT_FALSE(rc.find(4));
+    EXPECT_EQ(s.cache_relearn_refused, 1u);
+    // A link never known, reported broken, is refused from hearsay too.
+    EXPECT_FALSE(rc.remove_link(at_ms(2000), 3, 5));
+    const addr q[] = {1, 2, 3, 5};
+    rc.learn(at_ms(2500), q, false, nullptr, 0);
+    EXPECT_FALSE(rc.find(5));
+    // First-hand: a packet crossed 3 -> 4 just now.
+    rc.learn(at_ms(3000), p, false, nullptr, 3);
+    EXPECT_TRUE(rc.find(4));
+    // After the holdoff hearsay may teach a broken link again.
+    EXPECT_TRUE(rc.remove_link(at_ms(4000), 3, 4));
+    rc.learn(at_ms(14000), p, false, nullptr, 0);
+    EXPECT_TRUE(rc.find(4));
+}
+
+// §4.1: hearsay adds unknown links but does not keep known ones alive; a
+// link expires after as long as it had been seen alive (at least
+// link_min_lifetime, at most RouteCacheTimeout).
+TEST(DsrRouteCacheLink, HearsayDoesNotRefreshAndLifetimeAdapts)
+{
+    config c;
+    c.link_min_lifetime = 10s;
+    c.route_cache_timeout = 300s;
+    counters s;
+    route_cache rc(c, 1, s);
+    const addr p[] = {1, 2};
+    const addr q[] = {1, 3};
+    rc.learn(at_ms(0), p, false, nullptr);
+    rc.learn(at_ms(0), q, false, nullptr);
+    rc.learn(at_ms(8000), p, false, nullptr, 0); // hearsay: 1 -> 2 not refreshed
+    for (int t = 0; t <= 100000; t += 5000)
+        rc.learn(at_ms(t), q, false, nullptr); // 1 -> 3 seen alive for 100 s
+    rc.sweep(at_ms(10000));
+    EXPECT_FALSE(rc.find(2));
+    rc.sweep(at_ms(190000)); // 90 s after its last refresh: kept (alive 100 s)
+    EXPECT_TRUE(rc.find(3));
+    rc.sweep(at_ms(200000));
+    EXPECT_FALSE(rc.find(3));
+    EXPECT_EQ(s.cache_expired, 2u);
+}
+
+// §4.1: a route the caller's data plane uses (touch_route) is kept alive
+// past its links' lifetime; an unused one expires.
+TEST(DsrRouteCacheLink, TouchRouteKeepsAUsedRouteAlive)
+{
+    config c;
+    c.link_min_lifetime = 10s;
+    node n(c, 1, 3);
+    // A Route Request from 3 forwarded by 2 teaches 1 - 2 - 3.
+    packet_record r;
+    r.src = 3;
+    r.dst = broadcast;
+    r.ttl = 10;
+    const std::array<codec::ipv4_addr, 1> rec{codec::ipv4_addr{2}};
+    auto k = codec::encode_rreq(r.extra_room(), 1, codec::ipv4_addr{99}, rec);
+    ASSERT_TRUE(k);
+    r.extra_len = static_cast<std::uint8_t>(*k);
+    std::array<std::byte, 256> buf{};
+    auto len = encode_packet(r, buf);
+    ASSERT_TRUE(len);
+    n.handle_packet(at_ms(0), 0, 2, {buf.data(), *len}, std::nullopt);
+    ASSERT_TRUE(n.find_route(3));
+    for (int t = 1000; t <= 30000; t += 1000) {
+        EXPECT_TRUE(n.touch_route(at_ms(t), 3));
+        n.handle_timeout(at_ms(t));
+    }
+    EXPECT_TRUE(n.find_route(3));
+    // Seen alive for 30 s, so kept 30 s after its last use, then gone.
+    for (int t = 31000; t <= 59000; t += 1000)
+        n.handle_timeout(at_ms(t));
+    EXPECT_TRUE(n.find_route(3));
+    for (int t = 60000; t <= 62000; t += 1000)
+        n.handle_timeout(at_ms(t));
+    EXPECT_FALSE(n.find_route(3));
+    EXPECT_FALSE(n.touch_route(at_ms(62000), 3));
 }
 
 // §8.2.1, §3.3.3: a discovery for an unreachable target: TTL-1 request,

@@ -212,7 +212,7 @@ public:
         }
         release(h);
     }
-    void handle_link_feedback(babe::time_point, babe::dsr::addr, bool) override {}
+    void handle_link_feedback(babe::time_point, babe::dsr::addr, babe::dsr::link_status) override {}
     void handle_timeout(babe::time_point) override {}
     std::optional<babe::time_point> poll_timeout() const override { return std::nullopt; }
     std::optional<babe::dsr::transmit> poll_transmit(babe::time_point, std::span<std::byte>) override
