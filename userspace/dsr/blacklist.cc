@@ -11,6 +11,8 @@ blacklist::blacklist(const config& cfg, counters& stats)
 
 blacklist::entry* blacklist::find(addr n)
 {
+    if (_count == 0)
+        return nullptr;
     for (auto& e : _entries)
         if (e.s != state::none && e.a == n)
             return &e;
@@ -19,6 +21,8 @@ blacklist::entry* blacklist::find(addr n)
 
 const blacklist::entry* blacklist::find(addr n) const
 {
+    if (_count == 0)
+        return nullptr;
     for (const auto& e : _entries)
         if (e.s != state::none && e.a == n)
             return &e;
@@ -33,6 +37,7 @@ void blacklist::add(time_point now, addr n)
         for (auto& x : _entries) {
             if (x.s == state::none) {
                 e = &x;
+                ++_count;
                 break;
             }
             if (!oldest || x.since < oldest->since)
@@ -51,6 +56,7 @@ void blacklist::clear(addr n)
 {
     if (entry* e = find(n)) {
         *e = entry{};
+        --_count;
         ++_stats.blacklist_cleared;
     }
 }
@@ -71,12 +77,6 @@ bool blacklist::blocks(addr n) const
     return e && e->s == state::probable;
 }
 
-std::size_t blacklist::size() const
-{
-    std::size_t n = 0;
-    for (const auto& e : _entries)
-        n += e.s != state::none;
-    return n;
-}
+std::size_t blacklist::size() const { return _count; }
 
 } // namespace babe::dsr

@@ -42,6 +42,7 @@ private:
     };
     entry* find(addr n);
     const entry* find(addr n) const;
+    std::size_t _count = 0; // entries in use: most lookups find an empty list
 
     const config& _cfg;
     counters& _stats;

@@ -14,6 +14,7 @@ maint_buffer::entry* maint_buffer::acquire()
             e = entry{};
             e.gen = gen;
             e.st = state::queued;
+            ++_in_use;
             return &e;
         }
     }
@@ -23,18 +24,14 @@ maint_buffer::entry* maint_buffer::acquire()
 std::optional<time_point> maint_buffer::next_deadline() const
 {
     std::optional<time_point> t;
+    if (_in_use == 0)
+        return t;
     for (const auto& e : _entries)
         if (e.st == state::waiting && (!t || e.deadline < *t))
             t = e.deadline;
     return t;
 }
 
-std::size_t maint_buffer::size() const
-{
-    std::size_t n = 0;
-    for (const auto& e : _entries)
-        n += e.st != state::free;
-    return n;
-}
+std::size_t maint_buffer::size() const { return _in_use; }
 
 } // namespace babe::dsr

@@ -37,7 +37,11 @@ public:
 
     // A free entry (nullptr when RexmtBufferSize are in use).
     entry* acquire();
-    void release(entry* e) { e->st = state::free; }
+    void release(entry* e)
+    {
+        _in_use -= e->st != state::free;
+        e->st = state::free;
+    }
     entry& at(std::size_t i) { return _entries[i]; }
     std::int32_t index_of(const entry* e) const { return static_cast<std::int32_t>(e - _entries.data()); }
     std::vector<entry>& entries() { return _entries; }
@@ -46,6 +50,7 @@ public:
 
 private:
     std::vector<entry> _entries;
+    std::size_t _in_use = 0; // most nodes most of the time: none
 };
 
 } // namespace babe::dsr

@@ -433,6 +433,8 @@ struct node::impl {
     void finish_discoveries(time_point now)
     {
         for (auto& d : disc.entries()) {
+            if (disc.size() == 0)
+                break;
             if (!d.used)
                 continue;
             if (auto r = cache.find(d.target)) {
@@ -1137,7 +1139,14 @@ void node::impl::handle_rreq(time_point now, addr prev, const codec::ipv4_view& 
     for (std::size_t i = 0; i < addrs.n; ++i)
         path[pn++] = addrs.a[i];
     path[pn++] = self;
-    cache.learn(now, std::span<const addr>(path.data(), pn), cfg.assume_bidirectional, &bl);
+    // The record was crossed just now: first-hand. Learned whole from the
+    // first copy of a request (and by its target), only its last links from
+    // a duplicate (§8.2.2 discards those): a flood reaches each node over
+    // many neighbours, and relearning each copy's whole record was most of
+    // the cost of a flood in a large network.
+    const auto learn_record = [&] {
+        cache.learn(now, std::span<const addr>(path.data(), pn), cfg.assume_bidirectional, &bl);
+    };
 
     if (!rate.allow(now, initiator)) {
         ++stats.rreq_rate_limited;
@@ -1145,6 +1154,7 @@ void node::impl::handle_rreq(time_point now, addr prev, const codec::ipv4_view& 
     }
     if (target == self) {
         // §8.2.4: reply along the reversed route (bidirectional links).
+        learn_record();
         ++stats.rreq_received_as_target;
         std::array<addr, 66> reply{};
         std::size_t rn = 0;
@@ -1164,9 +1174,14 @@ void node::impl::handle_rreq(time_point now, addr prev, const codec::ipv4_view& 
         return;
     }
     if (rtable.check_and_record(now, initiator, rreq.id(), target)) {
+        // A duplicate's record still shows how we are reached: its last
+        // links (the neighbourhood the copy came through) are learned.
+        const std::size_t k = std::min<std::size_t>(pn, 3);
+        cache.learn(now, std::span<const addr>(path.data() + pn - k, k), cfg.assume_bidirectional, &bl);
         ++stats.rreq_duplicate; // §8.2.2
         return;
     }
+    learn_record();
     if (cfg.reply_from_cache) {
         if (auto r = cache.find(target)) {
             // §8.2.3: initiator, addrs, self, cached hops, target, all distinct.
@@ -1246,6 +1261,8 @@ void node::impl::handle_timeout(time_point now)
 {
     // Discovery retransmissions and failures (§8.2.1).
     for (auto& d : disc.entries()) {
+        if (disc.size() == 0)
+            break;
         if (!d.used || d.deadline > now)
             continue;
         if (cache.find(d.target))
@@ -1279,6 +1296,8 @@ void node::impl::handle_timeout(time_point now)
     });
     // Maintenance timeouts (§8.3.3): retransmit, then give up on the link.
     for (auto& e : mbuf.entries()) {
+        if (mbuf.size() == 0)
+            break;
         if (e.st != maint_buffer::state::waiting || e.deadline > now)
             continue;
         if (e.link_fb) {

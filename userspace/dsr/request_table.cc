@@ -9,16 +9,15 @@ namespace babe::dsr {
 
 request_table::request_table(const config& cfg, counters& stats)
     : _cfg(cfg), _stats(stats), _initiators(cfg.request_table_size),
-      _ids(std::size_t(cfg.request_table_size) * cfg.request_table_ids)
+      _ids(std::size_t(cfg.request_table_size) * cfg.request_table_ids), _index(cfg.request_table_size)
 {
 }
 
 bool request_table::seen(addr initiator, std::uint16_t id, addr target) const
 {
-    for (std::size_t i = 0; i < _initiators.size(); ++i) {
+    if (auto slot = _index.find(initiator)) {
+        const std::size_t i = *slot;
         const auto& e = _initiators[i];
-        if (!e.used || e.initiator != initiator)
-            continue;
         const pair_entry* ids = &_ids[i * _cfg.request_table_ids];
         for (std::uint32_t k = 0; k < e.count; ++k) {
             const auto& p = ids[(e.head + k) % _cfg.request_table_ids];
@@ -33,29 +32,28 @@ bool request_table::seen(addr initiator, std::uint16_t id, addr target) const
 bool request_table::check_and_record(time_point now, addr initiator, std::uint16_t id, addr target)
 {
     std::size_t slot = _initiators.size();
-    std::size_t free_slot = _initiators.size();
-    std::size_t lru = _initiators.size();
-    for (std::size_t i = 0; i < _initiators.size(); ++i) {
-        const auto& e = _initiators[i];
-        if (!e.used) {
-            if (free_slot == _initiators.size())
-                free_slot = i;
-            continue;
+    if (auto i = _index.find(initiator)) {
+        slot = *i;
+    } else {
+        std::size_t free_slot = _initiators.size();
+        std::size_t lru = _initiators.size();
+        for (std::size_t k = 0; k < _initiators.size(); ++k) {
+            const auto& e = _initiators[k];
+            if (!e.used) {
+                free_slot = k;
+                break;
+            }
+            if (lru == _initiators.size() || e.last_used < _initiators[lru].last_used)
+                lru = k;
         }
-        if (e.initiator == initiator) {
-            slot = i;
-            break;
-        }
-        if (lru == _initiators.size() || e.last_used < _initiators[lru].last_used)
-            lru = i;
-    }
-    if (slot == _initiators.size()) {
         slot = free_slot;
         if (slot == _initiators.size()) {
             slot = lru;
             ++_stats.request_table_evictions;
+            (void)_index.erase(_initiators[slot].initiator);
         }
         _initiators[slot] = initiator_entry{initiator, true, now, 0, 0};
+        (void)_index.insert(initiator, static_cast<std::uint32_t>(slot));
     }
     auto& e = _initiators[slot];
     e.last_used = now;
@@ -88,6 +86,8 @@ discovery_table::discovery_table(const config& cfg, counters& stats)
 
 discovery_table::entry* discovery_table::find(addr target)
 {
+    if (_used == 0)
+        return nullptr;
     for (auto& e : _entries)
         if (e.used && e.target == target)
             return &e;
@@ -101,6 +101,7 @@ discovery_table::entry* discovery_table::create(addr target)
             e = entry{};
             e.used = true;
             e.target = target;
+            ++_used;
             return &e;
         }
     }
@@ -111,48 +112,44 @@ discovery_table::entry* discovery_table::create(addr target)
 std::optional<time_point> discovery_table::next_deadline() const
 {
     std::optional<time_point> t;
+    if (_used == 0)
+        return t;
     for (const auto& e : _entries)
         if (e.used && (!t || e.deadline < *t))
             t = e.deadline;
     return t;
 }
 
-std::size_t discovery_table::size() const
-{
-    return static_cast<std::size_t>(
-        std::count_if(_entries.begin(), _entries.end(), [](const auto& e) { return e.used; }));
-}
 
 rate_limiter::rate_limiter(const config& cfg, counters& stats)
-    : _cfg(cfg), _stats(stats), _buckets(cfg.rreq_rate_table_size)
+    : _cfg(cfg), _stats(stats), _buckets(cfg.rreq_rate_table_size), _index(cfg.rreq_rate_table_size)
 {
 }
 
 bool rate_limiter::allow(time_point now, addr initiator)
 {
     bucket* b = nullptr;
-    bucket* free_b = nullptr;
-    bucket* oldest = nullptr;
-    for (auto& x : _buckets) {
-        if (!x.used) {
-            if (!free_b)
+    if (auto i = _index.find(initiator)) {
+        b = &_buckets[*i];
+    } else {
+        bucket* free_b = nullptr;
+        bucket* oldest = nullptr;
+        for (auto& x : _buckets) {
+            if (!x.used) {
                 free_b = &x;
-            continue;
+                break;
+            }
+            if (!oldest || x.last < oldest->last)
+                oldest = &x;
         }
-        if (x.initiator == initiator) {
-            b = &x;
-            break;
-        }
-        if (!oldest || x.last < oldest->last)
-            oldest = &x;
-    }
-    if (!b) {
         b = free_b;
         if (!b) {
             b = oldest;
             ++_stats.rate_table_overflows;
+            (void)_index.erase(b->initiator);
         }
         *b = bucket{initiator, true, double(_cfg.rreq_burst_per_initiator), now};
+        (void)_index.insert(initiator, static_cast<std::uint32_t>(b - _buckets.data()));
     }
     const double elapsed_s = std::chrono::duration<double>(now - b->last).count();
     b->last = now;

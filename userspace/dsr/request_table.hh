@@ -12,6 +12,7 @@
 #include <optional>
 #include <vector>
 
+#include "core/u32_index.hh"
 #include "dsr/config.hh"
 #include "dsr/counters.hh"
 #include "dsr/types.hh"
@@ -43,6 +44,7 @@ private:
     counters& _stats;
     std::vector<initiator_entry> _initiators;
     std::vector<pair_entry> _ids; // request_table_ids per initiator
+    u32_index _index;             // initiator -> slot
 };
 
 class discovery_table {
@@ -63,14 +65,19 @@ public:
     entry* find(addr target);
     // A new entry (nullptr when the table is full: counted).
     entry* create(addr target);
-    void erase(entry* e) { *e = entry{}; }
+    void erase(entry* e)
+    {
+        _used -= e->used;
+        *e = entry{};
+    }
     std::optional<time_point> next_deadline() const;
     std::vector<entry>& entries() { return _entries; }
-    std::size_t size() const;
+    std::size_t size() const { return _used; }
 
 private:
     counters& _stats;
     std::vector<entry> _entries;
+    std::size_t _used = 0;
 };
 
 // Flood protection: a token bucket per Route Request initiator.
@@ -90,6 +97,7 @@ private:
     const config& _cfg;
     counters& _stats;
     std::vector<bucket> _buckets;
+    u32_index _index; // initiator -> bucket
 };
 
 } // namespace babe::dsr

@@ -18,7 +18,11 @@ route_cache::route_cache(const config& cfg, addr self, counters& stats)
     if (cfg.cache == cache_kind::link) {
         _nodes.resize(cfg.cache_nodes);
         _adj.assign(std::size_t(cfg.cache_nodes) * cfg.cache_degree, none32);
+        _adj_to.assign(std::size_t(cfg.cache_nodes) * cfg.cache_degree, none32);
         _links.resize(cfg.cache_links);
+        _lru_prev.assign(cfg.cache_links, none32);
+        _lru_next.assign(cfg.cache_links, none32);
+        _lru_when.assign(cfg.cache_links, time_point{});
         _free_nodes.reserve(cfg.cache_nodes);
         for (std::uint32_t i = cfg.cache_nodes; i-- > 1;)
             _free_nodes.push_back(i);
@@ -60,24 +64,73 @@ std::optional<std::uint32_t> route_cache::node_for(addr a)
 
 std::optional<std::uint32_t> route_cache::find_link(std::uint32_t from, std::uint32_t to) const
 {
-    const std::uint32_t* adj = &_adj[std::size_t(from) * _cfg.cache_degree];
+    const std::size_t base = std::size_t(from) * _cfg.cache_degree;
+    const std::uint32_t* adj_to = &_adj_to[base];
     for (std::uint16_t i = 0; i < _nodes[from].out_degree; ++i)
-        if (_links[adj[i]].to == to)
-            return adj[i];
+        if ((adj_to[i] & ~dead_bit) == to)
+            return _adj[base + i];
     return std::nullopt;
+}
+
+void route_cache::set_dead(std::uint32_t li, bool dead)
+{
+    llink& l = _links[li];
+    l.dead = dead;
+    const std::size_t base = std::size_t(l.from) * _cfg.cache_degree;
+    for (std::uint16_t i = 0; i < _nodes[l.from].out_degree; ++i)
+        if (_adj[base + i] == li) {
+            _adj_to[base + i] = l.to | (dead ? dead_bit : 0);
+            return;
+        }
+}
+
+void route_cache::lru_unlink(std::uint32_t li)
+{
+    const std::uint32_t p = _lru_prev[li], n = _lru_next[li];
+    (p == none32 ? _lru_head : _lru_next[p]) = n;
+    (n == none32 ? _lru_tail : _lru_prev[n]) = p;
+    _lru_prev[li] = _lru_next[li] = none32;
+}
+
+void route_cache::lru_push_back(std::uint32_t li)
+{
+    _lru_when[li] = _links[li].last;
+    _lru_prev[li] = _lru_tail;
+    _lru_next[li] = none32;
+    (_lru_tail == none32 ? _lru_head : _lru_next[_lru_tail]) = li;
+    _lru_tail = li;
+}
+
+void route_cache::stamp(std::uint32_t li, time_point t)
+{
+    // Moved to the tail at most once per lru_granularity: the order is by
+    // last stamp within that much (eviction is LRU within it; the sweep
+    // allows for it).
+    const bool move = t - _lru_when[li] >= lru_granularity;
+    _links[li].last = std::max(_links[li].last, t);
+    if (move) {
+        lru_unlink(li);
+        lru_push_back(li);
+    }
 }
 
 void route_cache::erase_link(std::uint32_t li)
 {
+    lru_unlink(li);
     llink& l = _links[li];
     std::uint32_t* adj = &_adj[std::size_t(l.from) * _cfg.cache_degree];
+    std::uint32_t* adj_to = &_adj_to[std::size_t(l.from) * _cfg.cache_degree];
     lnode& f = _nodes[l.from];
     for (std::uint16_t i = 0; i < f.out_degree; ++i) {
         if (adj[i] == li) {
             // Keep insertion order (deterministic BFS tie-breaks).
-            for (std::uint16_t j = i; j + 1 < f.out_degree; ++j)
+            for (std::uint16_t j = i; j + 1 < f.out_degree; ++j) {
                 adj[j] = adj[j + 1];
-            adj[--f.out_degree] = none32;
+                adj_to[j] = adj_to[j + 1];
+            }
+            --f.out_degree;
+            adj[f.out_degree] = none32;
+            adj_to[f.out_degree] = none32;
             break;
         }
     }
@@ -106,11 +159,13 @@ void route_cache::kill_link(time_point now, std::uint32_t li)
 {
     llink& l = _links[li];
     if (l.dead) {
-        l.last = std::max(l.last, now);
+        stamp(li, now);
         return;
     }
-    l.dead = true;
+    set_dead(li, true);
     l.last = now;
+    lru_unlink(li); // dead since now: to the tail
+    lru_push_back(li);
     ++_dead_links;
     ++_version;
     ++_stats.cache_links_removed;
@@ -118,10 +173,7 @@ void route_cache::kill_link(time_point now, std::uint32_t li)
 
 void route_cache::evict_lru_link()
 {
-    std::uint32_t oldest = none32;
-    for (std::uint32_t i = 0; i < _links.size(); ++i)
-        if (_links[i].used && (oldest == none32 || _links[i].last < _links[oldest].last))
-            oldest = i;
+    const std::uint32_t oldest = _lru_head;
     if (oldest == none32)
         return;
     erase_link(oldest);
@@ -134,20 +186,28 @@ void route_cache::add_link(time_point now, addr from, addr to, bool fresh)
         return;
     auto f = node_of(from), t = node_of(to);
     if (f && t) {
-        if (auto li = find_link(*f, *t)) {
-            llink& l = _links[*li];
-            if (!l.dead) {
+        const std::size_t base = std::size_t(*f) * _cfg.cache_degree;
+        std::uint16_t i = 0;
+        const std::uint16_t deg = _nodes[*f].out_degree;
+        while (i < deg && (_adj_to[base + i] & ~dead_bit) != *t)
+            ++i;
+        if (i < deg) {
+            const std::uint32_t li = _adj[base + i];
+            if (!(_adj_to[base + i] & dead_bit)) {
                 if (fresh) // hearsay does not keep a link alive
-                    l.last = std::max(l.last, now);
+                    stamp(li, now);
                 return;
             }
+            llink& l = _links[li];
             if (!fresh && now - l.last < _cfg.broken_link_holdoff) {
                 ++_stats.cache_relearn_refused; // a stale route still going round
                 return;
             }
-            l.dead = false;
+            set_dead(li, false);
             l.first = now;
             l.last = now;
+            lru_unlink(li);
+            lru_push_back(li);
             --_dead_links;
             ++_version;
             ++_stats.cache_links_added;
@@ -195,7 +255,9 @@ std::optional<std::uint32_t> route_cache::make_link(time_point now, addr from, a
     const std::uint32_t li = _free_links.back();
     _free_links.pop_back();
     _links[li] = llink{*f, *t, now, now, true, false};
-    _adj[std::size_t(*f) * _cfg.cache_degree + _nodes[*f].out_degree++] = li;
+    lru_push_back(li);
+    _adj[std::size_t(*f) * _cfg.cache_degree + _nodes[*f].out_degree] = li;
+    _adj_to[std::size_t(*f) * _cfg.cache_degree + _nodes[*f].out_degree++] = *t;
     ++_nodes[*t].in_degree;
     return li;
 }
@@ -215,13 +277,10 @@ void route_cache::run_bfs() const
         // A route has at most max_route_hops intermediate nodes: max_route_hops + 1 links.
         if (_depth[u] >= max_route_hops + 1)
             continue;
-        const std::uint32_t* adj = &_adj[std::size_t(u) * _cfg.cache_degree];
+        const std::uint32_t* adj_to = &_adj_to[std::size_t(u) * _cfg.cache_degree];
         for (std::uint16_t i = 0; i < _nodes[u].out_degree; ++i) {
-            const llink& l = _links[adj[i]];
-            if (l.dead)
-                continue;
-            const std::uint32_t v = l.to;
-            if (_parent[v] != none32)
+            const std::uint32_t v = adj_to[i];
+            if ((v & dead_bit) || _parent[v] != none32)
                 continue;
             _parent[v] = u;
             _depth[v] = static_cast<std::uint8_t>(_depth[u] + 1);
@@ -405,7 +464,7 @@ bool route_cache::remove_link(time_point now, addr from, addr to)
         if (_cfg.broken_link_holdoff > duration::zero() && from != to && from != no_addr &&
             to != no_addr && from != broadcast && to != broadcast) {
             if (auto li = make_link(now, from, to)) {
-                _links[*li].dead = true;
+                set_dead(*li, true);
                 ++_dead_links;
             }
         }
@@ -448,7 +507,7 @@ void route_cache::touch(time_point now, const route& r)
             if (!nn)
                 return;
             if (auto li = find_link(*pn, *nn); li && !_links[*li].dead)
-                _links[*li].last = std::max(_links[*li].last, now);
+                stamp(*li, now);
             pn = nn;
         }
         return;
@@ -472,10 +531,16 @@ bool route_cache::expired(const llink& l, time_point now) const
 void route_cache::sweep(time_point now)
 {
     if (_cfg.cache == cache_kind::link) {
-        for (std::uint32_t i = 0; i < _links.size(); ++i) {
+        // Every link lives at least `floor` after its last stamp: the sweep
+        // walks from the least recently stamped and stops at the first
+        // link younger than that.
+        duration floor = std::min(_cfg.link_min_lifetime, _cfg.route_cache_timeout);
+        floor = std::min(floor, _cfg.broken_link_holdoff) - lru_granularity;
+        for (std::uint32_t i = _lru_head, next; i != none32; i = next) {
+            next = _lru_next[i];
             const llink& l = _links[i];
-            if (!l.used)
-                continue;
+            if (now - l.last < floor)
+                break;
             if (l.dead) {
                 if (now - l.last >= _cfg.broken_link_holdoff)
                     erase_link(i); // forgotten: hearsay may teach it again

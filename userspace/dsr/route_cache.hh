@@ -101,6 +101,12 @@ private:
     std::optional<std::uint32_t> make_link(time_point now, addr from, addr to); // new, live
     void kill_link(time_point now, std::uint32_t li);
     bool expired(const llink& l, time_point now) const;
+    // Links in the order they were last stamped (head: least recent), so
+    // LRU eviction is O(1) and the sweep stops at the first fresh link.
+    void stamp(std::uint32_t li, time_point t); // last = max(last, t), to the tail
+    static constexpr duration lru_granularity = std::chrono::milliseconds(500);
+    void lru_unlink(std::uint32_t li);
+    void lru_push_back(std::uint32_t li);
     void erase_link(std::uint32_t li);
     void evict_lru_link();
     void run_bfs() const;
@@ -123,9 +129,17 @@ private:
 
     std::vector<lnode> _nodes;
     std::vector<std::uint32_t> _adj; // cache_degree out-link indices per node
+    // Beside _adj: the node each out-link leads to, | dead_bit when dead, so
+    // lookups and the BFS scan one small array instead of the links.
+    std::vector<std::uint32_t> _adj_to;
+    static constexpr std::uint32_t dead_bit = 0x80000000u;
+    void set_dead(std::uint32_t li, bool dead);
     std::vector<llink> _links;
     std::vector<std::uint32_t> _free_nodes, _free_links;
     std::size_t _dead_links = 0;
+    std::vector<std::uint32_t> _lru_prev, _lru_next;
+    std::vector<time_point> _lru_when; // `last` when the link was last moved to the tail
+    std::uint32_t _lru_head = 0xffffffffu, _lru_tail = 0xffffffffu;
     u32_index _node_index;
     std::uint32_t _self_node = 0;
     // BFS state, reused (mutable: find() is logically const).

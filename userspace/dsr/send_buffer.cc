@@ -33,6 +33,8 @@ void send_buffer::push(time_point now, const packet_record& rec,
 
 bool send_buffer::contains_dst(addr dst) const
 {
+    if (_used == 0)
+        return false;
     for (const auto& e : _entries)
         if (e.used && e.rec.dst == dst)
             return true;
@@ -42,6 +44,8 @@ bool send_buffer::contains_dst(addr dst) const
 std::optional<time_point> send_buffer::next_deadline() const
 {
     std::optional<time_point> t;
+    if (_used == 0)
+        return t;
     for (const auto& e : _entries)
         if (e.used && (!t || e.enqueued + _cfg.send_buffer_timeout < *t))
             t = e.enqueued + _cfg.send_buffer_timeout;

@@ -36,6 +36,8 @@ public:
     void drain_if(F&& f)
     {
         // Entries in insertion order: seq order. Small table: repeated min scans.
+        if (_used == 0)
+            return;
         std::uint64_t after = 0;
         bool first = true;
         for (;;) {
