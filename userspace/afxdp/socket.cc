@@ -111,18 +111,38 @@ bool socket::transmit(frame_addr addr, std::uint32_t len)
 {
     std::uint32_t idx = 0;
     if (xsk_ring_prod__reserve(&_tx, 1, &idx) != 1) {
-        ++_stats.tx_ring_full;
-        return false;
+        // Full: descriptors the kernel has not taken yet. Kick it (copy
+        // mode sends a batch per kick) and try again, once per reap(): when
+        // the device itself pushes back, more kicks would only add syscalls.
+        if (!_kicked_full) {
+            _kicked_full = true;
+            _tx_pending = 0;
+            kick();
+        }
+        if (xsk_ring_prod__reserve(&_tx, 1, &idx) != 1) {
+            ++_stats.tx_ring_full;
+            return false;
+        }
     }
     xdp_desc* d = xsk_ring_prod__tx_desc(&_tx, idx);
     d->addr = addr;
     d->len = len;
     d->options = 0;
     xsk_ring_prod__submit(&_tx, 1);
-    ++_tx_pending;
     ++_tx_outstanding;
     ++_stats.tx_packets;
+    // Copy mode transmits at most kick_batch descriptors per kick (the
+    // kernel's TX_BATCH_SIZE): kick as each batch fills, so a burst larger
+    // than one batch never waits on a full ring.
+    if (++_tx_pending >= kick_batch)
+        flush();
     return true;
+}
+
+void socket::kick()
+{
+    if (!_cfg.need_wakeup || xsk_ring_prod__needs_wakeup(&_tx))
+        sendto(fd(), nullptr, 0, MSG_DONTWAIT, nullptr, 0);
 }
 
 void socket::flush()
@@ -130,12 +150,12 @@ void socket::flush()
     if (_tx_pending == 0)
         return;
     _tx_pending = 0;
-    if (!_cfg.need_wakeup || xsk_ring_prod__needs_wakeup(&_tx))
-        sendto(fd(), nullptr, 0, MSG_DONTWAIT, nullptr, 0);
+    kick();
 }
 
 void socket::reap()
 {
+    _kicked_full = false;
     if (_tx_outstanding) {
         std::uint32_t idx = 0;
         std::uint32_t n = xsk_ring_cons__peek(_comp, _tx_outstanding, &idx);
@@ -147,7 +167,7 @@ void socket::reap()
         }
         // copy mode completes on the next kick
         if (_tx_outstanding && xsk_ring_prod__needs_wakeup(&_tx))
-            sendto(fd(), nullptr, 0, MSG_DONTWAIT, nullptr, 0);
+            kick();
     }
     refill();
 }

@@ -64,8 +64,10 @@ public:
     // belong to the caller (release them to the UMEM or transmit them).
     std::size_t receive(std::span<rx_frame> out);
 
-    // Queue a frame for transmission; false when the TX ring is full (the
-    // frame still belongs to the caller). flush() kicks the kernel.
+    // Queue a frame for transmission; false when the TX ring is full even
+    // after a kick (the frame still belongs to the caller). flush() kicks
+    // the kernel; transmit() kicks by itself every kick_batch frames (copy
+    // mode sends that many per kick).
     bool transmit(frame_addr addr, std::uint32_t len);
     void flush();
 
@@ -76,6 +78,8 @@ public:
 
 private:
     void refill();
+    void kick(); // sendto(): the kernel takes what the TX ring holds
+    static constexpr std::uint32_t kick_batch = 32;
 
     umem& _umem;
     socket_config _cfg;
@@ -87,6 +91,7 @@ private:
     xsk_ring_prod _fill_own{};
     xsk_ring_cons _comp_own{};
     std::uint32_t _tx_pending = 0;  // submitted, not yet kicked
+    bool _kicked_full = false;      // kicked on a full TX ring since the last reap()
     std::uint32_t _tx_outstanding = 0; // submitted, not yet completed
     mutable socket_stats _stats;
 };

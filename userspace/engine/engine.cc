@@ -843,9 +843,13 @@ private:
         const bool control_shard = rt.index == 0;
         if (control_shard)
             watch(_box.wake_fd());
-        constexpr int spin_turns = 256; // empty turns before sleeping
+        constexpr int spin_turns = 64; // empty turns (each yielding) before sleeping
         int idle = 0;
         time_point next_housekeeping{};
+        // Mailboxes (reloads; control requests on shard 0) are looked at
+        // every millisecond while the shard is busy and at once after a
+        // wake-up, not on every turn: each look is a syscall and a lock.
+        time_point next_mail{};
         while (!_stop.load(std::memory_order_relaxed)) {
             time_point now = monotonic_now();
             rt.last_turn_ns.store(now.time_since_epoch().count(), std::memory_order_relaxed);
@@ -857,9 +861,12 @@ private:
             }
             std::size_t work = rt.sh->poll(now);
             work += rt.drain_bus(now);
-            work += rt.run_reloads();
-            if (control_shard)
-                work += _box.run_pending(16);
+            if (now >= next_mail) {
+                work += rt.run_reloads();
+                if (control_shard)
+                    work += _box.run_pending(16);
+                next_mail = now + 1ms;
+            }
             if (work) {
                 rt.busy_ns += static_cast<std::uint64_t>(to_ns(monotonic_now() - now));
                 idle = 0;
@@ -877,13 +884,12 @@ private:
             // Idle: sleep until a socket is readable, a message or a control
             // request arrives, or the next timer is due (at most 100 ms, so
             // that stop(), snapshots and the watchdog are served).
-            int timeout_ms = 100;
-            if (auto d = rt.sh->next_deadline()) {
-                auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*d - now).count();
-                timeout_ms = static_cast<int>(std::clamp<std::int64_t>(left, 0, 100));
-            }
+            std::int64_t timeout_ns = 100'000'000;
+            if (auto d = rt.sh->next_deadline())
+                timeout_ns = std::clamp<std::int64_t>(to_ns(*d) - to_ns(now), 0, timeout_ns);
+            timespec timeout{static_cast<time_t>(timeout_ns / 1'000'000'000), static_cast<long>(timeout_ns % 1'000'000'000)};
             epoll_event evs[8];
-            int n = epoll_wait(ep, evs, 8, timeout_ms);
+            int n = epoll_pwait2(ep, evs, 8, &timeout, nullptr);
             for (int i = 0; i < n; ++i) {
                 int fd = evs[i].data.fd;
                 if (fd == rt.wake_fd || fd == rt.box.wake_fd() || (control_shard && fd == _box.wake_fd())) {
@@ -894,6 +900,7 @@ private:
             // Woken by I/O: spin again while it lasts. Woken by a timer: do
             // its work and sleep again at once (an idle node stays idle).
             idle = n > 0 ? 0 : spin_turns;
+            next_mail = {};
         }
         close(ep);
     }

@@ -109,7 +109,11 @@ std::size_t shard::poll(time_point now)
 {
     _now_ns = to_ns(now);
     std::array<rx_frame, 64> burst;
-    std::size_t n = _io.receive(burst);
+    // While the backend refuses transmissions (the next hop's device pushes
+    // back), take fewer frames: what stays in the kernel's RX ring is
+    // dropped there at no cost, instead of after the core's work.
+    const std::uint64_t refused = _counters.tx_backpressure;
+    std::size_t n = _io.receive(std::span(burst.data(), _backpressure ? rx_burst_backpressure : burst.size()));
     for (std::size_t i = 0; i < n; ++i)
         receive_frame(now, burst[i]);
     if (now >= _next_heard_poll)
@@ -118,6 +122,7 @@ std::size_t shard::poll(time_point now)
         _node.handle_timeout(now);
     std::size_t work = n + drain(now);
     _io.flush();
+    _backpressure = _counters.tx_backpressure != refused;
     return work;
 }
 

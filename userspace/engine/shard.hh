@@ -145,6 +145,8 @@ private:
     time_point _next_heard_poll{};
     std::int64_t _now_ns = 0; // the time of the call being handled (for event handling)
     std::uint32_t _route_generation = 0;
+    static constexpr std::size_t rx_burst_backpressure = 8;
+    bool _backpressure = false; // the last turn had a transmission refused
     shard_counters _counters;
     alignas(64) std::array<std::byte, 2048> _out{};
 };
