@@ -32,7 +32,7 @@
 /* Insert the DSR Options header with a Source Route of r->n_hops addresses (>= 1). */
 static __always_inline int babe_egress_encap(struct xdp_md *ctx, struct iphdr *ip,
 					     const struct babe_route *r,
-					     const struct babe_nh_slot *nh, __u64 bytes)
+					     const struct babe_neigh_slot *nh, __u64 bytes)
 {
 	__u32 n = r->n_hops;
 	__u32 delta = sizeof(struct babe_dsr_hdr) + sizeof(struct babe_dsr_srcrt) + 4 * n;
@@ -89,8 +89,8 @@ static __always_inline int babe_local_egress_run(struct xdp_md *ctx)
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	__u64 bytes = data_end - data;
-	const struct babe_nh_slot *nh;
-	struct babe_nh_slot tmp;
+	const struct babe_neigh_slot *nh;
+	struct babe_neigh_slot tmp;
 	struct babe_config *cfg;
 	struct babe_route *r;
 	struct babe_cursor c;
@@ -130,7 +130,7 @@ static __always_inline int babe_local_egress_run(struct xdp_md *ctx)
 	if (r->n_hops > BABE_MAX_ROUTE_HOPS)
 		return babe_drop(BABE_STAT_DROP_ROUTE_TOO_LONG, bytes);
 	first = r->n_hops ? r->hops[0] : ip->daddr;
-	nh = babe_find_next_hop(babe_get_neigh_cache(), first, babe_now(), &tmp);
+	nh = babe_neigh_fwd(babe_get_neigh_cache(), 0, first, &tmp);
 	if (!nh)
 		return babe_to_engine(ctx, BABE_STAT_ENGINE_NO_NEIGHBOUR, bytes, XDP_DROP);
 	if (r->n_hops == 0) {

@@ -17,20 +17,15 @@
 #include "lib/stats.h"
 
 /*
- * A neighbour's last_heard_ns is rewritten only when it is older than this
- * (ns): one store per neighbour per interval instead of a shared cache line
- * written by every packet on every CPU. Set through skel->rodata.
+ * A neighbour's last_heard_ns and last_tx_ns are rewritten only when older
+ * than this (ns), so that CPUs refreshing their caches in the same tick do
+ * not all write the shared entry. A compile-time constant (override with
+ * -D): a `const volatile` rodata knob is one more map value that every
+ * packet reads.
  */
-const volatile __u64 babe_last_heard_granularity_ns = 1000000;
-/*
- * How long (ns) a neighbour entry copied into the per-CPU next-hop cache is
- * used without looking at `neighbours` again. The clock is the coarse one
- * (it moves once per scheduler tick), so the bound on how late XDP sees a
- * changed or removed neighbour is this or one tick, whichever is larger. A
- * new neighbour is seen at once (only hits are cached). Set through
- * skel->rodata; 0 turns the cache off.
- */
-const volatile __u64 babe_neigh_cache_ttl_ns = 1000000;
+#ifndef BABE_LAST_HEARD_GRANULARITY_NS
+#define BABE_LAST_HEARD_GRANULARITY_NS 1000000ULL
+#endif
 
 /*
  * Redirect to the AF_XDP socket of this RX queue. One XSKMAP serves every
@@ -53,18 +48,6 @@ static __noinline int babe_to_engine(struct xdp_md *ctx, __u32 reason, __u64 byt
 	return rc;
 }
 
-/*
- * The time of this packet for stamps and cache ages: CLOCK_MONOTONIC as of
- * the last tick (bpf_ktime_get_coarse_ns). A few ns where bpf_ktime_get_ns
- * costs tens in a VM; the engine reads stamps every 50 ms against a 250 ms
- * holdoff, so a tick of lag (1-4 ms) does not matter. Read at most once per
- * packet and passed down.
- */
-static __always_inline __u64 babe_now(void)
-{
-	return bpf_ktime_get_coarse_ns();
-}
-
 /* This CPU's caches in front of `neighbours`, or NULL past the map's CPUs. */
 static __always_inline struct babe_neigh_cache *babe_get_neigh_cache(void)
 {
@@ -73,87 +56,95 @@ static __always_inline struct babe_neigh_cache *babe_get_neigh_cache(void)
 	return bpf_map_lookup_elem(&babe_neigh_cache, &key);
 }
 
-/* Slot of addr (__be32) in a direct-mapped table of 2^BABE_NEIGH_CACHE_BITS slots. */
-static __always_inline __u32 babe_neigh_slot(__be32 addr)
+/* Slot of the hop pair (prev, next) in this CPU's direct-mapped cache. */
+static __always_inline __u32 babe_neigh_slot(__be32 prev, __be32 next)
 {
-	return ((__u32)addr * 0x9e3779b1U) >> (32 - BABE_NEIGH_CACHE_BITS);
-}
-
-/* Copy a neighbour entry for addr into s. */
-static __always_inline void babe_nh_fill(struct babe_nh_slot *s, __be32 addr,
-					 const struct babe_neighbour *nb, __u64 now)
-{
-	s->addr = addr;
-	s->ifindex = nb->ifindex;
-	__builtin_memcpy(s->mac, nb->mac, ETH_ALEN);
-	__builtin_memcpy(s->src_mac, nb->src_mac, ETH_ALEN);
-	s->filled_ns = now;
+	return (((__u32)prev ^ ((__u32)next * 0x85ebca6bU)) * 0x9e3779b1U) >>
+	       (32 - BABE_NEIGH_CACHE_BITS);
 }
 
 /*
- * How to reach next (ifindex, MACs), or NULL when it is not a neighbour.
- * Served from this CPU's next-hop cache when the slot holds next and was
- * filled less than babe_neigh_cache_ttl_ns ago; otherwise from `neighbours`,
- * and the slot is refilled. A miss is not cached. Without a cache (nc NULL)
- * the entry is copied into tmp.
+ * The per-packet neighbour work of a forwarded or delivered packet: how to
+ * reach next (ifindex, MACs) and "prev was heard". prev 0: nothing to
+ * stamp; next 0: no next hop (delivery). Returns the slot holding next's
+ * entry, or NULL when next is not in `neighbours`.
+ *
+ * This CPU's slot for the pair (prev, next) is used as it is while it was
+ * refreshed in the current scheduler tick (jiffies, which the verifier
+ * inlines as one load): no clock read, no hash lookup, one cache line. The
+ * first packet of a pair in a tick refreshes it: one coarse clock read, a
+ * `neighbours` lookup of next (copied into the slot, last_tx_ns stamped:
+ * traffic goes there, which is Route Maintenance evidence for the engine)
+ * and one of prev (last_heard_ns stamped). So a neighbour change is seen
+ * within a tick (<= 4 ms at HZ=250; neighbours change on the scale of the
+ * 250 ms MaintHoldoffTime) and stamps lag by less than one; writers need
+ * not do anything, and zeroing the cache makes a change visible at once.
+ * A next hop that is not a neighbour is not cached (the slot is cleared):
+ * a new neighbour is used at once. Without a cache (nc NULL, a CPU past the
+ * map) every packet looks up and stamps, with tmp as the slot.
  */
-static __always_inline const struct babe_nh_slot *
-babe_find_next_hop(struct babe_neigh_cache *nc, __be32 next, __u64 now, struct babe_nh_slot *tmp)
+static __always_inline const struct babe_neigh_slot *
+babe_neigh_fwd(struct babe_neigh_cache *nc, __be32 prev, __be32 next, struct babe_neigh_slot *tmp)
 {
-	struct babe_nh_slot *s = nc ? &nc->nh[babe_neigh_slot(next)] : tmp;
+	struct babe_neigh_slot *s = nc ? &nc->slot[babe_neigh_slot(prev, next)] : tmp;
+	__u64 j = bpf_jiffies64();
 	struct babe_neighbour *nb;
+	__u64 now;
 
-	if (nc && s->addr == next && now - s->filled_ns < babe_neigh_cache_ttl_ns)
+	if (nc && s->jiffies == j && s->prev == prev && s->next == next)
 		return s;
-	nb = bpf_map_lookup_elem(&neighbours, &next);
-	if (!nb) {
-		if (nc && s->addr == next)
-			s->addr = 0; /* gone: the next packet looks again */
-		return NULL;
+	now = bpf_ktime_get_coarse_ns();
+	if (next) {
+		nb = bpf_map_lookup_elem(&neighbours, &next);
+		if (!nb) {
+			s->prev = 0; /* not cached: the next packet looks again */
+			s->next = 0;
+			return NULL;
+		}
+		s->ifindex = nb->ifindex;
+		__builtin_memcpy(s->mac, nb->mac, ETH_ALEN);
+		__builtin_memcpy(s->src_mac, nb->src_mac, ETH_ALEN);
+		/* signed: a stamp a little ahead of the coarse clock is not moved back */
+		if ((__s64)(now - nb->last_tx_ns) >= (__s64)BABE_LAST_HEARD_GRANULARITY_NS)
+			nb->last_tx_ns = now;
 	}
-	babe_nh_fill(s, next, nb, now);
-	/* Traffic goes to this neighbour: Route Maintenance evidence for the
-	 * engine, which probes a neighbour it sends to but no longer hears. */
-	if ((__s64)(now - nb->last_tx_ns) >= (__s64)babe_last_heard_granularity_ns)
-		nb->last_tx_ns = now;
+	if (prev) {
+		nb = bpf_map_lookup_elem(&neighbours, &prev);
+		if (nb && (__s64)(now - nb->last_heard_ns) >= (__s64)BABE_LAST_HEARD_GRANULARITY_NS)
+			nb->last_heard_ns = now;
+	}
+	s->prev = prev;
+	s->next = next;
+	s->jiffies = j;
 	return s;
 }
 
 /*
- * Stamp addr's last heard time, if it is a known neighbour. This CPU's heard
- * cache remembers when it last looked addr up (neighbour or not): within
- * babe_last_heard_granularity_ns of that, nothing is read or written, so a
- * stream of packets from one neighbour costs one hash lookup per interval
- * per CPU instead of one per packet.
+ * The MACs towards the next hop: destination its MAC, source ours on its
+ * interface. Word copies (a 4 + 2 byte split that keeps every access
+ * naturally aligned in the slot and in a frame starting on 4 bytes; x86
+ * and arm64 take unaligned packet access anyway) instead of the twelve
+ * byte loads and stores __builtin_memcpy makes of unknown alignment.
  */
-static __always_inline void babe_stamp_heard(struct babe_neigh_cache *nc, __be32 addr, __u64 now)
+static __always_inline void babe_rewrite_macs(struct ethhdr *eth, const struct babe_neigh_slot *nh)
 {
-	struct babe_neighbour *nb;
+	__u8 *d = (__u8 *)eth;
 
-	if (nc) {
-		struct babe_heard_slot *s = &nc->heard[babe_neigh_slot(addr)];
-
-		if (s->addr == addr && now - s->checked_ns < babe_last_heard_granularity_ns)
-			return;
-		s->addr = addr;
-		s->checked_ns = now;
-	}
-	nb = bpf_map_lookup_elem(&neighbours, &addr);
-	/* signed: a stamp a little ahead of the coarse clock is not moved back */
-	if (nb && (__s64)(now - nb->last_heard_ns) >= (__s64)babe_last_heard_granularity_ns)
-		nb->last_heard_ns = now;
+	*(__u32 *)d = *(const __u32 *)nh->mac;
+	*(__u16 *)(d + 4) = *(const __u16 *)(nh->mac + 4);
+	*(__u16 *)(d + 6) = *(const __u16 *)nh->src_mac;
+	*(__u32 *)(d + 8) = *(const __u32 *)(nh->src_mac + 2);
 }
 
-/* Ethernet to the next hop, from our MAC on its interface, IPv4. */
-static __always_inline void babe_rewrite_eth(struct ethhdr *eth, const struct babe_nh_slot *nh)
+/* A whole Ethernet header to the next hop, IPv4. */
+static __always_inline void babe_rewrite_eth(struct ethhdr *eth, const struct babe_neigh_slot *nh)
 {
-	__builtin_memcpy(eth->h_dest, nh->mac, ETH_ALEN);
-	__builtin_memcpy(eth->h_source, nh->src_mac, ETH_ALEN);
+	babe_rewrite_macs(eth, nh);
 	eth->h_proto = bpf_htons(ETH_P_IP);
 }
 
 /* Redirect through tx_ports; a port missing from the devmap is a counted drop. */
-static __always_inline int babe_redirect_tx(const struct babe_nh_slot *nh, __u32 ok_id,
+static __always_inline int babe_redirect_tx(const struct babe_neigh_slot *nh, __u32 ok_id,
 					    __u64 bytes)
 {
 	int rc = bpf_redirect_map(&tx_ports, nh->ifindex, XDP_DROP);

@@ -33,9 +33,9 @@
 
 /*
  * Forward along the Source Route: this node is Address[idx], idx = n - SL.
- * The one path that has to be fast: one coarse clock read, the next hop
- * and the previous hop's stamp from this CPU's caches (forward.h), an
- * incremental checksum, the Ethernet rewrite and the devmap redirect.
+ * The one path that has to be fast: the next hop and the previous hop's
+ * stamp from one slot of this CPU's cache (forward.h), an incremental
+ * checksum, the MAC rewrite and the devmap redirect.
  */
 static __always_inline int babe_ingress_transit(struct xdp_md *ctx, struct ethhdr *eth,
 						struct iphdr *ip,
@@ -45,28 +45,21 @@ static __always_inline int babe_ingress_transit(struct xdp_md *ctx, struct ethhd
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	__u32 segs = w->flags_segs & BABE_DSR_SRCRT_SEGS_MASK;
-	const struct babe_nh_slot *nh;
-	struct babe_neigh_cache *nc;
-	struct babe_nh_slot tmp;
+	const struct babe_neigh_slot *nh;
+	struct babe_neigh_slot tmp;
 	__be16 *fs;
-	__be32 next;
+	__be32 next, prev;
 	__u16 old_w, new_w;
-	__u64 now;
 
 	if (ip->ttl <= 1)
 		return babe_drop(BABE_STAT_DROP_TTL_EXPIRED, bytes);
-	nc = babe_get_neigh_cache();
-	now = babe_now();
 	/* After the decrement: Address[idx + 1], or the destination when none is left. */
 	next = segs > 1 ? babe_srcrt_addr(data, data_end, w->srcrt_off, idx + 1) : ip->daddr;
-	nh = babe_find_next_hop(nc, next, now, &tmp);
+	/* The previous hop was heard: Address[idx - 1], or the source at the first hop. */
+	prev = idx > 0 ? babe_srcrt_addr(data, data_end, w->srcrt_off, idx - 1) : ip->saddr;
+	nh = babe_neigh_fwd(babe_get_neigh_cache(), prev, next, &tmp);
 	if (!nh)
 		return babe_to_engine(ctx, BABE_STAT_ENGINE_NO_NEIGHBOUR, bytes, XDP_PASS);
-
-	/* The previous hop was heard: Address[idx - 1], or the source at the first hop. */
-	babe_stamp_heard(nc,
-			 idx > 0 ? babe_srcrt_addr(data, data_end, w->srcrt_off, idx - 1) : ip->saddr,
-			 now);
 
 	fs = data + (w->srcrt_off & BABE_OFF_MASK) + 2;
 	if ((void *)(fs + 1) > data_end)
@@ -78,7 +71,7 @@ static __always_inline int babe_ingress_transit(struct xdp_md *ctx, struct ethhd
 	__builtin_memcpy(&new_w, &ip->ttl, 2);
 	ip->check = babe_csum_replace16(ip->check, old_w, new_w);
 
-	babe_rewrite_eth(eth, nh);
+	babe_rewrite_macs(eth, nh); /* h_proto is IPv4 already */
 	return babe_redirect_tx(nh, BABE_STAT_TRANSIT, bytes);
 }
 
@@ -113,6 +106,50 @@ static __always_inline int babe_ingress_deliver(struct xdp_md *ctx, struct ethhd
 	return XDP_PASS;
 }
 
+/* A well-formed DSR header (w: its Source Route): transit, delivery or the engine. */
+static __always_inline int babe_ingress_route(struct xdp_md *ctx, struct ethhdr *eth,
+					      struct iphdr *ip, struct babe_dsr_hdr *dsr,
+					      const struct babe_config *cfg,
+					      const struct babe_dsr_walk *w, __u32 plen, __u64 bytes)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct babe_neigh_slot tmp;
+	__u32 segs;
+
+	segs = w->flags_segs & BABE_DSR_SRCRT_SEGS_MASK;
+	if (w->srcrt_off && segs > w->n_addrs)
+		return babe_drop(BABE_STAT_DROP_SEGS_LEFT_BEYOND_ROUTE, bytes);
+	if (w->control)
+		return babe_to_engine(ctx, BABE_STAT_ENGINE_CONTROL, bytes, XDP_PASS);
+	if (w->unsupported || (w->flags_segs & (BABE_DSR_SRCRT_F | BABE_DSR_SRCRT_L)))
+		return babe_to_engine(ctx, BABE_STAT_ENGINE_UNSUPPORTED, bytes, XDP_PASS);
+
+	if (w->srcrt_off && segs > 0) {
+		__u32 idx = w->n_addrs - segs;
+
+		if (ip->daddr == cfg->self_addr ||
+		    babe_srcrt_addr(data, data_end, w->srcrt_off, idx) != cfg->self_addr)
+			return babe_drop(BABE_STAT_DROP_NOT_ON_ROUTE, bytes);
+		return babe_ingress_transit(ctx, eth, ip, w, idx, bytes);
+	}
+	if (ip->daddr != cfg->self_addr)
+		return babe_drop(BABE_STAT_DROP_NOT_ON_ROUTE, bytes);
+	if (dsr->next_header == BABE_NEXT_HEADER_TRANSPORT)
+		return babe_to_engine(ctx, BABE_STAT_ENGINE_TRANSPORT, bytes, XDP_PASS);
+	if (dsr->next_header == BABE_IPPROTO_DSR) /* one DSR header per packet */
+		return babe_drop(BABE_STAT_DROP_NESTED_DSR, bytes);
+	if (dsr->next_header == BABE_NEXT_HEADER_NONE)
+		return babe_to_engine(ctx, BABE_STAT_ENGINE_UNSUPPORTED, bytes, XDP_PASS);
+	/* The last hop was heard: Address[n - 1], or the source of a route without one. */
+	babe_neigh_fwd(babe_get_neigh_cache(),
+		       w->n_addrs ? babe_srcrt_addr(data, data_end, w->srcrt_off, w->n_addrs - 1) :
+				   ip->saddr,
+		       0, &tmp);
+	return babe_ingress_deliver(ctx, eth, ip, dsr->next_header,
+				    sizeof(struct babe_dsr_hdr) + plen, bytes);
+}
+
 static __always_inline int babe_mesh_ingress_run(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
@@ -124,7 +161,7 @@ static __always_inline int babe_mesh_ingress_run(struct xdp_md *ctx)
 	struct babe_cursor c;
 	struct ethhdr *eth;
 	struct iphdr *ip;
-	__u32 tot_len, plen, segs, drop;
+	__u32 tot_len, plen, drop;
 
 	babe_cursor_init(&c, ctx);
 	eth = babe_parse_eth(&c);
@@ -166,41 +203,13 @@ static __always_inline int babe_mesh_ingress_run(struct xdp_md *ctx)
 	plen = bpf_ntohs(dsr->payload_len);
 	if (sizeof(struct iphdr) + sizeof(struct babe_dsr_hdr) + plen > tot_len)
 		return babe_drop(BABE_STAT_DROP_BAD_DSR_LENGTH, bytes);
-	drop = babe_dsr_walk_fast(dsr + 1, data_end, plen, &w) ? 0 :
-	       babe_dsr_walk_unpack(babe_dsr_walk(ctx, plen), &w);
+	/* Inlined twice: with the common header's constants, and after the walk. */
+	if (babe_dsr_walk_fast(dsr + 1, data_end, plen, &w))
+		return babe_ingress_route(ctx, eth, ip, dsr, cfg, &w, plen, bytes);
+	drop = babe_dsr_walk_unpack(babe_dsr_walk(ctx, plen), &w);
 	if (drop)
 		return babe_drop(drop, bytes);
-	segs = w.flags_segs & BABE_DSR_SRCRT_SEGS_MASK;
-	if (w.srcrt_off && segs > w.n_addrs)
-		return babe_drop(BABE_STAT_DROP_SEGS_LEFT_BEYOND_ROUTE, bytes);
-	if (w.control)
-		return babe_to_engine(ctx, BABE_STAT_ENGINE_CONTROL, bytes, XDP_PASS);
-	if (w.unsupported || (w.flags_segs & (BABE_DSR_SRCRT_F | BABE_DSR_SRCRT_L)))
-		return babe_to_engine(ctx, BABE_STAT_ENGINE_UNSUPPORTED, bytes, XDP_PASS);
-
-	if (w.srcrt_off && segs > 0) {
-		__u32 idx = w.n_addrs - segs;
-
-		if (ip->daddr == cfg->self_addr ||
-		    babe_srcrt_addr(data, data_end, w.srcrt_off, idx) != cfg->self_addr)
-			return babe_drop(BABE_STAT_DROP_NOT_ON_ROUTE, bytes);
-		return babe_ingress_transit(ctx, eth, ip, &w, idx, bytes);
-	}
-	if (ip->daddr != cfg->self_addr)
-		return babe_drop(BABE_STAT_DROP_NOT_ON_ROUTE, bytes);
-	if (dsr->next_header == BABE_NEXT_HEADER_TRANSPORT)
-		return babe_to_engine(ctx, BABE_STAT_ENGINE_TRANSPORT, bytes, XDP_PASS);
-	if (dsr->next_header == BABE_IPPROTO_DSR) /* one DSR header per packet */
-		return babe_drop(BABE_STAT_DROP_NESTED_DSR, bytes);
-	if (dsr->next_header == BABE_NEXT_HEADER_NONE)
-		return babe_to_engine(ctx, BABE_STAT_ENGINE_UNSUPPORTED, bytes, XDP_PASS);
-	/* The last hop was heard: Address[n - 1], or the source of a route without one. */
-	babe_stamp_heard(babe_get_neigh_cache(),
-				 w.n_addrs ? babe_srcrt_addr(data, data_end, w.srcrt_off, w.n_addrs - 1) :
-					     ip->saddr,
-				 babe_now());
-	return babe_ingress_deliver(ctx, eth, ip, dsr->next_header,
-				    sizeof(struct babe_dsr_hdr) + plen, bytes);
+	return babe_ingress_route(ctx, eth, ip, dsr, cfg, &w, plen, bytes);
 }
 
 #endif /* BABE_BPF_LIB_INGRESS_H */

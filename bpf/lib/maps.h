@@ -54,12 +54,15 @@ struct {
 	__type(value, __u32);
 } xsk_slots SEC(".maps");
 
-/* counter id (enum babe_stat_id) -> packets and bytes, per CPU. */
+/*
+ * 1 + CPU id -> that CPU's counters (entry 0: CPUs beyond the map, atomic);
+ * see struct babe_stats_cpu. A loader sets max_entries to the possible CPUs + 1.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, BABE_STAT_MAX);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, BABE_STATS_CPUS_DEFAULT + 1);
 	__type(key, __u32);
-	__type(value, struct babe_stat);
+	__type(value, struct babe_stats_cpu);
 } stats SEC(".maps");
 
 /* key 0 -> this node's configuration. */
@@ -71,49 +74,40 @@ struct {
 } config SEC(".maps");
 
 /*
- * Per-CPU caches in front of `neighbours` (bpf/lib/forward.h), internal to
- * the programs: a hash lookup costs more than a whole minimal forwarder,
- * these an inlined array access. Direct-mapped by a multiplicative hash of
- * the address; a collision only costs a lookup. Slots start zeroed (address
- * 0.0.0.0 is never a neighbour). Writers of `neighbours` need not touch
- * them: see babe_neigh_cache_ttl_ns for how late a change is seen; zeroing
- * the map makes it seen at once.
+ * Per-CPU caches in front of `neighbours` (babe_neigh_fwd in
+ * bpf/lib/forward.h), internal to the programs: a hash lookup costs more
+ * than a whole minimal forwarder, a slot here one cache line. Direct-mapped
+ * by a multiplicative hash of the (previous hop, next hop) pair; a
+ * collision only costs lookups. Slots start zeroed (never valid: no packet
+ * has the pair 0.0.0.0 -> 0.0.0.0 with work to do).
  *
  * A plain ARRAY with one entry per CPU (key = CPU id) rather than a
  * PERCPU_ARRAY: per-CPU memory sits in vmalloc'd 4 KiB pages, a small ARRAY
- * in the kernel's direct map (huge pages), so touching it costs far fewer
- * TLB misses. Each entry is a multiple of 64 bytes: no two CPUs share a
- * cache line. A CPU whose id is at or above max_entries (set it to the
- * number of possible CPUs before load to cover every CPU; the default keeps
- * the array within one kmalloc) reads `neighbours` directly.
+ * in the kernel's direct map. Each slot is one cache line, so no two CPUs
+ * share one. A CPU whose id is at or above max_entries (set it to the
+ * number of possible CPUs before load to cover every CPU; the default
+ * keeps the array within one kmalloc) reads `neighbours` directly.
  */
 #define BABE_NEIGH_CACHE_BITS 5
 #define BABE_NEIGH_CACHE_SLOTS (1U << BABE_NEIGH_CACHE_BITS)
-#define BABE_NEIGH_CACHE_CPUS 16
+#define BABE_NEIGH_CACHE_CPUS 8
 
-/* A copy of a neighbour entry: where to send to addr. */
-struct babe_nh_slot {
-	__be32 addr;      /* 0 = empty */
-	__u32 ifindex;
+/* One (previous hop, next hop) pair: where to send, valid for one tick. */
+struct babe_neigh_slot {
+	__be32 prev;      /* previous hop stamped as heard, 0 = none */
+	__be32 next;      /* next hop, 0 = none (delivery) */
+	__u64 jiffies;    /* the tick this slot was refreshed in */
+	__u32 pad;
+	__u32 ifindex;    /* next's entry in `neighbours`: */
 	__u8 mac[6];
 	__u8 src_mac[6];
-	__u64 filled_ns;  /* babe_now() when copied from `neighbours` */
+	__u8 pad2[28];
 };
-BABE_STATIC_ASSERT(sizeof(struct babe_nh_slot) == 32, "nh slot size");
-
-/* When this CPU last looked addr up to stamp its last_heard_ns. */
-struct babe_heard_slot {
-	__be32 addr;      /* 0 = empty */
-	__u32 pad;
-	__u64 checked_ns; /* babe_now() */
-};
-BABE_STATIC_ASSERT(sizeof(struct babe_heard_slot) == 16, "heard slot size");
+BABE_STATIC_ASSERT(sizeof(struct babe_neigh_slot) == 64, "neigh slot: one cache line");
 
 struct babe_neigh_cache {
-	struct babe_nh_slot nh[BABE_NEIGH_CACHE_SLOTS];       /* by next hop */
-	struct babe_heard_slot heard[BABE_NEIGH_CACHE_SLOTS]; /* by previous hop */
+	struct babe_neigh_slot slot[BABE_NEIGH_CACHE_SLOTS];
 };
-BABE_STATIC_ASSERT(sizeof(struct babe_neigh_cache) % 64 == 0, "cache lines per CPU");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

@@ -14,7 +14,16 @@
 # figure. added_ns = median(variant) - median(baseline); each run checks that
 # the sink counted exactly COUNT frames. Variants are interleaved over REPS
 # rounds so that drift on this shared machine hits all of them alike.
-# Prints one JSON object. Env: COUNT (500000), REPS (5), SIZE (64), BENCH_CPU (1).
+# Every XDP program runs in native (driver) mode, checked: veth has native XDP,
+# and a redirect into a veth needs XDP on its peer, which the sink provides.
+# The forwarding namespace has no netfilter rules (conntrack and the iptables
+# tables hook in only once used), rp_filter 0 and a permanent neighbour entry:
+# the Linux variant pays for routing and forwarding only.
+# Prints one JSON object. Env: COUNT (500000), REPS (5), SIZE (64), BENCH_CPU (1),
+# PROFILE=DIR: afterwards, one more run of each variant under `perf record -e
+# cpu-clock` (the generator and the softirq work it runs), symbols by share in
+# DIR/<variant>.txt.
+PROFILE=${PROFILE:-}
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 
@@ -70,6 +79,11 @@ bpftool prog load "$sink_obj" "$pin/sink" type xdp pinmaps "$pin/sink_maps"
 sink_id=$(bpftool -j prog show pinned "$pin/sink" | jq .id)
 ip netns exec $S bpftool net attach xdp id "$sink_id" dev s0
 ip netns exec $S bpftool net attach xdp id "$sink_id" dev s1
+# XDP attach mode of NS/DEV: 1 = native (driver), 2 = generic (skb), 0 = none.
+xdp_mode() { ip -n "$1" -j link show "$2" | jq '.[0].xdp.mode // 0'; }
+for d in s0 s1; do
+	[ "$(xdp_mode $S $d)" -eq 1 ] || fail "sink on $d is not in native XDP mode"
+done
 sink_count() {
 	bpftool -j map dump pinned "$pin/sink_maps/babe_sink_stats" |
 		jq '[.[].formatted | select(.key == 0) | .values[].value] | add'
@@ -105,17 +119,24 @@ setup_variant() {
 	baseline) ;;
 	linux) ip netns exec $F sysctl -qw net.ipv4.ip_forward=1 ;;
 	minimal) ip netns exec $F bpftool net attach xdp id "$min_id" dev f0 ;;
-	babe) "$dpctl" --pin "$pin/babe" --netns $F attach mesh f0 >/dev/null ;;
+	babe) "$dpctl" --pin "$pin/babe" --netns $F attach mesh f0 mode native >/dev/null ;;
+	esac
+	case $1 in
+	minimal | babe) [ "$(xdp_mode $F f0)" -eq 1 ] || fail "$1: f0 is not in native XDP mode" ;;
+	*) [ "$(xdp_mode $F f0)" -eq 0 ] || fail "$1: XDP left on f0" ;;
+	esac
+}
+gen_args() { # gen_args VARIANT -> the variant's device, MAC and route arguments
+	case $1 in
+	baseline) echo --dev g1 --dst-mac "$s1_mac" ;;
+	linux | minimal) echo --dev g0 --dst-mac "$f0_mac" ;;
+	babe) echo --dev g0 --dst-mac "$f0_mac" --via 10.90.0.2 ;;
 	esac
 }
 gen() { # gen VARIANT COUNT -> JSON line
-	local args=(--netns $G --cpu "$BENCH_CPU" --size "$SIZE" --count "$2" --src 10.90.1.1 --dst 10.90.2.1)
-	case $1 in
-	baseline) args+=(--dev g1 --dst-mac "$s1_mac") ;;
-	linux | minimal) args+=(--dev g0 --dst-mac "$f0_mac") ;;
-	babe) args+=(--dev g0 --dst-mac "$f0_mac" --via 10.90.0.2) ;;
-	esac
-	"$pktgen" "${args[@]}"
+	# shellcheck disable=SC2046 # gen_args is a list of words
+	"$pktgen" --netns $G --cpu "$BENCH_CPU" --size "$SIZE" --count "$2" --src 10.90.1.1 \
+		--dst 10.90.2.1 $(gen_args "$1")
 }
 
 variants=(baseline linux minimal babe)
@@ -139,9 +160,23 @@ for ((r = 1; r <= REPS; r++)); do
 		echo "bench-forward: round $r $v $out" >&2
 	done
 done
+if [ -n "$PROFILE" ] && command -v perf >/dev/null; then
+	mkdir -p "$PROFILE"
+	for v in "${variants[@]}"; do
+		setup_variant "$v"
+		perf record -q -e cpu-clock -o "$PROFILE/$v.data" -- \
+			"$pktgen" --netns $G --cpu "$BENCH_CPU" --size "$SIZE" --count "$COUNT" \
+			--src 10.90.1.1 --dst 10.90.2.1 $(gen_args "$v") >/dev/null 2>&1 || true
+		perf report -q -i "$PROFILE/$v.data" --stdio --sort sym 2>/dev/null >"$PROFILE/$v.txt" || true
+		echo "bench-forward: profile of $v in $PROFILE/$v.txt" >&2
+	done
+	expected_extra=$COUNT
+else
+	expected_extra=0
+fi
 setup_variant baseline
 babe_transit=$("$dpctl" --pin "$pin/babe" stats --json | jq .transit.packets)
-expected_transit=$((10000 + REPS * COUNT))
+expected_transit=$((10000 + REPS * COUNT + expected_extra))
 [ "$babe_transit" -eq "$expected_transit" ] ||
 	fail "Babe transit counter $babe_transit, expected $expected_transit"
 

@@ -11,4 +11,4 @@ source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 [ "$(id -u)" -eq 0 ] || skip "bench-xdp needs root to load BPF programs"
 [ -f "$babe_build/build.ninja" ] || cmake -S "$babe_root" -B "$babe_build" -G Ninja -DCMAKE_BUILD_TYPE=Release >&2
 cmake --build "$babe_build" --target babe_bench_xdp >&2
-exec "$babe_build/tests/bpf/xdp/babe_bench_xdp" "${1:-15}" "${2:-2000}"
+exec "$babe_build/tests/bpf/xdp/babe_bench_xdp" "${1:-40}" "${2:-500}"

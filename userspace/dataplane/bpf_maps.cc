@@ -30,6 +30,14 @@ dp_result<void> update(int fd, const K& key, const V& value, const char* what)
     return {};
 }
 
+// max_entries of a map fd (0 when it cannot be read).
+std::uint32_t max_entries_of(int fd)
+{
+    bpf_map_info info{};
+    __u32 len = sizeof(info);
+    return bpf_obj_get_info_by_fd(fd, &info, &len) == 0 ? info.max_entries : 0;
+}
+
 template <class K>
 dp_result<void> erase(int fd, const K& key, const char* what)
 {
@@ -114,7 +122,6 @@ dp_result<std::unique_ptr<bpf_maps>> bpf_maps::open_pinned(const std::string& pi
             return map_errno(path.c_str(), err);
         }
     }
-    m->_ncpus = static_cast<unsigned>(libbpf_num_possible_cpus());
     bpf_map_info info{};
     __u32 len = sizeof(info);
     if (bpf_obj_get_info_by_fd(m->_tx_ports, &info, &len) == 0)
@@ -128,10 +135,10 @@ dp_result<std::unique_ptr<bpf_maps>> bpf_maps::open_pinned(const std::string& pi
         return unexpected(r.error());
     if (auto r = check(m->_tx_ports, BABE_MAP_TX_PORTS, BPF_MAP_TYPE_DEVMAP_HASH, 4, 0); !r)
         return unexpected(r.error());
-    if (auto r = check(m->_stats, BABE_MAP_STATS, BPF_MAP_TYPE_PERCPU_ARRAY, 4,
-                       sizeof(babe_stat));
+    if (auto r = check(m->_stats, BABE_MAP_STATS, BPF_MAP_TYPE_ARRAY, 4, sizeof(babe_stats_cpu));
         !r)
         return unexpected(r.error());
+    m->_stats_entries = max_entries_of(m->_stats);
     if (auto r = check(m->_config, BABE_MAP_CONFIG, BPF_MAP_TYPE_ARRAY, 4, sizeof(babe_config));
         !r)
         return unexpected(r.error());
@@ -158,7 +165,7 @@ dp_result<std::unique_ptr<bpf_maps>> bpf_maps::from_object(bpf_object* obj)
         if (*s.fd < 0)
             return map_errno(s.name, errno);
     }
-    m->_ncpus = static_cast<unsigned>(libbpf_num_possible_cpus());
+    m->_stats_entries = max_entries_of(m->_stats);
     bpf_map_info info{};
     __u32 len = sizeof(info);
     if (bpf_obj_get_info_by_fd(m->_tx_ports, &info, &len) == 0)
@@ -266,14 +273,17 @@ dp_result<babe_config> bpf_maps::read_config() const
 
 dp_result<stats_snapshot> bpf_maps::read_stats() const
 {
+    // One entry per CPU plus the shared entry 0 (headers/babe/stats.h): sum them.
     stats_snapshot out{};
-    std::vector<babe_stat> percpu(_ncpus);
-    for (std::uint32_t id = 0; id < BABE_STAT_MAX; ++id) {
-        if (bpf_map_lookup_elem(_stats, &id, percpu.data()) != 0)
+    for (std::uint32_t k = 0; k < _stats_entries; ++k) {
+        babe_stats_cpu v{};
+        if (bpf_map_lookup_elem(_stats, &k, &v) != 0)
             return map_errno("stats lookup", errno);
-        for (const auto& v : percpu) {
-            out[id].packets += v.packets;
-            out[id].bytes += v.bytes;
+        babe_stat c[BABE_STAT_MAX];
+        std::memcpy(c, &v, sizeof(c)); // the fields are the counters in id order
+        for (std::uint32_t id = 0; id < BABE_STAT_MAX; ++id) {
+            out[id].packets += c[id].packets;
+            out[id].bytes += c[id].bytes;
         }
     }
     return out;
@@ -281,9 +291,9 @@ dp_result<stats_snapshot> bpf_maps::read_stats() const
 
 dp_result<void> bpf_maps::clear_stats()
 {
-    std::vector<babe_stat> zero(_ncpus);
-    for (std::uint32_t id = 0; id < BABE_STAT_MAX; ++id)
-        if (bpf_map_update_elem(_stats, &id, zero.data(), BPF_ANY) != 0)
+    babe_stats_cpu zero{};
+    for (std::uint32_t k = 0; k < _stats_entries; ++k)
+        if (bpf_map_update_elem(_stats, &k, &zero, BPF_ANY) != 0)
             return map_errno("stats update", errno);
     return {};
 }

@@ -63,7 +63,7 @@ private:
     int _stats = -1;
     int _config = -1;
     unsigned _tx_value_size = 4; // 4 (ifindex) or 8 (struct bpf_devmap_val)
-    unsigned _ncpus = 1;
+    std::uint32_t _stats_entries = 0; // CPUs + 1 (see headers/babe/stats.h)
 };
 
 } // namespace babe::dataplane

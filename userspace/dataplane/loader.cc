@@ -187,6 +187,16 @@ dp_result<std::unique_ptr<xdp_loader>> xdp_loader::load(const loader_options& op
                                  fmt::format("cannot open the babe_xdp skeleton: {}",
                                              std::strerror(errno)),
                                  log);
+        // Arrays indexed by CPU id, sized before any pin is checked: the
+        // neighbour cache (one entry per possible CPU; CPUs past the end read
+        // `neighbours` directly) and `stats` (entry 1 + CPU, entry 0 shared).
+        int ncpu = libbpf_num_possible_cpus();
+        if (ncpu <= 0)
+            return make_dp_error(errc::system, "cannot count the possible CPUs");
+        if (bpf_map__set_max_entries(self->_skel->maps.babe_neigh_cache,
+                                     static_cast<__u32>(ncpu)) != 0 ||
+            bpf_map__set_max_entries(self->_skel->maps.stats, static_cast<__u32>(ncpu) + 1) != 0)
+            return make_dp_error(errc::system, "size the per-CPU arrays to the possible CPUs");
         int reused = 0;
         int pinnable = 0;
         for (const char* name : {BABE_MAP_ROUTES, BABE_MAP_NEIGHBOURS, BABE_MAP_TX_PORTS,
@@ -222,11 +232,6 @@ dp_result<std::unique_ptr<xdp_loader>> xdp_loader::load(const loader_options& op
             ++reused;
         }
         self->_reused = reused == pinnable;
-        // The programs' neighbour cache is an array indexed by CPU id: one
-        // entry per possible CPU (CPUs past the end read `neighbours` directly).
-        if (int ncpu = libbpf_num_possible_cpus(); ncpu > 0 &&
-            bpf_map__set_max_entries(self->_skel->maps.babe_neigh_cache, static_cast<__u32>(ncpu)) != 0)
-            return make_dp_error(errc::system, "size the neighbour cache to the possible CPUs");
         if (babe_xdp__load(self->_skel) != 0)
             return load_error(errno, log);
     }

@@ -10,9 +10,9 @@ namespace babe::dataplane {
 
 namespace {
 
-#define BABE_LABEL_ACTION(name, label) label,
-#define BABE_LABEL_DROP(name, label) "drop_" label,
-#define BABE_LABEL_ENGINE(name, label) "engine_" label,
+#define BABE_LABEL_ACTION(name, label) #label,
+#define BABE_LABEL_DROP(name, label) "drop_" #label,
+#define BABE_LABEL_ENGINE(name, label) "engine_" #label,
 constexpr const char* labels[] = {BABE_ACTIONS(BABE_LABEL_ACTION)
                                       BABE_DROP_REASONS(BABE_LABEL_DROP)
                                           BABE_ENGINE_REASONS(BABE_LABEL_ENGINE)};

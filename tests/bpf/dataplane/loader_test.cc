@@ -240,17 +240,24 @@ TEST_F(loader_test, stats_are_summed_over_cpus_and_cleared)
     ASSERT_TRUE(maps) << describe(maps.error());
     int ncpus = libbpf_num_possible_cpus();
     ASSERT_GT(ncpus, 0);
-    std::vector<babe_stat> percpu(static_cast<std::size_t>(ncpus));
-    for (int i = 0; i < ncpus; ++i)
-        percpu[static_cast<std::size_t>(i)] = {static_cast<__u64>(i + 1),
-                                               static_cast<__u64>(100 * (i + 1))};
-    std::uint32_t id = BABE_STAT_TRANSIT;
-    ASSERT_EQ(bpf_map_update_elem(maps.value()->stats_fd(), &id, percpu.data(), BPF_ANY), 0);
+    // `stats` has an entry per possible CPU plus the shared entry 0.
+    bpf_map_info info{};
+    __u32 len = sizeof(info);
+    ASSERT_EQ(bpf_obj_get_info_by_fd(maps.value()->stats_fd(), &info, &len), 0);
+    ASSERT_EQ(info.max_entries, static_cast<__u32>(ncpus) + 1);
+    for (std::uint32_t k = 0; k <= static_cast<std::uint32_t>(ncpus); ++k) {
+        babe_stats_cpu v{};
+        v.transit = {k + 1, 100 * (k + 1)};
+        v.drop_ttl_expired = {1, 60};
+        ASSERT_EQ(bpf_map_update_elem(maps.value()->stats_fd(), &k, &v, BPF_ANY), 0);
+    }
     auto s = l.value()->maps().read_stats();
     ASSERT_TRUE(s);
-    std::uint64_t n = static_cast<std::uint64_t>(ncpus);
+    std::uint64_t n = static_cast<std::uint64_t>(ncpus) + 1; // entries
     EXPECT_EQ(s.value()[BABE_STAT_TRANSIT].packets, n * (n + 1) / 2);
     EXPECT_EQ(s.value()[BABE_STAT_TRANSIT].bytes, 100 * n * (n + 1) / 2);
+    EXPECT_EQ(s.value()[BABE_STAT_DROP_TTL_EXPIRED].packets, n);
+    EXPECT_EQ(s.value()[BABE_STAT_DROP_TTL_EXPIRED].bytes, 60 * n);
     EXPECT_EQ(s.value()[BABE_STAT_DELIVER].packets, 0U);
     ASSERT_TRUE(l.value()->maps().clear_stats());
     auto z = maps.value()->read_stats();

@@ -53,9 +53,11 @@ public:
         _skel.reset(babe_xdp::open());
         if (!_skel)
             return false;
-        // One cache entry per possible CPU, as a loader should set it.
-        if (bpf_map__set_max_entries(_skel->maps.babe_neigh_cache,
-                                     static_cast<std::uint32_t>(libbpf_num_possible_cpus())) != 0 ||
+        // One cache entry per possible CPU and a stats entry per CPU plus the
+        // shared one, as a loader should size them.
+        auto ncpu = static_cast<std::uint32_t>(libbpf_num_possible_cpus());
+        if (bpf_map__set_max_entries(_skel->maps.babe_neigh_cache, ncpu) != 0 ||
+            bpf_map__set_max_entries(_skel->maps.stats, ncpu + 1) != 0 ||
             babe_xdp::load(_skel.get()) != 0)
             return false;
         babe_config cfg{};
@@ -123,16 +125,22 @@ public:
         return nb.last_heard_ns;
     }
 
-    // Sum of a counter over every CPU.
+    // Sum of a counter over every entry (each CPU's and the shared one).
     std::uint64_t stat(std::uint32_t id)
     {
-        int ncpu = libbpf_num_possible_cpus();
-        std::vector<babe_stat> v(static_cast<std::size_t>(ncpu));
-        if (bpf_map_lookup_elem(fd(_skel->maps.stats), &id, v.data()) != 0)
+        const bpf_map* m = _skel->maps.stats;
+        if (id >= BABE_STAT_MAX)
             return ~0ULL;
         std::uint64_t sum = 0;
-        for (const auto& s : v)
-            sum += s.packets;
+        for (std::uint32_t k = 0; k < bpf_map__max_entries(m); ++k) {
+            babe_stats_cpu v{};
+            if (bpf_map_lookup_elem(fd(m), &k, &v) != 0)
+                return ~0ULL;
+            babe_stat c{};
+            std::memcpy(&c, reinterpret_cast<const unsigned char*>(&v) + id * sizeof(babe_stat),
+                        sizeof(c));
+            sum += c.packets;
+        }
         return sum;
     }
 

@@ -50,10 +50,19 @@ test_btf_neighbour_dump() {
 }
 
 test_stats_are_summed() {
-	local n
+	local n f entries ncpu
 	n=$("$dpctl" --pin "$pin" stats --json | jq '[.[] | .packets] | length')
 	[ "$n" -gt 10 ] || fail "stats --json lists $n counters"
-	pass "stats --json lists $n counters"
+	# One entry per possible CPU plus the shared one, counters by name.
+	f=$(bpftool -j map dump pinned "$pin/stats")
+	entries=$(jq length <<<"$f")
+	ncpu=$(($(tr , '\n' </sys/devices/system/cpu/possible | awk -F- '{print $NF}' | sort -n | tail -1) + 1))
+	[ "$entries" -eq $((ncpu + 1)) ] || fail "stats has $entries entries for $ncpu CPUs"
+	[ "$(jq '.[0].formatted.value.transit.packets' <<<"$f")" = 0 ] ||
+		fail "stats: no transit counter by name in $(jq -c '.[0].formatted' <<<"$f" | head -c 200)"
+	jq -e '.[0].formatted.value | has("drop_ttl_expired") and has("engine_no_route")' <<<"$f" >/dev/null ||
+		fail "stats: drop/engine counters not named as the exporter labels"
+	pass "stats --json lists $n counters; bpftool shows $entries stats entries with named counters"
 }
 
 test_errors() {
