@@ -451,6 +451,41 @@ TEST_F(XdpFixtures, RemovedNeighbourGoesToEngineAfterCacheFlush)
     EXPECT_EQ(xdp_harness::run(h.ingress_fd(), in).retval, static_cast<std::uint32_t>(XDP_REDIRECT));
 }
 
+// Sized as a loader sizes it, `stats` has an entry per CPU: the shared
+// entry 0 stays empty.
+TEST_F(XdpFixtures, CountsInTheCpusOwnStatsEntry)
+{
+    auto r = xdp_harness::run(h.ingress_fd(), data_frame(srcrt_option({b_, c_}, 2)));
+    ASSERT_EQ(r.retval, static_cast<std::uint32_t>(XDP_REDIRECT));
+    EXPECT_EQ(h.stat(BABE_STAT_TRANSIT), 1U);
+    EXPECT_EQ(h.stat_entry(0, BABE_STAT_TRANSIT), 0U);
+}
+
+// A CPU past the end of `stats` counts into the shared entry 0 (atomically),
+// one past the neighbour cache looks `neighbours` up itself: same verdicts,
+// same bytes, every packet counted. (With one entry each, every CPU is past
+// `stats`, and every CPU but 0 past the cache.)
+TEST(XdpPastTheMaps, ForwardsAndCountsWithoutOwnEntries)
+{
+    xdp_harness h;
+    ASSERT_TRUE(h.load(1, 1)) << "babe_xdp failed to load";
+    const auto a = addr(0, 1), b = self_addr(), c = addr(0, 3);
+    auto in = dsr_frame(node_mac(self_node), node_mac(1), {.src = a, .dst = addr(0, 5)}, 17,
+                        srcrt_option({b, c}, 2), udp_payload(64));
+    const int runs = 50;
+    for (int i = 0; i < runs; ++i) {
+        auto r = xdp_harness::run(h.ingress_fd(), in);
+        ASSERT_EQ(r.retval, static_cast<std::uint32_t>(XDP_REDIRECT));
+        auto m = node_mac(3), s = our_mac_towards(3);
+        EXPECT_EQ(hex(bytes(r.out.begin(), r.out.begin() + 12)),
+                  hex(concat({bytes(m.begin(), m.end()), bytes(s.begin(), s.end())})));
+    }
+    EXPECT_EQ(h.stat(BABE_STAT_TRANSIT), static_cast<std::uint64_t>(runs));
+    EXPECT_EQ(h.stat_entry(0, BABE_STAT_TRANSIT), static_cast<std::uint64_t>(runs));
+    EXPECT_NE(h.last_heard(a), 0U);
+    EXPECT_NE(h.last_tx(c), 0U);
+}
+
 TEST_F(XdpFixtures, DisabledConfigPassesEverything)
 {
     babe_config cfg{};

@@ -48,7 +48,9 @@ struct xdp_deleter {
 class xdp_harness {
 public:
     // Loads the object; false when the kernel refuses it (the test fails).
-    bool load()
+    // cache_entries / stats_entries override the per-CPU sizing (0: as a
+    // loader sizes them) to test CPUs past the end of those maps.
+    bool load(std::uint32_t cache_entries = 0, std::uint32_t stats_entries = 0)
     {
         _skel.reset(babe_xdp::open());
         if (!_skel)
@@ -56,8 +58,10 @@ public:
         // One cache entry per possible CPU and a stats entry per CPU plus the
         // shared one, as a loader should size them.
         auto ncpu = static_cast<std::uint32_t>(libbpf_num_possible_cpus());
-        if (bpf_map__set_max_entries(_skel->maps.babe_neigh_cache, ncpu) != 0 ||
-            bpf_map__set_max_entries(_skel->maps.stats, ncpu + 1) != 0 ||
+        if (bpf_map__set_max_entries(_skel->maps.babe_neigh_cache,
+                                     cache_entries ? cache_entries : ncpu) != 0 ||
+            bpf_map__set_max_entries(_skel->maps.stats, stats_entries ? stats_entries : ncpu + 1) !=
+                0 ||
             babe_xdp::load(_skel.get()) != 0)
             return false;
         babe_config cfg{};
@@ -142,6 +146,26 @@ public:
             sum += c.packets;
         }
         return sum;
+    }
+
+    // Packets of a counter in one `stats` entry (0: the shared one).
+    std::uint64_t stat_entry(std::uint32_t key, std::uint32_t id)
+    {
+        babe_stats_cpu v{};
+        if (id >= BABE_STAT_MAX || bpf_map_lookup_elem(fd(_skel->maps.stats), &key, &v) != 0)
+            return ~0ULL;
+        babe_stat c{};
+        std::memcpy(&c, reinterpret_cast<const unsigned char*>(&v) + id * sizeof(babe_stat),
+                    sizeof(c));
+        return c.packets;
+    }
+
+    std::uint64_t last_tx(std::uint32_t a)
+    {
+        babe_neighbour nb{};
+        if (bpf_map_lookup_elem(fd(_skel->maps.neighbours), &a, &nb) != 0)
+            return ~0ULL;
+        return nb.last_tx_ns;
     }
 
     std::vector<std::uint64_t> all_stats()
