@@ -118,6 +118,7 @@ void route_cache::erase_link(std::uint32_t li)
 {
     lru_unlink(li);
     llink& l = _links[li];
+    const bool reroutes = !l.dead && !tree_keeps_without(l.from, l.to);
     std::uint32_t* adj = &_adj[std::size_t(l.from) * _cfg.cache_degree];
     std::uint32_t* adj_to = &_adj_to[std::size_t(l.from) * _cfg.cache_degree];
     lnode& f = _nodes[l.from];
@@ -151,8 +152,26 @@ void route_cache::erase_link(std::uint32_t li)
         --_dead_links; // already out of every route, already counted
         return;
     }
-    ++_version;
+    if (reroutes)
+        ++_version;
     ++_stats.cache_links_removed;
+}
+
+// The shortest-path tree of the last BFS, when still current, tells which
+// changes leave every route as it is: those do not bump the version (no
+// BFS, no re-examination by the node). Conservative: ties bump.
+bool route_cache::tree_keeps_with(std::uint32_t u, std::uint32_t v) const
+{
+    if (_bfs_version != _version)
+        return false;
+    if (_parent[u] == none32 || _depth[u] >= max_route_hops + 1)
+        return true; // u unreachable, or not expanded
+    return _parent[v] != none32 && _depth[v] <= _depth[u]; // v no farther than u
+}
+
+bool route_cache::tree_keeps_without(std::uint32_t u, std::uint32_t v) const
+{
+    return _bfs_version == _version && _parent[v] != u;
 }
 
 void route_cache::kill_link(time_point now, std::uint32_t li)
@@ -162,12 +181,13 @@ void route_cache::kill_link(time_point now, std::uint32_t li)
         stamp(li, now);
         return;
     }
+    if (!tree_keeps_without(l.from, l.to))
+        ++_version;
     set_dead(li, true);
     l.last = now;
     lru_unlink(li); // dead since now: to the tail
     lru_push_back(li);
     ++_dead_links;
-    ++_version;
     ++_stats.cache_links_removed;
 }
 
@@ -203,19 +223,21 @@ void route_cache::add_link(time_point now, addr from, addr to, bool fresh)
                 ++_stats.cache_relearn_refused; // a stale route still going round
                 return;
             }
+            if (!tree_keeps_with(*f, *t))
+                ++_version;
             set_dead(li, false);
             l.first = now;
             l.last = now;
             lru_unlink(li);
             lru_push_back(li);
             --_dead_links;
-            ++_version;
             ++_stats.cache_links_added;
             return;
         }
     }
-    if (make_link(now, from, to)) {
-        ++_version;
+    if (auto li = make_link(now, from, to)) {
+        if (!tree_keeps_with(_links[*li].from, _links[*li].to))
+            ++_version;
         ++_stats.cache_links_added;
     }
 }

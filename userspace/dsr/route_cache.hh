@@ -72,7 +72,9 @@ public:
     // Forget everything (babectl flush).
     void clear();
 
-    // Bumped whenever a link or path is added or removed.
+    // Bumped whenever a link or path is added or removed in a way that may
+    // change a route (link cache: not for links off the current
+    // shortest-path tree that cannot enter it).
     std::uint64_t version() const { return _version; }
 
     std::size_t link_count() const;
@@ -101,6 +103,8 @@ private:
     std::optional<std::uint32_t> make_link(time_point now, addr from, addr to); // new, live
     void kill_link(time_point now, std::uint32_t li);
     bool expired(const llink& l, time_point now) const;
+    bool tree_keeps_with(std::uint32_t u, std::uint32_t v) const;    // link u -> v added
+    bool tree_keeps_without(std::uint32_t u, std::uint32_t v) const; // link u -> v removed
     // Links in the order they were last stamped (head: least recent), so
     // LRU eviction is O(1) and the sweep stops at the first fresh link.
     void stamp(std::uint32_t li, time_point t); // last = max(last, t), to the tail
