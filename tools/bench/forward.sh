@@ -11,15 +11,17 @@
 # SIZE bytes; babe_sink counts and drops them on s0/s1. On veth every hop runs
 # in the generator's softirq on that CPU, so the generator's thread CPU time
 # per packet is the cost of the whole path; offered load is not a capacity
-# figure. added_ns = median(variant) - median(baseline); each run checks that
-# the sink counted exactly COUNT frames. Variants are interleaved over REPS
-# rounds so that drift on this shared machine hits all of them alike.
+# figure. Each forwarded run is paired with a baseline run just before it:
+# added_ns = median over REPS rounds of (variant - its baseline), the
+# variants' order rotating round by round, so that drift on this shared
+# machine hits all of them alike. Each run checks that the sink counted
+# exactly COUNT frames.
 # Every XDP program runs in native (driver) mode, checked: veth has native XDP,
 # and a redirect into a veth needs XDP on its peer, which the sink provides.
 # The forwarding namespace has no netfilter rules (conntrack and the iptables
 # tables hook in only once used), rp_filter 0 and a permanent neighbour entry:
 # the Linux variant pays for routing and forwarding only.
-# Prints one JSON object. Env: COUNT (500000), REPS (5), SIZE (64), BENCH_CPU (1),
+# Prints one JSON object. Env: COUNT (300000), REPS (9), SIZE (64), BENCH_CPU (1),
 # PROFILE=DIR: afterwards, one more run of each variant under `perf record -e
 # cpu-clock` (the generator and the softirq work it runs), symbols by share in
 # DIR/<variant>.txt.
@@ -27,8 +29,8 @@ PROFILE=${PROFILE:-}
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 
-COUNT=${COUNT:-500000}
-REPS=${REPS:-5}
+COUNT=${COUNT:-300000}
+REPS=${REPS:-9}
 SIZE=${SIZE:-64}
 BENCH_CPU=${BENCH_CPU:-1}
 
@@ -148,16 +150,33 @@ for v in "${variants[@]}"; do # warm-up and path check
 	got=$(($(sink_count) - before))
 	[ "$got" -eq 10000 ] || fail "$v: sink counted $got of 10000 warm-up frames"
 done
+# One measured run: VARIANT ROUND -> appends to cpu_runs/wall_runs, sets $last_cpu.
+measure() {
+	local before out got
+	before=$(sink_count)
+	out=$(gen "$1" "$COUNT")
+	got=$(($(sink_count) - before))
+	[ "$got" -eq "$COUNT" ] || fail "$1 round $2: sink counted $got of $COUNT frames"
+	last_cpu=$(jq .cpu_ns_per_packet <<<"$out")
+	cpu_runs[$1]+="$last_cpu "
+	wall_runs[$1]+="$(jq .ns_per_packet <<<"$out") "
+	echo "bench-forward: round $2 $1 $out" >&2
+}
+# Each forwarded run is paired with a baseline run just before it (the direct
+# g1 -> s1 path does not cross bfw-fwd, so the variant stays set up): the
+# added cost of a round is the difference within the pair, and the variants'
+# order rotates from round to round. Load from other tasks on this machine
+# drifts over seconds; pairing cancels most of it.
+declare -A added_runs
+forwarded=(linux minimal babe)
 for ((r = 1; r <= REPS; r++)); do
-	for v in "${variants[@]}"; do
+	for ((k = 0; k < ${#forwarded[@]}; k++)); do
+		v=${forwarded[$(((k + r) % ${#forwarded[@]}))]}
 		setup_variant "$v"
-		before=$(sink_count)
-		out=$(gen "$v" "$COUNT")
-		got=$(($(sink_count) - before))
-		[ "$got" -eq "$COUNT" ] || fail "$v round $r: sink counted $got of $COUNT frames"
-		cpu_runs[$v]+="$(jq .cpu_ns_per_packet <<<"$out") "
-		wall_runs[$v]+="$(jq .ns_per_packet <<<"$out") "
-		echo "bench-forward: round $r $v $out" >&2
+		measure baseline "$r"
+		b=$last_cpu
+		measure "$v" "$r"
+		added_runs[$v]+="$(jq -n "$last_cpu - $b") "
 	done
 done
 if [ -n "$PROFILE" ] && command -v perf >/dev/null; then
@@ -185,21 +204,27 @@ jq -n \
 	--arg count "$COUNT" --arg reps "$REPS" --arg size "$SIZE" --arg cpu "$BENCH_CPU" \
 	--arg b "$(median "${cpu_runs[baseline]}")" --arg l "$(median "${cpu_runs[linux]}")" \
 	--arg m "$(median "${cpu_runs[minimal]}")" --arg x "$(median "${cpu_runs[babe]}")" \
+	--arg la "$(median "${added_runs[linux]}")" --arg ma "$(median "${added_runs[minimal]}")" \
+	--arg xa "$(median "${added_runs[babe]}")" \
 	--arg bw "$(median "${wall_runs[baseline]}")" --arg lw "$(median "${wall_runs[linux]}")" \
 	--arg mw "$(median "${wall_runs[minimal]}")" --arg xw "$(median "${wall_runs[babe]}")" \
+	--arg lr "${added_runs[linux]}" --arg mr "${added_runs[minimal]}" --arg xr "${added_runs[babe]}" \
 	--arg transit "$babe_transit" '
 	def r2: . * 100 | round / 100;
+	def nums: split(" ") | map(select(length > 0) | tonumber | r2);
 	($b|tonumber) as $b | ($l|tonumber) as $l | ($m|tonumber) as $m | ($x|tonumber) as $x |
+	($la|tonumber) as $la | ($ma|tonumber) as $ma | ($xa|tonumber) as $xa |
 	{
 	  bench: "forward",
-	  metric: "generator thread CPU ns per packet (median), whole path on one CPU",
+	  metric: "generator thread CPU ns per packet, whole path on one CPU; added = variant - baseline run just before it, median over rounds",
 	  frames_per_run: ($count|tonumber), rounds: ($reps|tonumber), frame_bytes: ($size|tonumber),
 	  cpu: ($cpu|tonumber),
 	  baseline_ns: ($b|r2), linux_ns: ($l|r2), minimal_ns: ($m|r2), babe_ns: ($x|r2),
-	  linux_added_ns: (($l - $b)|r2), minimal_added_ns: (($m - $b)|r2),
-	  babe_added_ns: (($x - $b)|r2),
-	  babe_vs_linux: ((($l - $b) / ($x - $b))|r2),
-	  babe_vs_minimal: ((($m - $b) / ($x - $b))|r2),
+	  linux_added_ns: ($la|r2), minimal_added_ns: ($ma|r2), babe_added_ns: ($xa|r2),
+	  babe_vs_linux: (($la / $xa)|r2),
+	  babe_vs_minimal: (($ma / $xa)|r2),
+	  minimal_vs_linux: (($la / $ma)|r2),
+	  added_ns_per_round: {linux: ($lr|nums), minimal: ($mr|nums), babe: ($xr|nums)},
 	  linux_pps: (1e9 / $l | round), minimal_pps: (1e9 / $m | round), babe_pps: (1e9 / $x | round),
 	  wall_ns_per_packet: {baseline: ($bw|tonumber), linux: ($lw|tonumber),
 	                       minimal: ($mw|tonumber), babe: ($xw|tonumber)},
