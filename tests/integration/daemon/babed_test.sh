@@ -97,13 +97,20 @@ with open(sys.argv[2], "a", buffering=1) as log:
 PY
 lpid=$!
 for _ in $(seq 50); do [ -S "$tmp/notify.sock" ] && break; sleep 0.05; done
+# notified PATTERN: the listener has logged a datagram matching PATTERN. It
+# writes what babed sent a moment later (another process): wait up to 5 s
+# rather than race it.
+notified() {
+	local _i
+	for _i in $(seq 100); do grep -q -- "$1" "$tmp/notify.log" 2>/dev/null && return 0; sleep 0.05; done
+	return 1
+}
 
 start_fake() {
 	ip netns exec "$ns" env NOTIFY_SOCKET="$tmp/notify.sock" WATCHDOG_USEC=200000 \
 		bash -c 'export WATCHDOG_PID=$$; exec "$@"' _ "$fake" -c "$tmp/good.yaml" >> "$tmp/log" 2>&1 &
 	pid=$!
-	for _ in $(seq 100); do grep -q READY=1 "$tmp/notify.log" 2>/dev/null && break; sleep 0.05; done
-	grep -q READY=1 "$tmp/notify.log" || { cat "$tmp/log"; fail "no READY=1"; }
+	notified READY=1 || { cat "$tmp/log"; fail "no READY=1"; }
 }
 sock=$tmp/run/babe.sock
 start_fake
@@ -114,10 +121,9 @@ ip -n "$ns" link show babe0 | grep -q 'NOARP.*UP\|UP.*NOARP' || fail "babe0 not 
 ip -n "$ns" -d link show babe0p | grep -q 'veth' || fail "babe0p is not the veth peer"
 [ "$(ip -n "$ns" -o link show babe0 | grep -o 'mtu [0-9]*')" = "mtu 1400" ] || fail "babe0 MTU"
 pass "babe0 <-> babe0p: 10.77.0.1/32, 10.77.0.0/16 routed into babe0, NOARP, MTU 1400"
-sleep 0.5
-grep -q WATCHDOG=1 "$tmp/notify.log" || fail "no WATCHDOG=1 within 0.5 s at WatchdogSec=0.2 s"
+notified WATCHDOG=1 || fail "no WATCHDOG=1 within 5 s at WatchdogSec=0.2 s"
 pass "WATCHDOG=1 fed"
-grep -q 'STATUS=running: 2 routes, 2 neighbours' "$tmp/notify.log" || fail "no STATUS line"
+notified 'STATUS=running: 2 routes, 2 neighbours' || fail "no STATUS line"
 pass "STATUS line with a summary"
 
 "$ctl" -s "$sock" status | grep -q '^node *10\.77\.0\.1$' || fail "babectl status through babed"
@@ -138,7 +144,7 @@ for _ in $(seq 50); do grep -q 'reload: applied' "$tmp/log" && break; sleep 0.05
 "$ctl" -s "$sock" config show | grep -q '^node.address: 10.77.0.1$' || fail "reload changed node.address live"
 grep -q 'node.address changed; it takes effect at the next restart' "$tmp/log" || fail "no restart warning"
 grep -q 'reload, request_period_ms=250' "$tmp/log" || fail "the engine did not get the new config"
-grep -q RELOADING=1 "$tmp/notify.log" || fail "no RELOADING=1"
+notified RELOADING=1 || fail "no RELOADING=1"
 pass "SIGHUP applies dsr.request_period_ms, keeps node.address until restart, RELOADING=1"
 echo "dsr: {bogus: 1" >> "$tmp/good.yaml"
 kill -HUP "$pid"
@@ -150,7 +156,7 @@ cfg "$tmp/good.yaml" "log:" "  level: debug"
 
 kill -TERM "$pid"; wait "$pid"; rc=$?; pid=
 [ $rc -eq 0 ] || fail "exit $rc on SIGTERM"
-grep -q STOPPING=1 "$tmp/notify.log" || fail "no STOPPING=1"
+notified STOPPING=1 || fail "no STOPPING=1"
 [ ! -e "$sock" ] || fail "socket left after SIGTERM"
 ip -n "$ns" link show babe0 >/dev/null 2>&1 || fail "babe0 removed on exit"
 pass "SIGTERM: STOPPING=1, exit 0, socket removed, babe0 kept for the next run"
