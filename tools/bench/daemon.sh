@@ -34,14 +34,23 @@
 #      into babe-afxdp-echo (tests/bench/daemon/afxdp_echo.cc: same AF_XDP
 #      classes and ring sizes, swap addresses, transmit back). Both: packets
 #      the loop transmitted / CPU time of the loop's thread (schedstat) over
-#      the run (transmitted: engine_tx_data; the echo's own TX count);
-#      receiving veth ends use threaded NAPI so that neither loop is
-#      charged for the next node's receive path. Interleaved MISS_REPS
-#      rounds, medians.
+#      the run (transmitted: engine_tx_data; the echo's own TX count). Same
+#      conditions for both: the echo runs on CPU 0 like babed's shard 0, the
+#      generator on BENCH_CPU; receiving veth ends use threaded NAPI pinned
+#      to BENCH_CPU so that neither loop is charged for (or shares its CPU
+#      with) the next node's receive path, and the first hop after each loop
+#      runs at real-time priority there: veth refuses transmissions while
+#      its peer's receive ring is full, and a next hop starved by the
+#      generator would throttle the loop instead of measuring it.
+#      Interleaved MISS_REPS rounds, medians.
 #
 # The config used is printed under "config" (RFC defaults otherwise):
 # values for a wired/veth mesh where frames do not collide and a round trip
-# takes microseconds. Env: REPS (20), START_REPS (3), IDLE_S (10),
+# takes microseconds. Among them BroadcastJitter 0 (RFC default 10 ms): a
+# rebroadcast Route Request waits a random 0..jitter before leaving each
+# node, so with the default a 5-hop discovery would take ~25 ms more on
+# average; on veth nothing collides, so the bench measures the engine
+# without it. Env: REPS (20), START_REPS (3), IDLE_S (10),
 # REPAIR_REPS (5), MISS_REPS (5), MISS_COUNT (400000), BENCH_CPU (1), PARTS
 # (discovery,start,repair,miss).
 set -euo pipefail
