@@ -24,6 +24,18 @@ inline constexpr const char* default_control_socket = "/run/babe/babe.sock";
 // Loopback only; the port lies outside 9100-9999 (node_exporter and friends).
 inline constexpr const char* default_metrics_listen = "127.0.0.1:8477";
 
+// The DSR core's defaults, except link_min_lifetime = RouteCacheTimeout:
+// with the XDP fast path the core never sees the packets of a route in use,
+// so a link would expire link_min_lifetime after it was learned while still
+// carrying traffic (its next packet then goes up to the engine and the route
+// is learned again). The RFC's rule (§4.1, RouteCacheTimeout) is babed's.
+inline dsr::config babed_dsr_defaults()
+{
+    dsr::config c = dsr::default_config();
+    c.link_min_lifetime = c.route_cache_timeout;
+    return c;
+}
+
 struct babed_config {
     // node / mesh
     std::uint32_t node_address = 0;           // host byte order
@@ -46,7 +58,7 @@ struct babed_config {
     std::string backend = "auto";
 
     // the DSR core, every RFC 4728 §9 constant included
-    dsr::config dsr = dsr::default_config();
+    dsr::config dsr = babed_dsr_defaults();
 
     // endpoints
     std::string metrics_listen = default_metrics_listen; // "" disables

@@ -36,6 +36,9 @@ TEST(babed_config, minimal_file_gets_defaults)
     EXPECT_EQ(c.dsr.request_period, std::chrono::milliseconds(500));
     EXPECT_EQ(c.dsr.max_request_rexmt, 16u);
     EXPECT_EQ(c.backend, "auto");
+    // babed keeps links for RouteCacheTimeout: the core never sees the
+    // packets XDP forwards on a route in use.
+    EXPECT_EQ(c.dsr.link_min_lifetime, c.dsr.route_cache_timeout);
     auto port = std::stoi(c.metrics_listen.substr(c.metrics_listen.rfind(':') + 1));
     EXPECT_TRUE(port < 9100 || port > 9999);
 }
