@@ -55,6 +55,64 @@ mesh_link() {
 	mesh_links[$b]="${mesh_links[$b]} m$a"
 }
 
+# mesh_link_bridged A B: a link between nodes A and B through a bridge in a
+# namespace of its own (${MESH_NAME}-l<A>-<B>), so that netfilter sees every
+# frame of the link (frames XDP redirects into a veth skip the ends' hooks):
+# mesh_link_loss drops there. The bridge's veth ends run NAPI (GRO on) so
+# they accept redirected frames.
+mesh_link_bridged() {
+	local a=$1 b=$2 l
+	l=$(mesh_link_ns "$a" "$b")
+	ns_add "$l"
+	ip netns exec "$l" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+	ip link add "m$b" netns "$(mesh_ns "$a")" type veth peer name "to$a" netns "$l"
+	ip link add "m$a" netns "$(mesh_ns "$b")" type veth peer name "to$b" netns "$l"
+	ip -n "$l" link add br0 type bridge
+	ip -n "$l" link set "to$a" master br0
+	ip -n "$l" link set "to$b" master br0
+	ip netns exec "$l" ethtool -K "to$a" gro on > /dev/null
+	ip netns exec "$l" ethtool -K "to$b" gro on > /dev/null
+	ip -n "$l" link set "to$a" up
+	ip -n "$l" link set "to$b" up
+	ip -n "$l" link set br0 up
+	ip -n "$(mesh_ns "$a")" link set "m$b" up
+	ip -n "$(mesh_ns "$b")" link set "m$a" up
+	mesh_links[$a]="${mesh_links[$a]} m$b"
+	mesh_links[$b]="${mesh_links[$b]} m$a"
+}
+mesh_link_ns() { printf '%s-l%s-%s' "$MESH_NAME" "$1" "$2"; }
+
+# mesh_link_loss A B PCT: drop PCT % of the frames (random, each direction)
+# on the bridged link A-B (nftables numgen in the link's bridge); 0 removes it.
+mesh_link_loss() {
+	local l
+	l=$(mesh_link_ns "$1" "$2")
+	ip netns exec "$l" nft delete table bridge babe_loss 2> /dev/null || true
+	[ "$3" -gt 0 ] || return 0
+	ip netns exec "$l" nft -f - << NFT
+table bridge babe_loss {
+	chain forward {
+		type filter hook forward priority 0; policy accept;
+		numgen random mod 100 < $3 counter drop
+	}
+}
+NFT
+}
+
+# mesh_link_dropped A B: frames dropped so far by mesh_link_loss on A-B.
+mesh_link_dropped() {
+	ip netns exec "$(mesh_link_ns "$1" "$2")" nft -j list table bridge babe_loss 2> /dev/null |
+		jq '[.nftables[] | select(.rule) | .rule.expr[] | select(.counter) | .counter.packets] | add // 0' 2> /dev/null ||
+		echo 0
+}
+
+# mesh_chain_bridged N: nodes 1..N in a line, every link bridged.
+mesh_chain_bridged() {
+	local n=$1 i
+	mesh_init "$n"
+	for ((i = 1; i < n; i++)); do mesh_link_bridged "$i" $((i + 1)); done
+}
+
 # mesh_chain N: nodes 1..N in a line.
 mesh_chain() {
 	local n=$1 i

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
 #include <optional>
 #include <thread>
@@ -15,6 +16,12 @@
 #include "cli/render.hh"
 #include "control/client.hh"
 #include "control/protocol.hh"
+#include "libbabe/babe.hh"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <chrono>
 
 namespace {
 
@@ -287,6 +294,104 @@ int cmd_monitor(const options& o, const std::vector<std::string>& kinds, const s
     return 0;
 }
 
+// Progress on a terminal (stderr), at most 4 times a second.
+struct progress_line {
+    const char* verb;
+    bool tty = ::isatty(2) != 0;
+    std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now(), last{};
+    void operator()(std::uint64_t bytes, bool final = false)
+    {
+        if (!tty)
+            return;
+        auto now = std::chrono::steady_clock::now();
+        if (!final && now - last < std::chrono::milliseconds(250))
+            return;
+        last = now;
+        double s = std::chrono::duration<double>(now - start).count();
+        std::cerr << fmt::format("\r{} {:.1f} MiB ({:.1f} MiB/s)   ", verb, bytes / 1048576.0,
+                                 s > 0 ? bytes / 1048576.0 / s : 0.0)
+                  << (final ? "\n" : "") << std::flush;
+    }
+};
+
+int transfer_error(const char* what, const babe::lib::error& e)
+{
+    std::cerr << fmt::format("babectl: {}: {}: {}\n", what, e.code, e.what());
+    return 1;
+}
+
+int cmd_send(const options& o, const std::string& target, const std::string& file)
+{
+    auto colon = target.rfind(':');
+    int port = colon == std::string::npos ? 0 : std::atoi(target.c_str() + colon + 1);
+    std::string node = colon == std::string::npos ? target : target.substr(0, colon);
+    if (port < 1 || port > 65535 || !babe::control::parse_ipv4(node)) {
+        std::cerr << "babectl: send: the target is NODE:PORT (an IPv4 address and a port 1-65535)\n";
+        return 2;
+    }
+    int fd = 0;
+    if (!file.empty() && file != "-") {
+        fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+            std::cerr << fmt::format("babectl: send: cannot open {}: {}\n", file, std::strerror(errno));
+            return 1;
+        }
+    }
+    progress_line p{"sent"};
+    try {
+        std::uint64_t n = babe::lib::send_fd(o.socket, node, static_cast<std::uint16_t>(port), fd,
+                                             [&](std::uint64_t b) { p(b); });
+        p(n, true);
+        if (o.json)
+            std::cout << fmt::format("{{\"ok\":true,\"sent\":{}}}\n", n);
+        else if (p.tty)
+            std::cerr << fmt::format("sent {} bytes to {}\n", n, target);
+    } catch (const babe::lib::error& e) {
+        if (p.tty)
+            std::cerr << "\n";
+        return transfer_error("send", e);
+    }
+    return 0;
+}
+
+int cmd_recv(const options& o, int port, const std::string& file)
+{
+    int fd = 1;
+    if (!file.empty() && file != "-") {
+        fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd < 0) {
+            std::cerr << fmt::format("babectl: recv: cannot create {}: {}\n", file, std::strerror(errno));
+            return 1;
+        }
+    }
+    progress_line p{"received"};
+    std::string from;
+    try {
+        std::uint64_t n = babe::lib::recv_fd(
+            o.socket, static_cast<std::uint16_t>(port), fd,
+            [&](const std::string& peer) {
+                from = peer;
+                if (p.tty)
+                    std::cerr << fmt::format("receiving from {}\n", peer);
+            },
+            [&](std::uint64_t b) { p(b); });
+        p(n, true);
+        if (fd != 1 && ::close(fd) != 0) {
+            std::cerr << fmt::format("babectl: recv: cannot write {}: {}\n", file, std::strerror(errno));
+            return 1;
+        }
+        if (o.json)
+            std::cout << fmt::format("{{\"ok\":true,\"received\":{},\"peer\":\"{}\"}}\n", n, from);
+        else if (p.tty)
+            std::cerr << fmt::format("received {} bytes from {}\n", n, from);
+    } catch (const babe::lib::error& e) {
+        if (p.tty)
+            std::cerr << "\n";
+        return transfer_error("recv", e);
+    }
+    return 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv)
@@ -345,6 +450,15 @@ int main(int argc, char** argv)
     config->require_subcommand(1);
     auto* config_show = config->add_subcommand("show", "the effective configuration, every key");
 
+    std::string target, file;
+    int recv_port = 0;
+    auto* send = app.add_subcommand("send", "send FILE (or stdin) to NODE:PORT over the reliable transport");
+    send->add_option("NODE:PORT", target, "the receiving node and port")->required();
+    send->add_option("FILE", file, "what to send (default: standard input)");
+    auto* recv = app.add_subcommand("recv", "receive one stream on PORT into FILE (or stdout)");
+    recv->add_option("PORT", recv_port, "the port to receive on")->required()->check(CLI::Range(1, 65535));
+    recv->add_option("FILE", file, "where to write it (default: standard output)");
+
     CLI11_PARSE(app, argc, argv);
 
     try {
@@ -380,6 +494,10 @@ int main(int argc, char** argv)
             return cmd_traceroute(o, node, probes, wait_ms, discover_ms);
         if (monitor->parsed())
             return cmd_monitor(o, kinds, node, monitor_count);
+        if (send->parsed())
+            return cmd_send(o, target, file);
+        if (recv->parsed())
+            return cmd_recv(o, recv_port, file);
     } catch (const CLI::Error& e) {
         return app.exit(e);
     } catch (const client_error& e) {

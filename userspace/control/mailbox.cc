@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <optional>
+#include <utility>
 
 namespace babe::control {
 
@@ -160,6 +161,28 @@ std::vector<counter> mailbox_service::stats()
 std::uint64_t mailbox_service::flush()
 {
     return call<std::uint64_t>([](control_service& s) { return s.flush(); });
+}
+
+void mailbox_service::open_stream(const stream_request& r, int fd)
+{
+    // The descriptor goes with the job: closed here when the job never runs
+    // (mailbox full, engine stopped), taken by the engine when it does.
+    struct owned_fd {
+        explicit owned_fd(int f) : fd(f) {}
+        owned_fd(const owned_fd&) = delete;
+        owned_fd& operator=(const owned_fd&) = delete;
+        int fd;
+        ~owned_fd()
+        {
+            if (fd >= 0)
+                ::close(fd);
+        }
+    };
+    auto holder = std::make_shared<owned_fd>(fd);
+    call<bool>([r, holder](control_service& s) {
+        s.open_stream(r, std::exchange(holder->fd, -1));
+        return true;
+    });
 }
 
 void mailbox_service::discover(ipv4 target, std::function<void(discover_result)> done)

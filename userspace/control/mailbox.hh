@@ -76,6 +76,7 @@ public:
     std::vector<histogram_info> histograms() override;
     void discover(ipv4 target, std::function<void(discover_result)> done) override;
     std::uint64_t flush() override;
+    void open_stream(const stream_request& r, int fd) override;
     // The hub is thread-safe: returned directly, no mailbox round trip.
     event_hub& events() override { return _impl.events(); }
 

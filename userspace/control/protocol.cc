@@ -22,6 +22,8 @@ const char* to_string(command c)
     case command::flush: return "flush";
     case command::monitor: return "monitor";
     case command::config: return "config";
+    case command::send: return "send";
+    case command::recv: return "recv";
     }
     return "unknown";
 }
@@ -70,7 +72,21 @@ const std::pair<const char*, command> command_names[] = {
     {"status", command::status},   {"routes", command::routes}, {"neighbours", command::neighbours},
     {"neighbors", command::neighbours}, {"stats", command::stats}, {"discover", command::discover},
     {"flush", command::flush},     {"monitor", command::monitor}, {"config", command::config},
+    {"send", command::send},       {"recv", command::recv},
 };
+
+result<std::uint16_t, proto_error> port_field(const json& j)
+{
+    auto it = j.find("port");
+    if (it == j.end())
+        return bad(error_code::bad_request, "'port' is required");
+    if (!it->is_number_integer())
+        return bad(error_code::bad_request, "'port' must be an integer");
+    auto v = it->get<std::int64_t>();
+    if (v < 1 || v > 65535)
+        return bad(error_code::bad_request, "'port' must be in [1, 65535]");
+    return static_cast<std::uint16_t>(v);
+}
 
 result<ipv4, proto_error> address_field(const json& j, const char* key)
 {
@@ -157,6 +173,24 @@ result<request, proto_error> parse_request(std::string_view line)
             r.match = it->get<std::string>();
         }
         break;
+    case command::send: {
+        auto p = address_field(j, "peer");
+        if (!p)
+            return unexpected<proto_error>(p.error());
+        r.peer = p.value();
+        auto port = port_field(j);
+        if (!port)
+            return unexpected<proto_error>(port.error());
+        r.port = port.value();
+        break;
+    }
+    case command::recv: {
+        auto port = port_field(j);
+        if (!port)
+            return unexpected<proto_error>(port.error());
+        r.port = port.value();
+        break;
+    }
     default:
         break;
     }
@@ -186,6 +220,13 @@ std::string encode_request(const request& r)
     case command::stats:
         if (!r.match.empty())
             j["match"] = r.match;
+        break;
+    case command::send:
+        j["peer"] = format_ipv4(r.peer);
+        j["port"] = r.port;
+        break;
+    case command::recv:
+        j["port"] = r.port;
         break;
     default:
         break;

@@ -15,6 +15,19 @@
 //   {"cmd":"flush"}                 {"ok":true,"flushed":N}
 //   {"cmd":"monitor","kinds":["route_added"],"node":"10.1.0.7"}
 //   {"cmd":"config"}                {"ok":true,"config":{"key":"value",...}}
+//   {"cmd":"send","peer":"10.1.0.7","port":5000}
+//                                   {"ok":true,"connected":{"peer":..,"port":..}}, then a stream
+//   {"cmd":"recv","port":5000}      {"ok":true,"accepted":{"peer":..,"port":..}}, then a stream
+//
+// send / recv hand the connection to the engine's reliable transport
+// (docs/transport.md). After the first answer the socket carries the data
+// as chunks: a 4-byte big-endian length, then that many bytes; a chunk of
+// length 0 ends the data. The client writes the chunks of `send` (after
+// `connected`), the engine writes those of `recv`. Then the engine writes
+// one closing line, {"ok":true,"sent":N} / {"ok":true,"received":N}, or an
+// error object (codes unreachable, reset, timed_out, refused, aborted,
+// busy), and closes the socket. A client that closes early aborts the
+// connection (RST to the peer).
 //
 // This header parses requests (every mistake becomes a typed error, never an
 // exception escaping) and renders the service's structs as JSON.
@@ -38,7 +51,7 @@ inline constexpr std::size_t default_max_request_bytes = 64 * 1024;
 inline constexpr std::int64_t default_discover_timeout_ms = 30000;
 inline constexpr std::int64_t max_discover_timeout_ms = 600000;
 
-enum class command { status, routes, neighbours, stats, discover, flush, monitor, config };
+enum class command { status, routes, neighbours, stats, discover, flush, monitor, config, send, recv };
 const char* to_string(command c);
 
 struct request {
@@ -47,6 +60,8 @@ struct request {
     std::int64_t timeout_ms = default_discover_timeout_ms; // discover
     event_filter filter;                             // monitor
     std::string match;                               // stats: substring of counter names
+    ipv4 peer = 0;                                   // send
+    std::uint16_t port = 0;                          // send (the peer's), recv (ours)
 };
 
 // Error codes sent in {"error":{"code":..}}.

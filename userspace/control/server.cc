@@ -87,6 +87,7 @@ struct client {
     bool shut = false;             // closing: our side shut down, draining input
     std::int64_t drain_deadline_ms = 0;
     std::size_t drained = 0;       // bytes discarded while draining
+    bool handed_off = false;       // send/recv: the engine owns the socket now
     bool waiting = false;          // a discover is running
     std::uint64_t seq = 0;         // of the discover awaited
     std::int64_t deadline_ms = 0;  // of the discover awaited
@@ -229,6 +230,26 @@ struct server::impl {
                 }
                 break;
             }
+            case command::send:
+            case command::recv: {
+                if (!c.out.empty() || !c.in.empty()) {
+                    send_error(c, error_code::bad_request,
+                               "send/recv must be the only request on its connection");
+                    break;
+                }
+                int fd = ::fcntl(c.fd, F_DUPFD_CLOEXEC, 0);
+                if (fd < 0) {
+                    send_error(c, error_code::service_error, "cannot hand the socket over");
+                    break;
+                }
+                stream_request sr;
+                sr.send = r.cmd == command::send;
+                sr.peer = r.peer;
+                sr.port = r.port;
+                service.open_stream(sr, fd); // owns fd; throws with the reason
+                c.handed_off = true;
+                break;
+            }
             case command::monitor: {
                 // Wake the loop through the completion box, which outlives
                 // the server should a publisher still hold the subscription.
@@ -256,7 +277,7 @@ struct server::impl {
     // Runs every complete line buffered while the client is idle.
     void process_input(client& c)
     {
-        while (!c.waiting && !c.closing) {
+        while (!c.waiting && !c.closing && !c.handed_off) {
             if (c.sub) { // monitoring: input is ignored, only EOF matters
                 c.in.clear();
                 return;
@@ -450,6 +471,9 @@ struct server::impl {
                     process_input(c);
                 }
             }
+            for (auto& [id, c] : clients)
+                if (c.handed_off) // our copy only: the engine's keeps the socket open
+                    gone.push_back(id);
             for (auto id : gone)
                 close_client(id);
             expire_discoveries(now_ms());

@@ -14,10 +14,13 @@
 // publishes into from any thread and that monitor clients subscribe to.
 #pragma once
 
+#include <unistd.h>
+
 #include <array>
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -117,6 +120,13 @@ struct event {
     std::string detail;                       // drop reason, failure reason, interface...
 };
 
+// babectl send / recv: a stream over the reliable transport (protocol.hh).
+struct stream_request {
+    bool send = true;        // send: connect to (peer, port); recv: accept on port
+    ipv4 peer = 0;
+    std::uint16_t port = 0;
+};
+
 // The node as the control socket sees it. Every method but discover()
 // answers synchronously; none may block for long (the control server calls
 // them with a time limit when they run behind a mailbox_service).
@@ -139,6 +149,15 @@ public:
     // Drop every cached route (DSR caches and the kernel's routes map).
     // Returns how many routes were dropped.
     virtual std::uint64_t flush() = 0;
+    // Take over a client's socket `fd` for a transport stream (protocol.hh):
+    // from then on the implementation speaks the stream protocol on it and
+    // closes it. Owns `fd` in every case (closes it on failure) and throws
+    // with a message for the client when it cannot take the stream.
+    virtual void open_stream(const stream_request& /*r*/, int fd)
+    {
+        ::close(fd);
+        throw std::runtime_error("this node has no reliable transport");
+    }
     // Where events are published; monitor clients subscribe here. Must
     // outlive every call into the service.
     virtual event_hub& events() = 0;

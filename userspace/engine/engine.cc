@@ -9,6 +9,7 @@
 #include "engine/afpacket_io.hh"
 #include "engine/afxdp_io.hh"
 #include "engine/shard.hh"
+#include "engine/transport_service.hh"
 #include "core/seqlock.hh"
 #include "core/slab_pool.hh"
 #include "core/spsc_ring.hh"
@@ -141,10 +142,10 @@ struct shard_snapshot {
 
 // A message between shards (spsc_ring slots are plain data).
 struct bus_msg {
-    enum kind_t : std::uint8_t { replica, neighbour_lost } kind = replica;
+    enum kind_t : std::uint8_t { replica, neighbour_lost, transport_segment } kind = replica;
     port_id port = 0;
     std::uint16_t len = 0;
-    dsr::addr addr = dsr::no_addr; // replica: previous hop; neighbour_lost: the neighbour
+    dsr::addr addr = dsr::no_addr; // replica: previous hop; neighbour_lost: the neighbour; transport: the sender
     slab_handle slab{};
 };
 using bus_ring = spsc_ring<bus_msg, 256>;
@@ -153,9 +154,14 @@ class engine_impl;
 
 // One shard with its thread: packet I/O on queue `index` of every port, a DSR
 // core, its slab pool for messages to the other shards, and its snapshot.
-class shard_runtime final : public event_sink, public shard_bus {
+class shard_runtime final : public event_sink, public shard_bus, public transport_hook {
 public:
-    shard_runtime(engine_impl& eng, std::size_t index) : _eng(eng), index(index), slabs({256, 128, 64, 0}) {}
+    shard_runtime(engine_impl& eng, std::size_t index) : _eng(eng), index(index), slabs({256, 128, 64, 64}) {}
+
+    // Shards other than the transport's owner (shard 0): a segment that RSS
+    // steered here is copied into a slab and handed to the owner (the one
+    // copy of the multi-shard case; docs/transport.md).
+    void segment(time_point now, dsr::addr from, frame_addr frame, std::span<const std::byte> seg) override;
 
     void on_event(const dsr::event& e) override;
     void replicate(port_id port, dsr::addr prev, std::span<const std::byte> ip) override;
@@ -174,6 +180,7 @@ public:
     std::size_t index;
     std::unique_ptr<packet_io> io;
     std::unique_ptr<shard> sh;
+    std::unique_ptr<transport_service> transport; // shard 0 only
     slab_pool slabs;
     std::thread thread;
     int wake_fd = -1; // eventfd: another shard posted a message
@@ -241,6 +248,13 @@ public:
             sc.ports = _ports;
             sc.host_mac = _ctx.local_mac;
             rt->sh = std::make_unique<shard>(sc, *rt->io, maps(), rt.get(), n > 1 ? rt.get() : nullptr);
+            if (q == 0) {
+                rt->transport = std::make_unique<transport_service>(transport_defaults(), _cfg.node_address,
+                                                                    sc.seed * 31 + 7, *rt->sh);
+                rt->sh->set_transport(rt->transport.get());
+            } else {
+                rt->sh->set_transport(rt.get());
+            }
             _shards.push_back(std::move(rt));
         }
         _ios.clear();
@@ -521,6 +535,8 @@ public:
             add(t.engine.routes_installed, s.engine.routes_installed);
             add(t.engine.routes_removed, s.engine.routes_removed);
             add(t.engine.probes, s.engine.probes);
+            add(t.engine.transport_rx, s.engine.transport_rx);
+            add(t.engine.transport_no_hook, s.engine.transport_no_hook);
             for (std::size_t p = 0; p < max_ports; ++p) {
                 add(t.io[p].rx_packets, s.io[p].rx_packets);
                 add(t.io[p].tx_packets, s.io[p].tx_packets);
@@ -570,6 +586,20 @@ public:
         out.push_back({"engine_bus_received", t.bus_received});
         out.push_back({"engine_bus_backpressure", t.bus_full});
         out.push_back({"engine_bus_no_slab", t.bus_no_slab});
+        out.push_back({"engine_transport_rx", s.transport_rx});
+        out.push_back({"engine_transport_no_hook", s.transport_no_hook});
+        if (const auto* ts = _shards[0]->transport.get()) {
+            const auto& tc = ts->core().stats();
+#define BABE_ENGINE_TRANSPORT_CORE(name) out.push_back({"transport_" #name, tc.name});
+            BABE_TRANSPORT_COUNTERS(BABE_ENGINE_TRANSPORT_CORE)
+#undef BABE_ENGINE_TRANSPORT_CORE
+            const auto& sc = ts->counters();
+#define BABE_ENGINE_TRANSPORT_SVC(name) out.push_back({"transport_" #name, sc.name});
+            BABE_TRANSPORT_SERVICE_COUNTERS(BABE_ENGINE_TRANSPORT_SVC)
+#undef BABE_ENGINE_TRANSPORT_SVC
+            out.push_back({"transport_connections_in_use", ts->core().connections()});
+            out.push_back({"transport_sessions_in_use", ts->sessions()});
+        }
         std::size_t send_buffer = 0, maint_buffer = 0, links = 0, paths = 0;
         for (std::size_t k = 0; k < _shards.size(); ++k) {
             shard_snapshot one = _shards[k]->snapshot.read();
@@ -650,6 +680,38 @@ public:
     }
 
     control::event_hub& events() override { return _hub; }
+
+    void open_stream(const control::stream_request& r, int fd) override
+    {
+        // On shard 0's thread (mailbox): the transport's owner.
+        if (_shards.empty() || !_shards[0]->transport) {
+            ::close(fd);
+            throw daemon::engine_error("the engine is not running");
+        }
+        _shards[0]->transport->open(monotonic_now(), r, fd);
+    }
+
+    static transport_service_config transport_defaults()
+    {
+        transport_service_config c;
+        c.core.max_connections = 64;
+        c.core.max_listeners = 32;
+        c.core.max_send_chunks = 1024;
+        c.core.max_segments = 1024;
+        c.core.max_ooo_segments = 512;
+        c.core.event_reserve = 512;
+        c.core.recv_window = 768 * 1024;
+        c.core.max_syn_retransmits = 5;
+        // Multi-hop radio: losses with no queue on the path are not
+        // congestion (docs/transport.md, loss differentiation); RTTs between
+        // babeds are short, so the RTO floor is lower than TCP's.
+        c.core.min_rto = 40ms;
+        c.core.ld_rtt_slack = 5ms;
+        c.core.ld_isolated_only = false;
+        c.core.ld_rto_keeps_ssthresh = true;
+        c.max_queued_per_session = 768;
+        return c;
+    }
 
     // ---- events from any shard (on that shard's thread) ----
     void on_event(shard_runtime& rt, const dsr::event& e)
@@ -838,6 +900,8 @@ private:
         };
         for (int fd : rt.io->wait_fds())
             watch(fd);
+        if (rt.transport)
+            watch(rt.transport->wait_fd());
         watch(rt.wake_fd);
         watch(rt.box.wake_fd());
         const bool control_shard = rt.index == 0;
@@ -980,6 +1044,31 @@ void shard_runtime::replicate(port_id port, dsr::addr prev, std::span<const std:
     }
 }
 
+void shard_runtime::segment(time_point, dsr::addr from, frame_addr frame, std::span<const std::byte> seg)
+{
+    auto h = seg.size() <= 0xffff ? slabs.alloc(seg.size()) : std::nullopt;
+    if (!h) {
+        ++bus_no_slab;
+        io->frames().release(frame);
+        return;
+    }
+    std::memcpy(slabs.data(*h).data(), seg.data(), seg.size());
+    io->frames().release(frame);
+    bus_msg m;
+    m.kind = bus_msg::transport_segment;
+    m.len = static_cast<std::uint16_t>(seg.size());
+    m.addr = from;
+    m.slab = *h;
+    if (!_eng.to(index, 0).try_push(m)) {
+        ++bus_full;
+        slabs.free(*h);
+        return;
+    }
+    ++bus_sent;
+    std::uint64_t one = 1;
+    [[maybe_unused]] auto r = write(_eng.runtime(0).wake_fd, &one, sizeof(one));
+}
+
 void shard_runtime::broadcast_neighbour_lost(dsr::addr nb)
 {
     for (std::size_t j = 0; j < _eng.shard_count(); ++j) {
@@ -1012,7 +1101,12 @@ std::size_t shard_runtime::drain_bus(time_point now)
             ++work;
             ++bus_received;
             applying_remote = true;
-            if (m->kind == bus_msg::replica) {
+            if (m->kind == bus_msg::transport_segment) {
+                auto& src = _eng.runtime(j).slabs;
+                if (transport)
+                    transport->segment_copy(now, m->addr, src.data(m->slab).first(m->len));
+                _eng.back(index, j).try_push(*m);
+            } else if (m->kind == bus_msg::replica) {
                 auto& src = _eng.runtime(j).slabs;
                 sh->receive_replica(now, m->port, m->addr, src.data(m->slab).first(m->len));
                 // Hand the slab back to its owner (the ring back is as deep as

@@ -100,6 +100,10 @@ shard::shard(const shard_config& cfg, packet_io& io, dataplane::map_access& maps
 std::optional<time_point> shard::next_deadline() const
 {
     auto t = _node.poll_timeout();
+    if (_transport) {
+        if (auto tt = _transport->deadline())
+            t = t ? std::min(*t, *tt) : *tt;
+    }
     if (!_neighbours.size())
         return t;
     return t ? std::min(*t, _next_heard_poll) : _next_heard_poll;
@@ -133,9 +137,41 @@ std::size_t shard::poll(time_point now)
     if (auto t = _node.poll_timeout(); t && *t <= now)
         _node.handle_timeout(now);
     std::size_t work = n + drain(now);
+    if (_transport) {
+        // Segments delivered above are acknowledged in the same turn.
+        if (std::size_t w = _transport->poll(now)) {
+            work += w;
+            work += drain(now);
+        }
+    }
     _io.flush();
     _backpressure = _counters.tx_backpressure != refused;
     return work;
+}
+
+void shard::originate(time_point now, frame_addr ip_start, std::uint32_t ip_len)
+{
+    _now_ns = to_ns(now);
+    dsr::packet_handle h{_io.frames().index(ip_start)};
+    _meta[h.id] = frame_meta{ip_start - eth_len, static_cast<std::uint32_t>(eth_len + ip_len),
+                             _local_port.value_or(0)};
+    _node.send(now, h, std::span<const std::byte>(_io.data(ip_start), ip_len));
+}
+
+void shard::deliver_transport(const dsr::event& e)
+{
+    const frame_meta& m = _meta[e.handle->id];
+    const std::byte* ip = _io.data(m.addr + eth_len);
+    std::uint32_t ip_avail = m.len > eth_len ? m.len - static_cast<std::uint32_t>(eth_len) : 0;
+    std::uint32_t total = ip_avail >= ipv4_len ? load_be16(ip + 2) : 0;
+    if (!_transport || total > ip_avail || e.payload_offset > total) {
+        ++_counters.transport_no_hook;
+        _io.frames().release(m.addr);
+        return;
+    }
+    ++_counters.transport_rx;
+    _transport->segment(time_from_ns(_now_ns), e.src, m.addr,
+                        std::span<const std::byte>(ip + e.payload_offset, total - e.payload_offset));
 }
 
 void shard::receive_frame(time_point now, const rx_frame& f)
@@ -449,7 +485,15 @@ void shard::handle_event(const dsr::event& e)
             }
         }
         break;
+    case dsr::event_kind::discovery_failed:
+        if (_transport)
+            _transport->unreachable(time_from_ns(_now_ns), e.dst);
+        break;
     case dsr::event_kind::delivered:
+        if (e.handle && e.protocol == BABE_NEXT_HEADER_TRANSPORT) {
+            deliver_transport(e);
+            break;
+        }
         if (e.handle) {
             deliver_local(e);
             break;

@@ -60,6 +60,8 @@ struct shard_counters {
     std::uint64_t routes_installed = 0;
     std::uint64_t routes_removed = 0;
     std::uint64_t probes = 0;            // Ack Request probes of quiet neighbours carrying traffic
+    std::uint64_t transport_rx = 0;      // transport segments handed to the transport
+    std::uint64_t transport_no_hook = 0; // transport segments dropped: no transport attached
 };
 
 // Receives every event of the core after the shard has acted on it (control
@@ -80,6 +82,23 @@ class shard_bus {
 public:
     virtual ~shard_bus() = default;
     virtual void replicate(port_id port, dsr::addr prev_hop, std::span<const std::byte> ip_packet) = 0;
+};
+
+// The reliable transport's attachment to a shard (engine/transport_service.hh
+// on the owner shard; a forwarder to the owner on the others): DSR payloads
+// for this node with Next Header BABE_NEXT_HEADER_TRANSPORT go to it with
+// their frame, and it gets a turn in every poll() and a say in the deadline.
+class transport_hook {
+public:
+    virtual ~transport_hook() = default;
+    // A segment from `from` in `frame` (one reference, now the hook's):
+    // `seg` points into the frame's bytes.
+    virtual void segment(time_point now, dsr::addr from, frame_addr frame, std::span<const std::byte> seg) = 0;
+    // Route Discovery for `dst` failed on this shard's core.
+    virtual void unreachable(time_point /*now*/, dsr::addr /*dst*/) {}
+    // Timers, sockets and transmissions; returns the work done.
+    virtual std::size_t poll(time_point /*now*/) { return 0; }
+    virtual std::optional<time_point> deadline() const { return std::nullopt; }
 };
 
 class shard {
@@ -107,6 +126,15 @@ public:
     // restored link is confirmed and used again without waiting for traffic.
     void port_up(time_point now, port_id port);
 
+    // Attach the transport (null: segments for this node are dropped, counted).
+    void set_transport(transport_hook* t) { _transport = t; }
+    // A locally originated IPv4 packet at ip_start (ip_len bytes) in one of
+    // this shard's frames (one reference, the core's from now on): into the
+    // DSR core as if babe0 had sent it. ip_start must leave headroom for the
+    // Ethernet and DSR headers before its payload.
+    void originate(time_point now, frame_addr ip_start, std::uint32_t ip_len);
+    packet_io& io() { return _io; }
+
     dsr::node& core() { return _node; }
     const dsr::node& core() const { return _node; }
     const shard_counters& counters() const { return _counters; }
@@ -128,6 +156,7 @@ private:
     void send_data(const dsr::transmit& t);
     void handle_event(const dsr::event& e);
     void deliver_local(const dsr::event& e);
+    void deliver_transport(const dsr::event& e);
     // Where a unicast to next_hop goes: the neighbour's port and MAC if known.
     port_id port_for(dsr::addr next_hop, port_id fallback, const std::uint8_t*& mac);
     void write_eth(std::byte* at, const std::uint8_t* dst, port_id port);
@@ -137,6 +166,7 @@ private:
     dataplane::map_access& _maps;
     event_sink* _sink;
     shard_bus* _bus;
+    transport_hook* _transport = nullptr;
     dsr::node _node;
     neighbour_table _neighbours;
     std::unique_ptr<frame_meta[]> _meta; // by frame index = packet_handle id

@@ -90,6 +90,12 @@ constexpr help_row helps[] = {
     {"babe_afxdp_fill_ring_filled_total", "Frames the engine put on the fill ring."},
     {"babe_afxdp_completions_total", "Frames the engine took back from the completion ring."},
     {"babe_dsr_events_total", "DSR protocol events of the core, by event (userspace/dsr/counters.hh)."},
+    {"babe_transport_events_total",
+     "Reliable transport events (segments, retransmissions, loss events, connections, streams), by event (docs/transport.md)."},
+    {"babe_transport_bytes_total",
+     "Reliable transport bytes, by kind (data sent first time, retransmitted, delivered in order; to/from babectl clients)."},
+    {"babe_transport_connections", "Transport connections in use (any state, TIME-WAIT included)."},
+    {"babe_transport_sessions", "babectl send/recv streams open on this node."},
     {"babe_route_cache_lookups_total", "Route cache lookups, by result (hit, miss)."},
     {"babe_route_cache_evictions_total", "Routes removed from the route cache, by cause (lru: room, expired: RouteCacheTimeout)."},
     {"babe_engine_rx_frames_total", "Frames the engine received from its AF_XDP sockets."},
@@ -267,6 +273,20 @@ counter_mapping map_counter(std::string_view name)
             m.type = metric_type::gauge;
         } else {
             m.family = "babe_engine_" + sanitize(rest) + "_total";
+        }
+        return m;
+    } else if (starts_with(name, "transport_") && name.size() > 10) {
+        auto rest = name.substr(10);
+        if (ends_with(rest, "_in_use")) {
+            m.family = "babe_transport_" + sanitize(rest.substr(0, rest.size() - 7));
+            m.type = metric_type::gauge;
+        } else if (ends_with(rest, "bytes_sent") || ends_with(rest, "bytes_retransmitted") ||
+                   ends_with(rest, "bytes_delivered") || starts_with(rest, "bytes_")) {
+            m.family = "babe_transport_bytes_total";
+            m.labels = {{"kind", std::string(rest)}};
+        } else {
+            m.family = "babe_transport_events_total";
+            m.labels = {{"event", std::string(rest)}};
         }
         return m;
     }

@@ -389,18 +389,28 @@ struct endpoint::impl {
         if (!c.in_recovery) {
             c.in_recovery = true;
             c.recover = c.snd_nxt;
-            const bool random = cfg.loss_differentiation && newly == 1 && c.have_rtt &&
-                                c.latest_rtt.count() * 100 <=
-                                    c.min_rtt.count() * std::int64_t(cfg.ld_rtt_inflation_pct);
+            const bool random = cfg.loss_differentiation && (newly == 1 || !cfg.ld_isolated_only) &&
+                                no_queue(c);
             c.recovery_random = random;
             if (random)
                 ++ctr.random_losses;
             else
                 reduce_window(c);
         } else if (c.recovery_random) {
+            if (!cfg.ld_isolated_only && no_queue(c)) {
+                ctr.random_losses += newly > 0 ? 1 : 0;
+                return;
+            }
             c.recovery_random = false;
             reduce_window(c);
         }
+    }
+
+    // The latest RTT sample shows no queue on the path (loss differentiation).
+    bool no_queue(const conn& c) const
+    {
+        return c.have_rtt && (c.latest_rtt.count() * 100 <= c.min_rtt.count() * std::int64_t(cfg.ld_rtt_inflation_pct) ||
+                              c.latest_rtt <= c.min_rtt + cfg.ld_rtt_slack);
     }
 
     std::uint32_t unsent(const conn& c) const { return c.snd_end - c.snd_nxt; }
@@ -550,8 +560,16 @@ struct endpoint::impl {
             }
         }
         const std::uint32_t flight = c.snd_nxt - c.snd_una;
-        c.ssthresh = std::max(std::min(c.cwnd, flight) / 2, 2 * cfg.mss);
-        c.cwnd = cfg.mss;
+        if (cfg.loss_differentiation && cfg.ld_rto_keeps_ssthresh && no_queue(c)) {
+            // A random loss burst (or lost retransmissions), not a queue:
+            // restart from the initial window and slow start back.
+            c.ssthresh = std::max({c.ssthresh, std::min(c.cwnd, flight), 2 * cfg.mss});
+            c.cwnd = std::min(c.ssthresh, cfg.initial_cwnd_segments * cfg.mss);
+            ++ctr.random_losses;
+        } else {
+            c.ssthresh = std::max(std::min(c.cwnd, flight) / 2, 2 * cfg.mss);
+            c.cwnd = cfg.mss;
+        }
         c.ca_acc = 0;
         c.in_recovery = true;
         c.recovery_random = false;
@@ -750,6 +768,8 @@ struct endpoint::impl {
             t.payload_offset = ch->offset + s.chunk_off;
             t.payload_length = s.len;
         }
+        t.seq = s.seq;
+        t.retransmission = s.tx_count > 0;
         if (s.tx_count == 0)
             ctr.data_bytes_sent += s.len;
         else
@@ -1009,6 +1029,16 @@ result<void, error> endpoint::listen(std::uint16_t port)
     }
     m.listeners.push_back(port);
     return {};
+}
+
+bool endpoint::unlisten(std::uint16_t port)
+{
+    auto& m = *_impl;
+    auto it = std::find(m.listeners.begin(), m.listeners.end(), port);
+    if (it == m.listeners.end())
+        return false;
+    m.listeners.erase(it);
+    return true;
 }
 
 result<conn_id, error> endpoint::connect(time_point now, node_addr peer, std::uint16_t peer_port,

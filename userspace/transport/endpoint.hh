@@ -72,6 +72,9 @@ public:
 
     // Accept connections on `port`.
     result<void, error> listen(std::uint16_t port);
+    // Stop accepting on `port` (established connections stay); false when
+    // nobody listened there. Later SYNs to it are answered with RST.
+    bool unlisten(std::uint16_t port);
 
     // Open a connection to (peer, peer_port) from local_port (0: an ephemeral
     // port). `connected` or `reset`/`timed_out` follows.

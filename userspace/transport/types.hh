@@ -59,6 +59,10 @@ struct config {
     // ---- loss differentiation (docs/transport.md) ----
     bool loss_differentiation = true;
     std::uint32_t ld_rtt_inflation_pct = 125; // latest RTT <= min RTT * this / 100: no queue
+    duration ld_rtt_slack{0};                // ... or latest RTT <= min RTT + this (jitter of the end hosts)
+    bool ld_isolated_only = true;             // forgive only a window's single loss (false: every loss
+                                              // while the RTT shows no queue)
+    bool ld_rto_keeps_ssthresh = false;       // an RTO with no queue keeps ssthresh (slow start back to it)
     // ---- tests ----
     std::optional<std::uint32_t> fixed_isn; // initial sequence numbers (wraparound tests)
 };
@@ -123,6 +127,8 @@ struct transmit {
     std::optional<packet_handle> handle;
     std::uint32_t payload_offset = 0;
     std::uint32_t payload_length = 0;
+    std::uint32_t seq = 0;        // data/FIN: the segment's first sequence number
+    bool retransmission = false;  // data/FIN sent before (fast retransmit or RTO)
 };
 
 enum class event_kind : std::uint8_t {

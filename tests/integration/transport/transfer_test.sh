@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# The reliable transport across 4 hops with random loss on every link: a
+# 5-node chain of babed nodes whose links pass through bridges where
+# nftables drops LOSS % (default 3) of the frames each way (numgen random).
+# A random file sent with `babectl send` arrives intact through `babectl
+# recv` (sha256 compared), and the counters show the losses were repaired
+# (retransmissions at the sender, frames dropped on every link). The libbabe
+# example program moves a generated stream and checks every byte. Failures
+# are clear: a send to a port nobody receives on is refused, a send to a
+# node that does not exist is unreachable, and a receiver whose sender dies
+# mid-stream gets an error (never a short file taken for a whole one).
+set -euo pipefail
+. "$(dirname "$0")/../../../tools/lib.sh"
+. "$babe_root/tools/mesh.sh"
+. "$babe_root/tests/integration/mesh/common.sh"
+require_root_netns
+for c in jq nft ethtool sha256sum; do command -v $c > /dev/null || skip "$c is not installed"; done
+example_bin=${BABE_EXAMPLE:-$babe_build/userspace/libbabe/babe-example}
+[ -x "$example_bin" ] || fail "missing $example_bin (build first)"
+MESH_NAME=babe-t-transport
+MESH_RUN=/run/babe-test/$MESH_NAME
+# A discovery for a node that does not exist gives up within a few seconds.
+MESH_DSR_EXTRA=$'max_request_rexmt: 3\nrequest_period_ms: 200\nmax_request_period_ms: 800'
+LOSS=${LOSS:-3}
+SIZE=${SIZE:-4000000}
+trap mesh_down EXIT
+
+mesh_chain_bridged 5
+mesh_start_all
+for i in 1 2 3 4; do mesh_link_loss "$i" $((i + 1)) "$LOSS"; done
+say "== 5 nodes, 4 hops, $LOSS % random loss on every link (each way)"
+
+head -c "$SIZE" /dev/urandom > "$MESH_RUN/in.bin"
+mesh_ctl 5 recv 7000 "$MESH_RUN/out.bin" > "$MESH_RUN/recv.log" 2>&1 &
+recv_pid=$!
+sleep 0.5
+start=$(now_s)
+timeout 120 "$babectl_bin" -s "$(mesh_sock 1)" send "$(mesh_addr 5):7000" "$MESH_RUN/in.bin" ||
+	fail "babectl send failed ($?)"
+end=$(now_s)
+wait "$recv_pid" || { cat "$MESH_RUN/recv.log"; fail "babectl recv failed"; }
+want=$(sha256sum < "$MESH_RUN/in.bin" | cut -d' ' -f1)
+got=$(sha256sum < "$MESH_RUN/out.bin" | cut -d' ' -f1)
+[ "$want" = "$got" ] || fail "the file arrived changed: sha256 $got, sent $want"
+secs=$(echo "$end - $start" | bc -l)
+pass "$SIZE random bytes across 4 lossy hops intact (sha256 $want) in $(printf '%.2f' "$secs") s"
+
+dropped=0
+for i in 1 2 3 4; do
+	d=$(mesh_link_dropped "$i" $((i + 1)))
+	say "   link $i-$((i + 1)): $d frames dropped"
+	if [ "$LOSS" -gt 0 ] && [ "$d" -eq 0 ]; then fail "link $i-$((i + 1)) dropped nothing"; fi
+	dropped=$((dropped + d))
+done
+retx=$(stat_of 1 '^transport_data_bytes_retransmitted$')
+delivered=$(stat_of 5 '^transport_data_bytes_delivered$')
+say "   sender: $retx bytes retransmitted; receiver: $delivered bytes delivered"
+[ "$delivered" -eq "$SIZE" ] || fail "the receiver's transport delivered $delivered bytes, not $SIZE"
+if [ "$LOSS" -gt 0 ]; then [ "$retx" -gt 0 ] || fail "loss on every link but nothing retransmitted"; fi
+pass "$dropped frames lost on the links, repaired by $retx retransmitted bytes"
+
+say "== libbabe example: a generated 300 kB stream, checked byte by byte"
+mesh_exec 5 true
+"$example_bin" recv "$(mesh_sock 5)" 7001 > "$MESH_RUN/example-recv.log" 2>&1 &
+ex_pid=$!
+sleep 0.3
+out=$(timeout 60 "$example_bin" send "$(mesh_sock 1)" "$(mesh_addr 5)" 7001 300000) || fail "babe-example send failed: $out"
+wait "$ex_pid" || { cat "$MESH_RUN/example-recv.log"; fail "babe-example recv failed"; }
+grep -q "received 300000 bytes from $(mesh_addr 1):.*, 0 wrong" "$MESH_RUN/example-recv.log" ||
+	fail "babe-example recv: $(cat "$MESH_RUN/example-recv.log")"
+pass "babe-example: $out; $(cat "$MESH_RUN/example-recv.log")"
+
+say "== errors"
+for i in 1 2 3 4; do mesh_link_loss "$i" $((i + 1)) 0; done
+set +e
+out=$(echo hello | timeout 60 "$babectl_bin" -s "$(mesh_sock 1)" send "$(mesh_addr 5):7999" 2>&1)
+rc=$?
+set -e
+[ "$rc" -eq 1 ] && grep -q "refused" <<< "$out" || fail "send to a port nobody receives on: rc $rc, '$out'"
+pass "no receiver: exit $rc, '$out'"
+
+set +e
+out=$(echo hello | timeout 60 "$babectl_bin" -s "$(mesh_sock 1)" send "$(mesh_addr 99):7000" 2>&1)
+rc=$?
+set -e
+[ "$rc" -eq 1 ] && grep -q "unreachable" <<< "$out" || fail "send to a missing node: rc $rc, '$out'"
+pass "no such node: exit $rc, '$out'"
+
+# A sender that dies mid-stream: the receiver must report an error.
+mesh_ctl 5 recv 7002 "$MESH_RUN/cut.bin" > "$MESH_RUN/cut.log" 2>&1 &
+recv_pid=$!
+sleep 0.3
+(head -c 200000 /dev/urandom; sleep 30) | "$babectl_bin" -s "$(mesh_sock 1)" send "$(mesh_addr 5):7002" \
+	> /dev/null 2>&1 &
+send_pid=$!
+for _ in $(seq 50); do [ -s "$MESH_RUN/cut.bin" ] && break; sleep 0.1; done
+sleep 0.5
+kill "$send_pid" 2> /dev/null || true
+set +e
+timeout 30 tail --pid="$recv_pid" -f /dev/null
+wait "$recv_pid"
+rc=$?
+set -e
+out=$(cat "$MESH_RUN/cut.log")
+[ "$rc" -ne 0 ] && grep -qE "reset|aborted" <<< "$out" || fail "receiver of a killed sender: rc $rc, '$out'"
+pass "sender killed mid-stream: the receiver exits $rc with '$out'"
