@@ -7,7 +7,7 @@ JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 CTEST_FLAGS ?=
 
-.PHONY: all build deps test test-unit demo bench bench-xdp bench-forward bench-sim bench-daemon fuzz clean format install
+.PHONY: all build deps test test-unit demo bench bench-xdp bench-forward bench-sim bench-daemon bench-transport fuzz clean format install
 
 all: build
 
@@ -37,7 +37,7 @@ demo: build
 bench: build
 	@for b in tools/bench/*.sh; do [ -e "$$b" ] || continue; echo "== $$b"; bash "$$b" || exit 1; done
 
-bench-xdp bench-forward bench-sim bench-daemon: build
+bench-xdp bench-forward bench-sim bench-daemon bench-transport: build
 	@bash tools/mount-fs.sh
 	bash tools/bench/$(@:bench-%=%).sh
 

@@ -316,6 +316,8 @@ void transport_service::emit(time_point now, const transport::transmit& t)
     write_ip(ip, total, t.peer);
     std::memcpy(ip + ipv4_len, _hdr.data(), hl);
     ++_ctr.segments_out;
+    if (t.handle && _tx_budget > 0) // data only: ACKs (one per received segment at most) are free
+        --_tx_budget;
     _sh.originate(now, ip_at, total);
 }
 
@@ -328,6 +330,16 @@ void transport_service::segment(time_point now, dsr::addr from, frame_addr frame
     if (!r) {
         ++_ctr.segments_refused;
         fp.release(frame);
+        return;
+    }
+    // Acknowledge now rather than once per received burst: an ACK carries
+    // at most 4 SACK blocks, and with many holes in flight the sender must
+    // see each new block at least once (else it retransmits what arrived).
+    while (_tx_budget > 0) {
+        auto t = _ep.poll_transmit(now, _hdr);
+        if (!t)
+            break;
+        emit(now, *t);
     }
 }
 
@@ -698,6 +710,12 @@ std::size_t transport_service::poll(time_point now)
     std::size_t work = 0;
     if (auto d = _ep.poll_timeout(); d && *d <= now)
         _ep.handle_timeout(now);
+    // Segments the endpoint did not get to send this turn stay in it (not
+    // counted as sent): the TX ring is never overrun, so nothing is lost
+    // to local backpressure. The budget of a turn covers the segments sent
+    // here and those sent while receiving (segment()).
+    const bool budget_left = _tx_budget > 0;
+    _tx_budget = _cfg.tx_per_turn;
     bool any = false;
     for (auto& s : _sessions)
         any = any || s->used;
@@ -721,13 +739,22 @@ std::size_t transport_service::poll(time_point now)
             if (!s.is_send && (evs[i].events & EPOLLIN))
                 s.hup = true; // a receiver's client sends nothing: EOF or misuse
         }
+        // Events first (a reset that arrived this turn ends the stream
+        // before its client's next bytes are offered).
+        while (auto e = _ep.poll_event()) {
+            on_event(now, *e);
+            ++work;
+        }
         for (auto& s : _sessions)
             if (s->used)
                 work += pump(now, *s);
     }
     for (;;) {
         bool more = false;
-        while (auto t = _ep.poll_transmit(now, _hdr)) {
+        while (_tx_budget > 0) {
+            auto t = _ep.poll_transmit(now, _hdr);
+            if (!t)
+                break;
             emit(now, *t);
             more = true;
             ++work;
@@ -745,10 +772,18 @@ std::size_t transport_service::poll(time_point now)
         if (s->used && (!s->is_send ? s->count > 0 || s->trailer_ready || !s->text.empty() : !s->text.empty()))
             work += pump(now, *s);
     // Aborts during pump may have queued RSTs and handle events.
-    while (auto t = _ep.poll_transmit(now, _hdr))
+    while (_tx_budget > 0) {
+        auto t = _ep.poll_transmit(now, _hdr);
+        if (!t)
+            break;
         emit(now, *t);
+    }
     while (auto e = _ep.poll_event())
         on_event(now, *e);
+    // Out of budget with segments left: come back next turn at once.
+    if (_tx_budget == 0)
+        ++work;
+    (void)budget_left;
     return work;
 }
 

@@ -37,8 +37,11 @@ struct transport_service_config {
     transport::config core;
     std::uint32_t max_sessions = 16;
     std::uint32_t frame_reserve = 1024;   // free frames kept for RX and control: reading pauses below
-    std::uint32_t payload_offset = 256;   // where a client's bytes start in a frame (headroom)
+    std::uint32_t payload_offset = 320;   // where a client's bytes start in a frame (headroom: Ethernet,
+                                          // IPv4, DSR with 16 hops, segment header with 16 SACK blocks)
     std::uint32_t max_queued_per_session = 512; // frames queued on one connection (<= core.max_send_chunks)
+    std::uint32_t tx_per_turn = 24;       // segments handed to the DSR core per loop turn (a copy-mode
+                                          // AF_XDP kick sends 32 frames; the TX ring holds 512)
 };
 
 // What the service counts besides the core's counters (transport_* stats).
@@ -118,6 +121,7 @@ private:
     int _epfd = -1;
     std::vector<std::uint8_t> _tx_chunk; // by frame index: queued by a send session
     std::uint16_t _ip_id = 0;
+    std::uint32_t _tx_budget = 0;
     transport_service_counters _ctr;
     alignas(64) std::array<std::byte, transport::header_max> _hdr{};
 };

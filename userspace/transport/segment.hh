@@ -29,7 +29,7 @@ namespace babe::transport {
 
 constexpr std::uint8_t segment_version = 1;
 constexpr std::size_t header_fixed = 24;
-constexpr std::size_t max_sack_blocks = 4;
+constexpr std::size_t max_sack_blocks = 16; // many holes under heavy random loss: each reported
 constexpr std::size_t header_max = header_fixed + 8 * max_sack_blocks;
 
 namespace flag {

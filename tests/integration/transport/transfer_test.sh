@@ -36,8 +36,9 @@ mesh_ctl 5 recv 7000 "$MESH_RUN/out.bin" > "$MESH_RUN/recv.log" 2>&1 &
 recv_pid=$!
 sleep 0.5
 start=$(now_s)
+dump() { for i in 1 5; do say "node $i:"; mesh_ctl "$i" stats -m transport | grep -v ' 0$' | sed 's/^/   /'; done; }
 timeout 120 "$babectl_bin" -s "$(mesh_sock 1)" send "$(mesh_addr 5):7000" "$MESH_RUN/in.bin" ||
-	fail "babectl send failed ($?)"
+	{ rc=$?; dump; fail "babectl send failed ($rc)"; }
 end=$(now_s)
 wait "$recv_pid" || { cat "$MESH_RUN/recv.log"; fail "babectl recv failed"; }
 want=$(sha256sum < "$MESH_RUN/in.bin" | cut -d' ' -f1)

@@ -53,7 +53,7 @@ TEST(TransportSegment, EncodeRefusesSmallBufferAndTooManySacks)
     auto h = sample();
     std::vector<std::byte> small(h.length() - 1);
     EXPECT_EQ(encode_header(small, h, {}).error(), encode_error::buffer_too_small);
-    h.sack_count = 5;
+    h.sack_count = static_cast<std::uint8_t>(max_sack_blocks + 1);
     std::vector<std::byte> big(200);
     EXPECT_EQ(encode_header(big, h, {}).error(), encode_error::bad_sack_count);
 }
@@ -91,7 +91,7 @@ TEST(TransportSegment, TypedErrors)
     EXPECT_EQ(with(15, 1), decode_error::reserved_nonzero);
     EXPECT_EQ(with(12, 0x40), decode_error::bad_flags);
     EXPECT_EQ(with(12, flag::syn | flag::fin), decode_error::bad_flags);
-    EXPECT_EQ(with(13, 9), decode_error::bad_sack_count);
+    EXPECT_EQ(with(13, static_cast<std::uint8_t>(max_sack_blocks + 1)), decode_error::bad_sack_count);
     EXPECT_EQ(with(13, 4), decode_error::truncated); // claims 4 blocks, 2 + 10 bytes there
     // An empty SACK block, checksummed correctly, is still refused.
     auto h = sample();

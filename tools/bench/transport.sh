@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# bench-transport: Babe's reliable transport against TCP over the same
+# 4-hop namespace chain (5 babed nodes, tools/mesh.sh, every link through a
+# bridge in a namespace of its own) with random loss on every link: nftables
+# `numgen random mod 100 < N drop` in each link's bridge, both directions,
+# N = 0, 1 and 5 (LOSSES). Prints ONE JSON object (progress on stderr):
+#
+#  babe_goodput_Bps_loss<N>  `babectl send` of BYTES random bytes from node 1
+#      to `babectl recv` on node 5, bytes / seconds from the start of the
+#      send to its end (every byte acknowledged by the receiver's babed;
+#      the file compared at the receiver).
+#  tcp_goodput_Bps_loss<N>  iperf3 TCP from node 1 to node 5 over babe0 and
+#      the XDP fast path (the kernel's default congestion control, named in
+#      "tcp_congestion_control"), TCP_SECONDS long, received bytes / seconds.
+#  ratio_vs_tcp_loss<N>  babe / tcp (goals: >= 0.8 at 0 %, >= 2 at 5 %).
+#
+# Medians over REPS rounds, Babe and TCP interleaved. The links model radio
+# hops: LINK_RATE_MBIT (20) and LINK_DELAY_MS (2, one way) per link and
+# direction (netem on the bridges' ports, LINK_QUEUE (100) frames of queue);
+# LINK_RATE_MBIT=0 leaves the veths unshaped (then both are CPU-bound: Babe's
+# endpoints run in userspace over AF_XDP, TCP in the kernel). Env: REPS (3),
+# BYTES (8000000), TCP_SECONDS (5), LOSSES ("0 1 5").
+set -euo pipefail
+. "$(dirname "$0")/../lib.sh"
+. "$babe_root/tools/mesh.sh"
+. "$babe_root/tests/integration/mesh/common.sh"
+
+REPS=${REPS:-3}
+BYTES=${BYTES:-8000000}
+TCP_SECONDS=${TCP_SECONDS:-5}
+LOSSES=${LOSSES:-0 1 5}
+LINK_RATE_MBIT=${LINK_RATE_MBIT:-20}
+LINK_DELAY_MS=${LINK_DELAY_MS:-2}
+LINK_QUEUE=${LINK_QUEUE:-100}
+
+require_root_netns
+for c in jq nft iperf3 ethtool tc bc; do command -v $c > /dev/null || fail "$c missing (tools/install-deps.sh)"; done
+for f in "$babed_bin" "$babectl_bin"; do [ -x "$f" ] || fail "missing $f (build first)"; done
+
+MESH_NAME=babe-b-transport
+MESH_RUN=/run/babe-test/$MESH_NAME
+trap mesh_down EXIT
+log() { printf '%s\n' "$*" >&2; }
+
+mesh_chain_bridged 5
+if [ "$LINK_RATE_MBIT" -gt 0 ] || [ "$LINK_DELAY_MS" -gt 0 ]; then
+	for i in 1 2 3 4; do
+		l=$(mesh_link_ns "$i" $((i + 1)))
+		for dev in "to$i" "to$((i + 1))"; do
+			args=(delay "${LINK_DELAY_MS}ms" limit "$LINK_QUEUE")
+			[ "$LINK_RATE_MBIT" -eq 0 ] || args+=(rate "${LINK_RATE_MBIT}mbit")
+			ip netns exec "$l" tc qdisc add dev "$dev" root netem "${args[@]}"
+		done
+	done
+fi
+mesh_start_all > /dev/null
+mesh_exec 1 ping -c 1 -W 5 "$(mesh_addr 5)" > /dev/null || fail "no route 1 -> 5"
+mesh_exec 5 ping -c 1 -W 5 "$(mesh_addr 1)" > /dev/null || fail "no route 5 -> 1"
+cc=$(mesh_exec 1 sysctl -n net.ipv4.tcp_congestion_control)
+head -c "$BYTES" /dev/urandom > "$MESH_RUN/in.bin"
+want=$(sha256sum < "$MESH_RUN/in.bin" | cut -d' ' -f1)
+mesh_exec 5 iperf3 -s -D -B "$(mesh_addr 5)" --logfile "$MESH_RUN/iperf3-server.log"
+sleep 0.5
+
+# One Babe transfer; prints bytes/s (0 when it failed).
+babe_once() {
+	local port=$1 start end rc=0
+	rm -f "$MESH_RUN/out.bin"
+	mesh_ctl 5 recv "$port" "$MESH_RUN/out.bin" 2> "$MESH_RUN/recv.err" &
+	local rp=$!
+	sleep 0.3
+	start=$(now_s)
+	timeout 300 "$babectl_bin" -s "$(mesh_sock 1)" send "$(mesh_addr 5):$port" "$MESH_RUN/in.bin" \
+		2> "$MESH_RUN/send.err" || rc=$?
+	end=$(now_s)
+	wait "$rp" || rc=$?
+	if [ "$rc" -ne 0 ] || [ "$(sha256sum < "$MESH_RUN/out.bin" | cut -d' ' -f1)" != "$want" ]; then
+		log "   babe transfer failed: $(cat "$MESH_RUN/send.err" "$MESH_RUN/recv.err")"
+		echo 0
+		return
+	fi
+	echo "$BYTES / ($end - $start)" | bc -l
+}
+
+tcp_once() {
+	local out
+	out=$(mesh_exec 1 iperf3 -c "$(mesh_addr 5)" -B "$(mesh_addr 1)" -t "$TCP_SECONDS" -J 2> /dev/null) || {
+		log "   iperf3 failed"
+		echo 0
+		return
+	}
+	jq '.end.sum_received.bytes / .end.sum_received.seconds' <<< "$out"
+}
+
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print 0; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+result='{}'
+port=7100
+for loss in $LOSSES; do
+	for i in 1 2 3 4; do mesh_link_loss "$i" $((i + 1)) "$loss"; done
+	babe_s=() tcp_s=()
+	retx0=$(stat_of 1 '^transport_data_bytes_retransmitted$')
+	for ((r = 1; r <= REPS; r++)); do
+		b=$(babe_once $port)
+		port=$((port + 1))
+		t=$(tcp_once)
+		log "loss $loss % round $r: babe $(printf '%.0f' "$b") B/s, tcp $(printf '%.0f' "$t") B/s"
+		babe_s+=("$b")
+		tcp_s+=("$t")
+	done
+	retx1=$(stat_of 1 '^transport_data_bytes_retransmitted$')
+	bm=$(printf '%s\n' "${babe_s[@]}" | median)
+	tm=$(printf '%s\n' "${tcp_s[@]}" | median)
+	ratio=$(echo "if ($tm > 0) $bm / $tm else 0" | bc -l)
+	result=$(jq -c --arg l "$loss" --argjson b "$bm" --argjson t "$tm" --argjson r "$ratio" \
+		--argjson rx $((retx1 - retx0)) \
+		'. + {("babe_goodput_Bps_loss" + $l): ($b | floor), ("tcp_goodput_Bps_loss" + $l): ($t | floor),
+		      ("ratio_vs_tcp_loss" + $l): (($r * 1000 | round) / 1000),
+		      ("babe_retransmitted_bytes_loss" + $l): $rx}' <<< "$result")
+done
+
+jq -c --arg cc "$cc" --argjson reps "$REPS" --argjson bytes "$BYTES" --argjson ts "$TCP_SECONDS" \
+	--argjson rate "$LINK_RATE_MBIT" --argjson delay "$LINK_DELAY_MS" --argjson q "$LINK_QUEUE" \
+	'{bench: "transport", hops: 4} + . + {tcp_congestion_control: $cc,
+	  config: {reps: $reps, babe_bytes: $bytes, tcp_seconds: $ts, link_rate_mbit: $rate,
+	           link_delay_ms_one_way: $delay, link_queue_frames: $q,
+	           loss: "nftables numgen random per link and direction"}}' <<< "$result"
