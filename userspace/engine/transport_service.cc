@@ -672,7 +672,12 @@ std::size_t transport_service::pump(time_point now, session& s)
 {
     std::size_t work = 0;
     if (!s.is_send) {
-        if (s.writable)
+        // The first answer goes before any data chunk.
+        if (!s.text.empty() && s.writable) {
+            flush_text(s);
+            ++work;
+        }
+        if (s.writable && s.text.empty())
             work += write_client(now, s);
         if (s.count == 0 && s.peer_closed && !s.ended)
             finish(s, line({{"ok", true}, {"received", s.bytes}}), true);
@@ -731,13 +736,15 @@ std::size_t transport_service::poll(time_point now)
                 s.readable = true;
             if (evs[i].events & EPOLLOUT)
                 s.writable = true;
-            if (evs[i].events & (EPOLLHUP | EPOLLERR | EPOLLRDHUP)) {
+            if (evs[i].events & (EPOLLHUP | EPOLLERR | EPOLLRDHUP))
                 s.readable = s.writable = true;
-                if (!s.is_send)
+            if (!s.is_send && (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR | EPOLLRDHUP))) {
+                // A receiver's client sends nothing: look whether it left.
+                char c[256];
+                ssize_t r = ::recv(s.fd, c, sizeof c, MSG_DONTWAIT);
+                if (r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
                     s.hup = true;
             }
-            if (!s.is_send && (evs[i].events & EPOLLIN))
-                s.hup = true; // a receiver's client sends nothing: EOF or misuse
         }
         // Events first (a reset that arrived this turn ends the stream
         // before its client's next bytes are offered).

@@ -36,7 +36,7 @@ mesh_ctl 5 recv 7000 "$MESH_RUN/out.bin" > "$MESH_RUN/recv.log" 2>&1 &
 recv_pid=$!
 sleep 0.5
 start=$(now_s)
-dump() { for i in 1 5; do say "node $i:"; mesh_ctl "$i" stats -m transport | grep -v ' 0$' | sed 's/^/   /'; done; }
+dump() { for i in 1 5; do say "node $i:"; mesh_ctl "$i" stats -m transport | grep -v ' 0$' | sed 's/^/   /'; done; cat "$MESH_RUN"/*recv*.log; }
 timeout 120 "$babectl_bin" -s "$(mesh_sock 1)" send "$(mesh_addr 5):7000" "$MESH_RUN/in.bin" ||
 	{ rc=$?; dump; fail "babectl send failed ($rc)"; }
 end=$(now_s)
@@ -66,7 +66,7 @@ mesh_exec 5 true
 "$example_bin" recv "$(mesh_sock 5)" 7001 > "$MESH_RUN/example-recv.log" 2>&1 &
 ex_pid=$!
 sleep 0.3
-out=$(timeout 60 "$example_bin" send "$(mesh_sock 1)" "$(mesh_addr 5)" 7001 300000) || fail "babe-example send failed: $out"
+out=$(timeout 60 "$example_bin" send "$(mesh_sock 1)" "$(mesh_addr 5)" 7001 300000) || { dump; fail "babe-example send failed: $out"; }
 wait "$ex_pid" || { cat "$MESH_RUN/example-recv.log"; fail "babe-example recv failed"; }
 grep -q "received 300000 bytes from $(mesh_addr 1):.*, 0 wrong" "$MESH_RUN/example-recv.log" ||
 	fail "babe-example recv: $(cat "$MESH_RUN/example-recv.log")"
