@@ -703,9 +703,10 @@ public:
         c.core.recv_window = 768 * 1024;
         c.core.max_syn_retransmits = 5;
         // Multi-hop radio: losses with no queue on the path are not
-        // congestion (docs/transport.md, loss differentiation); RTTs between
-        // babeds are short, so the RTO floor is lower than TCP's.
-        c.core.min_rto = 40ms;
+        // congestion (docs/transport.md, loss differentiation). The RTO floor
+        // stays TCP's 200 ms: with 40 ms, queues on shaped links made RTOs
+        // fire spuriously and resend whole windows (bench-transport).
+        c.core.min_rto = 200ms;
         c.core.ld_rtt_slack = 5ms;
         c.core.ld_isolated_only = false;
         c.core.ld_rto_keeps_ssthresh = true;
