@@ -3,8 +3,10 @@
 // clock, seeded link model): clean transfer, loss/duplication/reordering,
 // corruption, sequence wraparound, message boundaries, a slow reader (flow
 // control), partitions short and long, a restart of the receiver, refused
-// connections, malformed input, and the loss-differentiation comparison
-// (goodput with and without the rule under 1-5 % random loss).
+// connections, malformed input, the loss-differentiation comparison
+// (goodput with and without the rule under 1-5 % random loss), and babed's
+// settings (19 % loss with duplication, reordering and a partition; a queue
+// still causes congestion events; a receiver restart resets the sender).
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -154,6 +156,69 @@ TEST(TransportScenario, ReceiverRestartResetsTheSender)
     h.run(60s);
     EXPECT_EQ(h.sender_error_kind(), event_kind::reset);
     EXPECT_GT(h.b().stats().no_connection, 0u);
+    h.check_outcome();
+    for (const auto& v : h.violations())
+        ADD_FAILURE() << v;
+    EXPECT_EQ(h.outstanding(0), 0u);
+}
+
+// babed's settings (engine.cc transport_defaults): every loss episode with
+// no queue on the path is random, an RTO with no queue keeps ssthresh.
+harness_options engine_like(std::uint64_t seed)
+{
+    auto o = base(seed);
+    o.cfg.ld_isolated_only = false;
+    o.cfg.ld_rtt_slack = 5ms;
+    o.cfg.ld_rto_keeps_ssthresh = true;
+    o.cfg.max_send_chunks = 1024;
+    o.cfg.max_segments = 1024;
+    o.cfg.max_ooo_segments = 512;
+    return o;
+}
+
+TEST(TransportScenario, EngineSettingsHeavyLossDuplicationReorderingPartition)
+{
+    // About 19 % loss each way (5 % on each of 4 hops), duplicates,
+    // reordering and a partition: every byte in order, nothing silent.
+    auto o = engine_like(11);
+    o.total_bytes = 400000;
+    o.ab = link_params{.delay = 5ms, .loss = 0.19, .dup = 0.03, .reorder = 0.1, .rate = 1000000};
+    o.ba = link_params{.delay = 5ms, .loss = 0.19, .dup = 0.03, .reorder = 0.1};
+    harness h(o);
+    h.partition(time_point{} + 100ms, time_point{} + 1500ms);
+    h.run(300s);
+    EXPECT_TRUE(h.sender_closed());
+    EXPECT_EQ(h.received(), o.total_bytes);
+    EXPECT_GT(h.a().stats().random_losses, 0u);
+    EXPECT_GT(h.a().stats().rto_expirations, 0u);
+    expect_clean(h);
+}
+
+TEST(TransportScenario, EngineSettingsStillReactToAQueue)
+{
+    // No random loss, a 1 Mbit/s bottleneck with a small drop-tail queue:
+    // the losses come with an inflated RTT, so they are congestion events.
+    auto o = engine_like(12);
+    o.total_bytes = 600000;
+    o.ab = link_params{.delay = 10ms, .rate = 125000, .queue_bytes = 16000};
+    harness h(o);
+    h.run(300s);
+    EXPECT_TRUE(h.sender_closed());
+    EXPECT_GT(h.a().stats().congestion_events, 0u);
+    expect_clean(h);
+}
+
+TEST(TransportScenario, EngineSettingsReceiverRestartResetsTheSender)
+{
+    auto o = engine_like(13);
+    o.total_bytes = 2000000;
+    o.ab = link_params{.delay = 10ms, .loss = 0.05, .rate = 1000000};
+    harness h(o);
+    h.run(300ms, false);
+    ASSERT_LT(h.received(), o.total_bytes);
+    h.restart_b();
+    h.run(60s);
+    EXPECT_EQ(h.sender_error_kind(), event_kind::reset);
     h.check_outcome();
     for (const auto& v : h.violations())
         ADD_FAILURE() << v;
