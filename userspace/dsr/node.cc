@@ -239,29 +239,12 @@ struct node::impl {
             fail_packet(now, rec, next_hop);
             return;
         }
-        if (cfg.use_link_feedback) {
-            // The link layer retransmits and reports the outcome of every
-            // frame (§8.3.1 link-layer acknowledgement): the entry waits for
-            // that answer, with no passive ack or Ack Request of its own.
-            maint_buffer::entry* e = mbuf.acquire();
-            if (!e) {
-                ++stats.maint_buffer_overflows;
-                queue_tx(now, rec, next_hop);
-                return;
-            }
-            e->rec = rec;
-            e->next_hop = next_hop;
-            e->link = link_to(next_hop);
-            e->link_fb = true;
-            queue_tx(now, e->rec, next_hop, e);
-            return;
-        }
-        const bool recent = n && n->last_confirmed &&
-                            now - *n->last_confirmed < cfg.maint_holdoff_time && !bl.blocks(next_hop);
         // Within MaintHoldoffTime of a confirmation no new one is requested
-        // (§8.3.1); with link-layer feedback the packet is still kept until
-        // the feedback says it arrived, so a failure can salvage it.
-        if (recent && !cfg.use_link_feedback) {
+        // (§8.3.1). With link-layer feedback every packet is kept until the
+        // feedback says it arrived, so that a failure can salvage it.
+        const bool recent = !cfg.use_link_feedback && n && n->last_confirmed &&
+                            now - *n->last_confirmed < cfg.maint_holdoff_time && !bl.blocks(next_hop);
+        if (recent) {
             queue_tx(now, rec, next_hop);
             return;
         }
@@ -274,10 +257,11 @@ struct node::impl {
         e->rec = rec;
         e->next_hop = next_hop;
         e->link = link_to(next_hop);
-        if (recent) {
-            e->passive = true; // no request: confirmation by link feedback
-            e->passive_tries = static_cast<std::uint8_t>(cfg.try_passive_acks);
-            e->st = maint_buffer::state::queued;
+        if (cfg.use_link_feedback) {
+            // The link layer retransmits and reports the outcome of every
+            // frame (§8.3.1 link-layer acknowledgement): the entry waits for
+            // that answer, with no passive ack or Ack Request of its own.
+            e->link_fb = true;
             queue_tx(now, e->rec, next_hop, e);
             return;
         }
