@@ -14,6 +14,10 @@
 #      the XDP fast path (the kernel's default congestion control, named in
 #      "tcp_congestion_control"), TCP_SECONDS long, received bytes / seconds.
 #  ratio_vs_tcp_loss<N>  babe / tcp (goals: >= 0.8 at 0 %, >= 2 at 5 %).
+#  babe_retransmitted_bytes_loss<N>, babe_sender_counters_loss<N>  the
+#      sender's loss recovery over those rounds (retransmitted bytes; RTOs,
+#      RACK and dupthresh losses, tail loss probes, spurious RTOs undone,
+#      paced waits, forgiven random losses, congestion events).
 #
 # Medians over REPS rounds, Babe and TCP interleaved. The links model radio
 # hops: LINK_RATE_MBIT (20) per link and direction (tbf on the bridges'
@@ -92,6 +96,13 @@ tcp_once() {
 	jq '.end.sum_received.bytes / .end.sum_received.seconds' <<< "$out"
 }
 
+# The sender's (node 1) loss-recovery counters, as a JSON object.
+sender_counters() {
+	mesh_ctl 1 --json stats | jq -c '.stats | with_entries(select(.key | test(
+		"^transport_(rto_expirations|fast_retransmits|random_losses|congestion_events|tail_loss_probes|rack_losses|spurious_rto_undos|paced|data_bytes_sent)$")))
+		| with_entries(.key |= sub("^transport_"; ""))'
+}
+
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print 0; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 result='{}'
@@ -100,6 +111,7 @@ for loss in $LOSSES; do
 	for i in 1 2 3 4; do mesh_link_loss "$i" $((i + 1)) "$loss"; done
 	babe_s=() tcp_s=()
 	retx0=$(stat_of 1 '^transport_data_bytes_retransmitted$')
+	c0=$(sender_counters)
 	for ((r = 1; r <= REPS; r++)); do
 		b=$(babe_once $port)
 		port=$((port + 1))
@@ -109,14 +121,16 @@ for loss in $LOSSES; do
 		tcp_s+=("$t")
 	done
 	retx1=$(stat_of 1 '^transport_data_bytes_retransmitted$')
+	c1=$(sender_counters)
 	bm=$(printf '%s\n' "${babe_s[@]}" | median)
 	tm=$(printf '%s\n' "${tcp_s[@]}" | median)
 	ratio=$(echo "if ($tm > 0) $bm / $tm else 0" | bc -l)
 	result=$(jq -c --arg l "$loss" --argjson b "$bm" --argjson t "$tm" --argjson r "$ratio" \
-		--argjson rx $((retx1 - retx0)) \
+		--argjson rx $((retx1 - retx0)) --argjson c0 "$c0" --argjson c1 "$c1" \
 		'. + {("babe_goodput_Bps_loss" + $l): ($b | floor), ("tcp_goodput_Bps_loss" + $l): ($t | floor),
 		      ("ratio_vs_tcp_loss" + $l): (($r * 1000 | round) / 1000),
-		      ("babe_retransmitted_bytes_loss" + $l): $rx}' <<< "$result")
+		      ("babe_retransmitted_bytes_loss" + $l): $rx,
+		      ("babe_sender_counters_loss" + $l): ($c1 | with_entries(.value -= ($c0[.key] // 0)))}' <<< "$result")
 done
 
 jq -c --arg cc "$cc" --argjson reps "$REPS" --argjson bytes "$BYTES" --argjson ts "$TCP_SECONDS" \

@@ -113,6 +113,23 @@ struct conn {
     duration srtt{}, rttvar{}, rto{}, min_rtt{}, latest_rtt{};
     std::uint32_t consecutive_rto = 0;
     std::optional<time_point> rto_at;
+    // RACK (RFC 8985): the send time and RTT of the latest-sent segment
+    // delivered; a reordering timer for segments not yet old enough.
+    time_point rack_xmit{};
+    duration rack_rtt{};
+    bool have_rack = false, reordering_seen = false;
+    std::optional<time_point> rack_at;
+    // Tail loss probe: its timer, a probe to send, one per episode.
+    std::optional<time_point> tlp_at;
+    bool tlp_send = false, tlp_pending = false;
+    // RTO recovery: the one retransmission goes regardless of cwnd; the
+    // window before it, restored when the RTO proves spurious.
+    bool rto_force = false, rto_undo_armed = false;
+    std::uint64_t rto_serial = 0;
+    std::uint32_t prior_cwnd = 0, prior_ssthresh = 0;
+    // Pacing: no data segment before pace_at; paced_wait when one waits.
+    time_point pace_at{};
+    bool paced_wait = false;
     bool syn_pending = false, syn_retransmitted = false;
     std::uint32_t syn_retries = 0;
     time_point syn_sent_at{};
@@ -275,6 +292,17 @@ struct endpoint::impl {
         c.rto = cfg.initial_rto;
         c.consecutive_rto = 0;
         c.rto_at.reset();
+        c.rack_xmit = time_point{};
+        c.rack_rtt = duration{0};
+        c.have_rack = c.reordering_seen = false;
+        c.rack_at.reset();
+        c.tlp_at.reset();
+        c.tlp_send = c.tlp_pending = false;
+        c.rto_force = c.rto_undo_armed = false;
+        c.rto_serial = 0;
+        c.prior_cwnd = c.prior_ssthresh = 0;
+        c.pace_at = time_point{};
+        c.paced_wait = false;
         c.syn_pending = c.syn_retransmitted = false;
         c.syn_retries = 0;
         c.close_requested = c.fin_queued = c.fin_acked = c.probe_pending = false;
@@ -336,6 +364,10 @@ struct endpoint::impl {
         c.st = conn_state::time_wait;
         c.tw_at = now + cfg.time_wait;
         c.rto_at.reset();
+        c.rack_at.reset();
+        c.tlp_at.reset();
+        c.tlp_send = false;
+        c.paced_wait = false;
         for (const auto& o : c.ooo)
             give_back(event_kind::released, o.h, &c);
         c.ooo.clear();
@@ -415,18 +447,46 @@ struct endpoint::impl {
 
     std::uint32_t unsent(const conn& c) const { return c.snd_end - c.snd_nxt; }
 
-    // Declare lost every segment in the pipe that `thresh` later
-    // transmissions overtook (delivered while it was not).
-    std::uint32_t detect_losses(conn& c)
+    // RACK's reordering window: a quarter of the minimum RTT, half the
+    // SRTT once the path showed reordering (never more than the SRTT).
+    duration reo_wnd(const conn& c) const
+    {
+        duration w = c.min_rtt / 4;
+        if (c.reordering_seen)
+            w = std::max(w, c.srtt / 2);
+        return std::min(w, c.srtt);
+    }
+
+    // Declare lost every segment in the pipe that was overtaken: `thresh`
+    // later transmissions were delivered while it was not (dupthresh), or
+    // (RACK) a segment sent after it was delivered and it is older than
+    // that segment's RTT plus the reordering window. Segments overtaken but
+    // not that old yet arm the RACK timer.
+    std::uint32_t detect_losses(conn& c, time_point now)
     {
         std::uint64_t thresh = cfg.dupthresh;
         const std::size_t n = c.segs.size();
         if (unsent(c) == 0 && n < thresh + 1) // early retransmit (RFC 5827) for short tails
             thresh = std::max<std::uint64_t>(1, n ? n - 1 : 1);
+        const bool rack = cfg.rack && c.have_rack;
+        const duration wait = c.rack_rtt + reo_wnd(c);
+        c.rack_at.reset();
         std::uint32_t newly = 0;
         for (std::size_t i = 0; i < n; ++i) {
             seg_rec& s = c.segs[i];
-            if (s.in_pipe && !s.sacked && s.serial + thresh <= c.max_delivered_serial) {
+            if (!s.in_pipe || s.sacked || s.serial >= c.max_delivered_serial)
+                continue;
+            bool lost = s.serial + thresh <= c.max_delivered_serial;
+            if (!lost && rack) {
+                const time_point due = s.sent + wait;
+                if (due <= now) {
+                    lost = true;
+                    ++ctr.rack_losses;
+                } else if (!c.rack_at || due < *c.rack_at) {
+                    c.rack_at = due;
+                }
+            }
+            if (lost) {
                 s.in_pipe = false;
                 c.pipe -= s.len;
                 s.lost = true;
@@ -435,6 +495,45 @@ struct endpoint::impl {
             }
         }
         return newly;
+    }
+
+    // The probe timeout: two SRTTs (plus the delayed-ACK time when one
+    // segment is out), at least tlp_min_pto, armed only before the RTO.
+    void arm_tlp(conn& c, time_point now)
+    {
+        c.tlp_at.reset();
+        if (!cfg.tail_loss_probe || !c.have_rtt || c.tlp_pending || c.segs.empty() || !c.rto_at)
+            return;
+        duration pto = std::max(2 * c.srtt, cfg.tlp_min_pto);
+        if (c.segs.size() == 1)
+            pto += cfg.ack_delay;
+        if (now + pto < *c.rto_at)
+            c.tlp_at = now + pto;
+    }
+
+    // The probe timer fired: send one segment to draw an ACK whose SACK
+    // blocks show what was lost (RACK then repairs it), instead of waiting
+    // for the RTO. New data when the peer's window allows, else the last
+    // segment again.
+    void on_tlp(conn& c, time_point now)
+    {
+        (void)now;
+        if (c.st != conn_state::established || c.segs.empty() || c.tlp_pending)
+            return;
+        c.tlp_send = true;
+    }
+
+    // Pacing: the time one `len`-byte segment takes at cwnd / SRTT * gain.
+    void pace(conn& c, time_point now, std::uint32_t len)
+    {
+        if (!cfg.pacing || !c.have_rtt || c.cwnd == 0)
+            return;
+        const std::uint64_t gain = c.cwnd < c.ssthresh && !c.in_recovery ? cfg.pacing_gain_ss_pct
+                                                                          : cfg.pacing_gain_ca_pct;
+        const auto gap = duration{std::int64_t(std::uint64_t(len) * std::uint64_t(to_ns(c.srtt)) * 100 /
+                                               (std::uint64_t(c.cwnd) * gain))};
+        // Credit of at most two segments for time the caller lost.
+        c.pace_at = std::max(c.pace_at, now - 2 * gap) + gap;
     }
 
     void on_ack(conn& c, time_point now, const segment_header& h)
@@ -447,11 +546,24 @@ struct endpoint::impl {
             c.snd_right = h.ack + h.window;
         std::uint64_t delivered = 0;
         std::optional<time_point> rtt_from;
-        bool progress = false;
+        bool progress = false, spurious_rto = false;
+        const std::uint64_t prev_max = c.max_delivered_serial;
         auto note = [&](seg_rec& s) {
             delivered += s.len;
-            if (s.serial > c.max_delivered_serial)
+            // RACK: the latest-sent segment delivered gives the reference
+            // time and RTT; a retransmission acknowledged sooner than the
+            // minimum RTT was its original's ACK (ambiguous): not used.
+            if (s.serial > c.max_delivered_serial &&
+                !(s.tx_count > 1 && c.have_rtt && now - s.sent < c.min_rtt)) {
                 c.max_delivered_serial = s.serial;
+                c.rack_xmit = s.sent;
+                c.rack_rtt = now - s.sent;
+                c.have_rack = true;
+            }
+            if (s.tx_count == 1 && s.serial < prev_max)
+                c.reordering_seen = true; // delivered after a later-sent one
+            if (c.rto_undo_armed && s.tx_count == 1 && s.serial <= c.rto_serial)
+                spurious_rto = true; // an original sent before the RTO arrived
             if (s.tx_count == 1 && (!rtt_from || s.sent > *rtt_from))
                 rtt_from = s.sent; // Karn: never from a retransmitted segment
             if (s.in_pipe) {
@@ -484,10 +596,20 @@ struct endpoint::impl {
             const sack_block& blk = h.sacks[b];
             if (seq_le(blk.end, c.snd_una) || seq_gt(blk.end, c.snd_nxt))
                 continue;
-            for (std::size_t i = 0; i < c.segs.size(); ++i) {
+            // The records are in sequence order: find the block's first by
+            // bisection (an ACK carries up to 16 blocks, the scoreboard up
+            // to max_segments records).
+            std::size_t lo = 0, hi = c.segs.size();
+            while (lo < hi) {
+                const std::size_t mid = lo + (hi - lo) / 2;
+                if (seq_lt(c.segs[mid].seq, blk.start))
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            for (std::size_t i = lo; i < c.segs.size() && seq_lt(c.segs[i].seq, blk.end); ++i) {
                 seg_rec& s = c.segs[i];
-                if (!s.sacked && s.tx_count > 0 && seq_ge(s.seq, blk.start) &&
-                    seq_le(s.seq_end(), blk.end)) {
+                if (!s.sacked && s.tx_count > 0 && seq_le(s.seq_end(), blk.end)) {
                     s.sacked = true;
                     note(s);
                     progress = true;
@@ -497,7 +619,22 @@ struct endpoint::impl {
         if (rtt_from)
             update_rtt(c, now - *rtt_from);
         c.consecutive_rto = 0;
-        if (const std::uint32_t newly = detect_losses(c))
+        if (progress) {
+            c.tlp_pending = false;
+            c.rto_force = false;
+            if (c.rto_undo_armed) {
+                c.rto_undo_armed = false;
+                if (spurious_rto) {
+                    // F-RTO-like: the network was still delivering what the
+                    // RTO took for lost; the window comes back.
+                    c.cwnd = std::max(c.cwnd, c.prior_cwnd);
+                    c.ssthresh = std::max(c.ssthresh, c.prior_ssthresh);
+                    c.in_recovery = c.recovery_random = false;
+                    ++ctr.spurious_rto_undos;
+                }
+            }
+        }
+        if (const std::uint32_t newly = detect_losses(c, now))
             on_loss_event(c, newly);
         if (c.in_recovery && seq_ge(c.snd_una, c.recover))
             c.in_recovery = c.recovery_random = false;
@@ -513,10 +650,14 @@ struct endpoint::impl {
             }
             c.cwnd = std::min(c.cwnd, cfg.max_cwnd);
         }
-        if (c.snd_una == c.snd_nxt)
+        if (c.snd_una == c.snd_nxt) {
             c.rto_at.reset();
-        else if (progress)
+            c.tlp_at.reset();
+            c.rack_at.reset();
+        } else if (progress) {
             c.rto_at = now + c.rto;
+            arm_tlp(c, now);
+        }
     }
 
     void on_rto(conn& c, time_point now)
@@ -546,6 +687,15 @@ struct endpoint::impl {
             return;
         }
         ++ctr.rto_expirations;
+        c.tlp_at.reset();
+        c.tlp_send = c.tlp_pending = false;
+        if (cfg.spurious_rto_undo && c.consecutive_rto == 1) {
+            c.prior_cwnd = c.cwnd;
+            c.prior_ssthresh = c.ssthresh;
+            c.rto_serial = c.next_serial;
+            c.rto_undo_armed = true;
+        }
+        const bool first_only = cfg.rto_first_only && cfg.rack;
         for (std::size_t i = 0; i < c.segs.size(); ++i) {
             seg_rec& s = c.segs[i];
             if (s.sacked)
@@ -557,6 +707,13 @@ struct endpoint::impl {
             if (!s.lost) {
                 s.lost = true;
                 ++c.lost_count;
+            }
+            if (first_only) {
+                // The rest stays in the pipe: once this one is acknowledged,
+                // RACK finds what is really lost (all of it after a blackout,
+                // none after a spurious RTO).
+                c.rto_force = true;
+                break;
             }
         }
         const std::uint32_t flight = c.snd_nxt - c.snd_una;
@@ -781,6 +938,8 @@ struct endpoint::impl {
         c.pipe += s.len;
         if (!c.rto_at)
             c.rto_at = now + c.rto;
+        if (!c.tlp_pending)
+            arm_tlp(c, now);
         return t;
     }
 
@@ -809,19 +968,66 @@ struct endpoint::impl {
         case conn_state::established:
             break;
         }
-        // 1. Retransmit what was declared lost, as the window allows.
-        if (c.lost_count > 0 && c.pipe < c.cwnd) {
-            for (std::size_t i = 0; i < c.segs.size(); ++i) {
-                seg_rec& s = c.segs[i];
-                if (s.lost && !s.in_pipe) {
-                    s.lost = false;
-                    --c.lost_count;
-                    return send_seg(c, s, now, out);
+        // 0. A tail loss probe: a lost segment, new data or the last segment
+        // again, regardless of cwnd and pacing.
+        bool probe_new = false;
+        if (c.tlp_send) {
+            c.tlp_send = false;
+            if (!c.segs.empty()) {
+                c.tlp_pending = true;
+                ++ctr.tail_loss_probes;
+                c.rto_at = now + c.rto;
+                if (c.lost_count > 0) {
+                    c.rto_force = true;
+                } else if (unsent(c) > 0 && !c.segs.full() && seq_gt(c.snd_right, c.snd_nxt)) {
+                    probe_new = true;
+                } else {
+                    for (std::size_t i = c.segs.size(); i-- > 0;) {
+                        seg_rec& s = c.segs[i];
+                        if (s.sacked)
+                            continue;
+                        if (s.in_pipe) {
+                            c.pipe -= s.len;
+                            s.in_pipe = false;
+                        }
+                        return send_seg(c, s, now, out);
+                    }
                 }
             }
         }
+        // Pacing holds data back (not ACKs) until pace_at.
+        const bool waited = c.paced_wait;
+        c.paced_wait = false;
+        const bool paced = cfg.pacing && c.have_rtt && now < c.pace_at && !probe_new;
+        auto defer = [&] {
+            if (!waited)
+                ++ctr.paced;
+            c.paced_wait = true;
+        };
+        // 1. Retransmit what was declared lost, as the window allows (the
+        // one retransmission of an RTO or a probe regardless).
+        if (c.lost_count > 0 && (c.pipe < c.cwnd || c.rto_force)) {
+            if (paced && !c.rto_force) {
+                defer();
+            } else {
+                for (std::size_t i = 0; i < c.segs.size(); ++i) {
+                    seg_rec& s = c.segs[i];
+                    if (s.lost && !s.in_pipe) {
+                        s.lost = false;
+                        --c.lost_count;
+                        c.rto_force = false;
+                        pace(c, now, s.len);
+                        return send_seg(c, s, now, out);
+                    }
+                }
+                c.rto_force = false;
+            }
+        }
         // 2. New data.
-        if (unsent(c) > 0 && !c.segs.full() && (c.pipe < c.cwnd || c.probe_pending)) {
+        if (paced && unsent(c) > 0 && c.pipe < c.cwnd && !c.paced_wait)
+            defer();
+        if (unsent(c) > 0 && !c.segs.full() && !c.paced_wait &&
+            (c.pipe < c.cwnd || c.probe_pending || probe_new)) {
             chunk& ch = c.chunks[std::size_t(c.chunk_tx_no - c.chunk_head_no)];
             const std::uint32_t want = std::min(cfg.mss, ch.len - c.chunk_tx_off);
             const std::uint32_t space = seq_gt(c.snd_right, c.snd_nxt) ? c.snd_right - c.snd_nxt : 0;
@@ -850,6 +1056,7 @@ struct endpoint::impl {
                     c.chunk_tx_off = 0;
                 }
                 c.segs.push_back(s);
+                pace(c, now, len);
                 return send_seg(c, c.segs.back(), now, out);
             }
         }
@@ -1190,6 +1397,16 @@ void endpoint::handle_timeout(time_point now)
             c.ack_now = true;
             c.ack_at.reset();
         }
+        if (c.st == conn_state::established) {
+            if (c.rack_at && *c.rack_at <= now) {
+                if (const std::uint32_t newly = m.detect_losses(c, now))
+                    m.on_loss_event(c, newly);
+            }
+            if (c.tlp_at && *c.tlp_at <= now) {
+                c.tlp_at.reset();
+                m.on_tlp(c, now);
+            }
+        }
         if (c.rto_at && *c.rto_at <= now)
             m.on_rto(c, now);
     }
@@ -1212,6 +1429,10 @@ std::optional<time_point> endpoint::poll_timeout() const
         }
         take(c.rto_at);
         take(c.ack_at);
+        take(c.rack_at);
+        take(c.tlp_at);
+        if (c.paced_wait)
+            take(c.pace_at);
         take(c.last_rx + m.cfg.idle_timeout);
     }
     return t;

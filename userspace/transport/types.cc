@@ -14,8 +14,12 @@ result<void, config_error> validate_config(const config& c)
     if (c.recv_window < 2 * c.mss || c.recv_window > (1u << 30) || c.max_cwnd < 4 * c.mss)
         return make_error(config_error::window_too_small);
     if (c.min_rto <= duration{0} || c.initial_rto < c.min_rto || c.max_rto < c.initial_rto ||
-        c.ack_delay < duration{0} || c.ack_delay >= c.min_rto || c.idle_timeout <= duration{0})
+        c.ack_delay < duration{0} || c.ack_delay >= c.min_rto || c.idle_timeout <= duration{0} ||
+        c.tlp_min_pto <= duration{0})
         return make_error(config_error::bad_rto);
+    if (c.pacing && (c.pacing_gain_ss_pct < 100 || c.pacing_gain_ca_pct < 100 ||
+                     c.pacing_gain_ss_pct > 1000 || c.pacing_gain_ca_pct > 1000))
+        return make_error(config_error::bad_pacing);
     return {};
 }
 
@@ -26,6 +30,7 @@ const char* to_string(config_error e)
     case config_error::mss_out_of_range: return "mss_out_of_range";
     case config_error::window_too_small: return "window_too_small";
     case config_error::bad_rto: return "bad_rto";
+    case config_error::bad_pacing: return "bad_pacing";
     }
     return "unknown";
 }

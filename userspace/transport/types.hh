@@ -63,6 +63,16 @@ struct config {
     bool ld_isolated_only = true;             // forgive only a window's single loss (false: every loss
                                               // while the RTT shows no queue)
     bool ld_rto_keeps_ssthresh = false;       // an RTO with no queue keeps ssthresh (slow start back to it)
+    // ---- loss recovery and pacing (docs/transport.md) ----
+    bool rack = true;                 // time-based loss detection (RACK, RFC 8985) besides dupthresh
+    bool tail_loss_probe = true;      // TLP: a probe segment after ~2 SRTT without an ACK
+    duration tlp_min_pto = 10ms;      // floor of the probe timeout
+    bool rto_first_only = true;       // an RTO resends the first unacknowledged segment only, RACK the
+                                      // rest once it is acknowledged (needs rack; else every segment)
+    bool spurious_rto_undo = true;    // an RTO proven spurious (originals acknowledged) restores cwnd
+    bool pacing = true;               // spread a window's segments over the SRTT
+    std::uint32_t pacing_gain_ss_pct = 200; // pacing rate = cwnd / SRTT * gain (slow start)
+    std::uint32_t pacing_gain_ca_pct = 125; // ... (congestion avoidance, recovery)
     // ---- tests ----
     std::optional<std::uint32_t> fixed_isn; // initial sequence numbers (wraparound tests)
 };
@@ -72,6 +82,7 @@ enum class config_error : std::uint8_t {
     mss_out_of_range,
     window_too_small,
     bad_rto,
+    bad_pacing, // a gain below 100 % or above 1000 %
 };
 result<void, config_error> validate_config(const config& c);
 const char* to_string(config_error e);
@@ -84,6 +95,10 @@ const char* to_string(config_error e);
     X(data_bytes_delivered)     /* in order, to the application */                                 \
     X(fast_retransmits)         /* segments declared lost from SACK evidence */                    \
     X(rto_expirations)                                                                             \
+    X(rack_losses)              /* segments declared lost by the RACK time rule */                 \
+    X(tail_loss_probes)                                                                            \
+    X(spurious_rto_undos)       /* RTOs whose originals were acknowledged after all */             \
+    X(paced)                    /* transmissions held back by pacing */                            \
     X(random_losses)            /* loss events the differentiation rule forgave */                 \
     X(congestion_events)        /* window reductions (fast recovery) */                            \
     X(malformed)                /* decode errors, any */                                           \

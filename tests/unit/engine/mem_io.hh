@@ -91,8 +91,11 @@ public:
     }
 
     // The kernel's part: frames leave (are copied out) and their references drop.
+    // While paused (a stalled TX ring) frames stay queued and referenced.
     void flush() override
     {
+        if (_tx_paused)
+            return;
         for (const auto& t : _tx) {
             if (sent_frame* f = _sent.push()) {
                 f->port = t.port;
@@ -113,6 +116,7 @@ public:
     std::size_t port_count() const override { return _ports; }
 
     sent_queue& sent() { return _sent; }
+    void pause_tx(bool paused) { _tx_paused = paused; }
     std::uint64_t sent_overflow() const { return _sent_overflow; }
 
 private:
@@ -131,6 +135,7 @@ private:
     std::vector<tx> _tx;
     sent_queue _sent;
     std::uint64_t _sent_overflow = 0;
+    bool _tx_paused = false;
 };
 
 } // namespace babe::engine::testing

@@ -3,8 +3,12 @@
 // steady state: two engine shards over in-memory packet I/O and in-memory
 // maps, each with a transport_service, carry two streams at once (node 0 to
 // node 1 and node 1 to node 0) through client sockets (socketpairs), with
-// ACK/SACK processing and retransmissions of segments dropped on the wire.
-// Allocations are counted only around the steady-state loop, after warm-up.
+// ACK/SACK processing, retransmissions of segments dropped on the wire, and
+// a stalled TX ring on one node: its RTO fires while the segment to resend
+// is still in the ring (the one copy: into a fresh frame), the peer's RTO
+// and tail loss probe fire too, and the RTO is undone once the stalled
+// originals arrive. Allocations are counted only around the steady-state
+// loop, after warm-up.
 #include "dataplane/memory_maps.hh"
 #include "engine/shard.hh"
 #include "engine/transport_service.hh"
@@ -227,10 +231,25 @@ TEST(TransportService, SteadyStateAllocatesNothingPerSegment)
     // Steady state: both streams keep moving, with more losses each way.
     const auto c0 = p.ts[0]->core().stats();
     const auto c1 = p.ts[1]->core().stats();
+    const auto s0 = p.ts[0]->counters();
     const std::uint64_t ra0 = ra.data, rb0 = rb.data;
     p.drop_at = {p.data_frames[0] + 500, p.data_frames[1] + 700};
+    // Node 0's TX ring stalls for longer than an RTO (min_rto 200 ms, one
+    // turn is 1 ms), well after the two losses were repaired.
+    constexpr int stall_from = 1000, stall_turns = 300, turns = 2500;
+    transport::counters m0{}, m1{};
+    std::uint64_t ra_stall = 0;
     std::uint64_t before = babe::testing::allocations();
-    for (int i = 0; i < 2000; ++i) {
+    for (int i = 0; i < turns; ++i) {
+        if (i == stall_from) {
+            m0 = p.ts[0]->core().stats();
+            m1 = p.ts[1]->core().stats();
+            p.io[0]->pause_tx(true);
+        }
+        if (i == stall_from + stall_turns) {
+            p.io[0]->pause_tx(false);
+            ra_stall = ra.data;
+        }
         turn();
         for (std::size_t d = 0; d < nodes; ++d)
             if (p.dropped[d] == 2 && p.data_frames[d] > p.drop_at[d])
@@ -239,6 +258,7 @@ TEST(TransportService, SteadyStateAllocatesNothingPerSegment)
     std::uint64_t after = babe::testing::allocations();
     const auto d0 = p.ts[0]->core().stats();
     const auto d1 = p.ts[1]->core().stats();
+    const auto e0 = p.ts[0]->counters();
 
     EXPECT_EQ(after - before, 0U) << "heap allocations on the transport path in steady state";
     EXPECT_EQ(p.dropped[0], 3U); // one in warm-up, two in the loop
@@ -251,8 +271,17 @@ TEST(TransportService, SteadyStateAllocatesNothingPerSegment)
     EXPECT_FALSE(rb.ended);
     // Both ends acknowledged, declared the lost segments lost from SACK
     // evidence and retransmitted them (two losses each way in the loop).
-    EXPECT_EQ(d0.fast_retransmits - c0.fast_retransmits, 2U);
-    EXPECT_EQ(d1.fast_retransmits - c1.fast_retransmits, 2U);
+    EXPECT_EQ(m0.fast_retransmits - c0.fast_retransmits, 2U);
+    EXPECT_EQ(m1.fast_retransmits - c1.fast_retransmits, 2U);
+    // The stall: node 0's RTO resent the first unacknowledged segment while
+    // its frame was still in the stalled ring (copied), node 1 (hearing
+    // nothing) probed and timed out too; the streams went on afterwards.
+    EXPECT_GT(d0.rto_expirations, m0.rto_expirations);
+    EXPECT_GT(d1.rto_expirations, m1.rto_expirations);
+    EXPECT_GT(d1.tail_loss_probes, m1.tail_loss_probes);
+    EXPECT_GT(e0.retransmit_copies, s0.retransmit_copies);
+    EXPECT_GT(d0.spurious_rto_undos, m0.spurious_rto_undos);
+    EXPECT_GT(ra.data, ra_stall + 500'000U);
     EXPECT_GT(d0.data_bytes_retransmitted, c0.data_bytes_retransmitted);
     EXPECT_GT(d1.data_bytes_retransmitted, c1.data_bytes_retransmitted);
     EXPECT_GT(d0.segments_received, c0.segments_received);

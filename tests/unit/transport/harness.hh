@@ -3,9 +3,9 @@
 // clock: endpoint A (the sender application) connects to B (the receiver
 // application) over a seeded link model per direction (delay, rate with a
 // drop-tail queue, random loss, duplication, reordering, corruption,
-// partitions), and B can be restarted. Payload bytes are a known function of
-// the stream position, so the receiver checks every delivered byte; every
-// handle is tracked and must come back exactly once.
+// partitions), and either end can be restarted. Payload bytes are a known
+// function of the stream position, so the receiver checks every delivered
+// byte; every handle is tracked and must come back exactly once.
 #pragma once
 
 #include <algorithm>
@@ -75,6 +75,32 @@ public:
         expect(_b->listen(port).has_value(), "listen after restart");
         _rc.reset();
         ++_restarts;
+    }
+    // A's babed crashes mid-transfer: its state and every buffer it held
+    // vanish, and its application's stream with them. With `reconnect` the
+    // application starts over on the restarted A: it connects again from the
+    // same local port (a new SYN with another ISN on the old ports) and sends
+    // the whole stream anew; without, A stays silent.
+    void restart_a(bool reconnect)
+    {
+        const auto old = _a->info(_sc);
+        for (auto id : _held[0])
+            _bufs.erase(id);
+        _held[0].clear();
+        _a = std::make_unique<endpoint>(_o.cfg, addr_a, _rng.next());
+        ++_restarts;
+        _queued = 0;
+        _message_ends.clear();
+        _close_called = _sender_closed = false;
+        _sender_error.reset();
+        if (!reconnect) {
+            _sender_gone = true;
+            return;
+        }
+        auto c = _a->connect(_now, addr_b, port, old ? old->local_port : 0);
+        expect(c.has_value(), "connect after restart");
+        if (c)
+            _sc = *c;
     }
 
     // Run until both applications are done (or `limit` of virtual time).
@@ -152,6 +178,39 @@ public:
     std::uint64_t queue_drops() const { return _queue_drops; }
     std::uint64_t messages_seen() const { return _messages_seen; }
 
+    // One connection as B's application saw it.
+    struct receive_stream {
+        std::uint64_t received = 0; // bytes delivered, each checked in order
+        bool eof = false;           // the peer's FIN
+        std::optional<event_kind> error;
+        reason why = reason::none;
+    };
+    // Every connection B accepted, in order (the current one last).
+    std::vector<receive_stream> receive_streams() const
+    {
+        auto v = _past_streams;
+        if (_rc)
+            v.push_back(receive_stream{_received, _receiver_eof, _receiver_error, _receiver_why});
+        return v;
+    }
+
+    // The receiver's side of the acceptance check: a connection B accepted
+    // ended with every byte of the stream and the FIN, or with a clear error
+    // (reset / timed out); never a FIN after fewer bytes.
+    void check_receiver_outcome()
+    {
+        expect(_finished, "the applications did not finish within the time limit");
+        for (const auto& r : receive_streams()) {
+            if (r.eof)
+                expect(r.received == _o.total_bytes && !r.error,
+                       "receiver saw the FIN after " + std::to_string(r.received) + " of " +
+                           std::to_string(_o.total_bytes) + " bytes");
+            else
+                expect(r.error == event_kind::reset || r.error == event_kind::timed_out,
+                       "receiver stream ended without FIN and without an error (silent)");
+        }
+    }
+
     // The acceptance check: all bytes delivered and the sender saw an orderly
     // close, or the sender saw a reset/timeout: never a silent loss.
     void check_outcome()
@@ -184,6 +243,8 @@ private:
 
     bool done() const
     {
+        if (_sender_gone)
+            return _receiver_done;
         const bool sender = _sender_closed || _sender_error;
         return sender && (_receiver_done || _sender_error);
     }
@@ -247,7 +308,7 @@ private:
 
     void feed_sender()
     {
-        if (_sender_closed || _sender_error || _close_called)
+        if (_sender_gone || _sender_closed || _sender_error || _close_called)
             return;
         while (_queued < _o.total_bytes) {
             const std::uint64_t left = _o.total_bytes - _queued;
@@ -321,8 +382,16 @@ private:
         }
         switch (e.kind) {
         case event_kind::accepted:
-            if (_rc) // a second connection on B: only after a restart of A (not used)
-                break;
+            if (_rc) {
+                // A second connection on B: only after a restart of A; the
+                // first must have ended by then.
+                expect(_receiver_done, "a second connection while the first is open");
+                _past_streams.push_back(receive_stream{_received, _receiver_eof, _receiver_error, _receiver_why});
+                _received = _unread_backlog = 0;
+                _receiver_eof = _receiver_done = false;
+                _receiver_error.reset();
+                _receiver_why = reason::none;
+            }
             _rc = e.conn;
             break;
         case event_kind::peer_closed:
@@ -332,8 +401,13 @@ private:
         case event_kind::closed:
         case event_kind::reset:
         case event_kind::timed_out:
-            if (_rc && e.conn == *_rc)
+            if (_rc && e.conn == *_rc) {
                 _receiver_done = true;
+                if (e.kind != event_kind::closed || e.why != reason::none) {
+                    _receiver_error = e.kind;
+                    _receiver_why = e.why;
+                }
+            }
             break;
         default:
             break;
@@ -428,6 +502,10 @@ private:
     std::set<std::uint64_t> _message_ends;
     std::uint64_t _messages_seen = 0, _link_drops = 0, _queue_drops = 0;
     int _restarts = 0;
+    bool _sender_gone = false;
+    std::optional<event_kind> _receiver_error;
+    reason _receiver_why = reason::none;
+    std::vector<receive_stream> _past_streams;
     bool _finished = false;
 };
 
