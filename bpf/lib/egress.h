@@ -6,6 +6,7 @@
  *   not IPv4, or not for the mesh prefix  -> XDP_PASS (pass_other)
  *   bad IPv4 header, IPv4 options         -> XDP_DROP, counted
  *   route cache miss                      -> engine (XSKMAP; XDP_DROP without one)
+ *   (route found: its "used" mark is set for the current epoch, see maps.h)
  *   first hop not a known neighbour       -> engine
  *   hit                                   -> insert DSR header + Source Route
  *                                            (none for a one-hop route), Ethernet
@@ -129,6 +130,9 @@ static __always_inline int babe_local_egress_run(struct xdp_md *ctx)
 		return babe_to_engine(ctx, BABE_STAT_ENGINE_NO_ROUTE, bytes, XDP_DROP);
 	if (r->n_hops > BABE_MAX_ROUTE_HOPS)
 		return babe_drop(BABE_STAT_DROP_ROUTE_TOO_LONG, bytes);
+	/* The "used" mark: one store per route per epoch, read-only otherwise. */
+	if (cfg->route_epoch && r->used_epoch != cfg->route_epoch)
+		r->used_epoch = cfg->route_epoch;
 	first = r->n_hops ? r->hops[0] : ip->daddr;
 	nh = babe_neigh_fwd(babe_get_neigh_cache(), 0, first, &tmp);
 	if (!nh)

@@ -34,11 +34,19 @@
  * nodes only, in order (RFC 4728 §8.1.3); n_hops == 0 is a one-hop route
  * (the destination is a neighbour, no Source Route option is inserted).
  * The first hop is hops[0], or the destination when n_hops == 0.
+ *
+ * used_epoch is the "used" mark: local egress stores the config's
+ * route_epoch here when it sends a packet on the route and the two differ
+ * (one store per route per epoch, not one per packet; nothing while
+ * route_epoch is 0). The engine advances route_epoch periodically and
+ * takes the routes whose mark equals the epoch that just ended as used, so
+ * that the DSR core keeps routes alive whose packets it never sees. The
+ * engine writes 0 here and never rewrites a route to clear it.
  */
 struct babe_route {
 	__u8 n_hops;              /* intermediate addresses in hops[] */
 	__u8 flags;               /* reserved, 0 */
-	__u16 pad;
+	__u16 used_epoch;         /* route_epoch in which XDP last sent on it, 0 = not since written */
 	__u32 generation;         /* bumped by the engine on every rewrite */
 	__be32 hops[BABE_MAX_ROUTE_HOPS];
 };
@@ -73,7 +81,7 @@ struct babe_config {
 	__u16 pad;
 	__u32 local_ifindex;      /* babe0 (the host side of the local veth pair) */
 	__u8 local_mac[6];        /* MAC of babe0 as seen by the host stack */
-	__u16 pad2;
+	__u16 route_epoch;        /* current route-use epoch (see babe_route), 0 = not marking */
 };
 BABE_STATIC_ASSERT(sizeof(struct babe_config) == 24, "config size");
 #define BABE_CONFIG_F_ENABLED 0x01

@@ -200,6 +200,7 @@ const std::vector<key_def>& keys()
         k.push_back(def_ms("dsr.broadcast_jitter_ms", BABE_FIELD(dsr.broadcast_jitter), 0, 10000));
         k.push_back(def_ms("dsr.route_cache_timeout_ms", BABE_FIELD(dsr.route_cache_timeout), 1, 86400000));
         k.push_back(def_ms("dsr.link_min_lifetime_ms", BABE_FIELD(dsr.link_min_lifetime), 1, 86400000));
+        k.push_back(def_ms("dsr.broken_link_holdoff_ms", BABE_FIELD(dsr.broken_link_holdoff), 0, 3600000));
         k.push_back(def_ms("dsr.send_buffer_timeout_ms", BABE_FIELD(dsr.send_buffer_timeout), 1, 3600000));
         k.push_back(def_uint("dsr.request_table_size", BABE_FIELD(dsr.request_table_size), 1, 65536, true));
         k.push_back(def_uint("dsr.request_table_ids", BABE_FIELD(dsr.request_table_ids), 1, 1024, true));

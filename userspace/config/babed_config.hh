@@ -24,15 +24,19 @@ inline constexpr const char* default_control_socket = "/run/babe/babe.sock";
 // Loopback only; the port lies outside 9100-9999 (node_exporter and friends).
 inline constexpr const char* default_metrics_listen = "127.0.0.1:8477";
 
-// The DSR core's defaults, except link_min_lifetime = RouteCacheTimeout:
-// with the XDP fast path the core never sees the packets of a route in use,
-// so a link would expire link_min_lifetime after it was learned while still
-// carrying traffic (its next packet then goes up to the engine and the route
-// is learned again). The RFC's rule (§4.1, RouteCacheTimeout) is babed's.
+// The DSR core's defaults (link_min_lifetime too: the engine keeps the routes
+// XDP uses alive through touch_route, from the kernel's "used" marks), except:
+// - maint_holdoff_time = 100 ms (RFC 250 ms) and maint_ack_timeout = 20 ms
+//   (the core's 500 ms): the engine confirms next hops from the kernel's
+//   "heard" stamps at no cost and probes a next hop only when it carries
+//   traffic and has been quiet for the holdoff, so these two bound how long
+//   a silently failed link goes unnoticed (holdoff + 3 probe timeouts with
+//   MaxMaintRexmt 2) and cost nothing on an idle mesh (babe.yaml(5)).
 inline dsr::config babed_dsr_defaults()
 {
     dsr::config c = dsr::default_config();
-    c.link_min_lifetime = c.route_cache_timeout;
+    c.maint_holdoff_time = 100ms;
+    c.maint_ack_timeout = 20ms;
     return c;
 }
 

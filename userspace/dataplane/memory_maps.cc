@@ -54,6 +54,29 @@ dp_result<std::vector<std::pair<be32, babe_route>>> memory_maps::list_routes() c
     return std::vector<std::pair<be32, babe_route>>(_routes.begin(), _routes.end());
 }
 
+dp_result<std::size_t> memory_maps::used_routes(std::uint16_t epoch, std::span<be32> out) const
+{
+    std::size_t n = 0;
+    for (const auto& [dst, r] : _routes) {
+        if (r.used_epoch != epoch)
+            continue;
+        if (n < out.size())
+            out[n] = dst;
+        ++n;
+    }
+    return n;
+}
+
+bool memory_maps::mark_route_used(be32 dst)
+{
+    auto it = _routes.find(dst);
+    if (it == _routes.end())
+        return false;
+    if (_config.route_epoch && it->second.used_epoch != _config.route_epoch)
+        it->second.used_epoch = _config.route_epoch;
+    return true;
+}
+
 dp_result<void> memory_maps::put_neighbour(be32 addr, const babe_neighbour& n)
 {
     if (!_neighbours.contains(addr) && _neighbours.size() >= _neighbours_max)

@@ -142,10 +142,11 @@ struct shard_snapshot {
 
 // A message between shards (spsc_ring slots are plain data).
 struct bus_msg {
-    enum kind_t : std::uint8_t { replica, neighbour_lost, transport_segment } kind = replica;
+    enum kind_t : std::uint8_t { replica, neighbour_lost, transport_segment, route_used } kind = replica;
     port_id port = 0;
     std::uint16_t len = 0;
-    dsr::addr addr = dsr::no_addr; // replica: previous hop; neighbour_lost: the neighbour; transport: the sender
+    dsr::addr addr = dsr::no_addr; // replica: previous hop; neighbour_lost: the neighbour; transport: the sender;
+                                   // route_used: the destination
     slab_handle slab{};
 };
 using bus_ring = spsc_ring<bus_msg, 256>;
@@ -166,6 +167,7 @@ public:
     void on_event(const dsr::event& e) override;
     void replicate(port_id port, dsr::addr prev, std::span<const std::byte> ip) override;
     void broadcast_neighbour_lost(dsr::addr nb);
+    void route_used(dsr::addr dst) override;
     std::size_t drain_bus(time_point now);
     void publish_snapshot();
     // SIGHUP: the new DSR constants, applied on this shard's thread.
@@ -247,6 +249,10 @@ public:
             sc.seed = seed_base ^ (_cfg.node_address * 0x9e3779b97f4a7c15ULL) ^ q;
             sc.ports = _ports;
             sc.host_mac = _ctx.local_mac;
+            // XDP's "used" marks: shard 0 scans them for every core (only
+            // the kernel's fast path bypasses the cores).
+            if (q == 0 && _loader)
+                sc.route_scan_interval = 1s;
             rt->sh = std::make_unique<shard>(sc, *rt->io, maps(), rt.get(), n > 1 ? rt.get() : nullptr);
             if (q == 0) {
                 rt->transport = std::make_unique<transport_service>(transport_defaults(), _cfg.node_address,
@@ -535,6 +541,9 @@ public:
             add(t.engine.routes_installed, s.engine.routes_installed);
             add(t.engine.routes_removed, s.engine.routes_removed);
             add(t.engine.probes, s.engine.probes);
+            add(t.engine.route_scans, s.engine.route_scans);
+            add(t.engine.routes_used, s.engine.routes_used);
+            add(t.engine.routes_used_unlisted, s.engine.routes_used_unlisted);
             add(t.engine.transport_rx, s.engine.transport_rx);
             add(t.engine.transport_no_hook, s.engine.transport_no_hook);
             for (std::size_t p = 0; p < max_ports; ++p) {
@@ -582,6 +591,9 @@ public:
         out.push_back({"engine_routes_installed", s.routes_installed});
         out.push_back({"engine_routes_removed", s.routes_removed});
         out.push_back({"engine_probes", s.probes});
+        out.push_back({"engine_route_scans", s.route_scans});
+        out.push_back({"engine_routes_used", s.routes_used});
+        out.push_back({"engine_routes_used_unlisted", s.routes_used_unlisted});
         out.push_back({"engine_bus_sent", t.bus_sent});
         out.push_back({"engine_bus_received", t.bus_received});
         out.push_back({"engine_bus_backpressure", t.bus_full});
@@ -1070,6 +1082,24 @@ void shard_runtime::segment(time_point, dsr::addr from, frame_addr frame, std::s
     [[maybe_unused]] auto r = write(_eng.runtime(0).wake_fd, &one, sizeof(one));
 }
 
+void shard_runtime::route_used(dsr::addr dst)
+{
+    for (std::size_t j = 0; j < _eng.shard_count(); ++j) {
+        if (j == index)
+            continue;
+        bus_msg m;
+        m.kind = bus_msg::route_used;
+        m.addr = dst;
+        if (!_eng.to(index, j).try_push(m)) {
+            ++bus_full;
+            continue;
+        }
+        ++bus_sent;
+        std::uint64_t one = 1;
+        [[maybe_unused]] auto r = write(_eng.runtime(j).wake_fd, &one, sizeof(one));
+    }
+}
+
 void shard_runtime::broadcast_neighbour_lost(dsr::addr nb)
 {
     for (std::size_t j = 0; j < _eng.shard_count(); ++j) {
@@ -1113,6 +1143,8 @@ std::size_t shard_runtime::drain_bus(time_point now)
                 // Hand the slab back to its owner (the ring back is as deep as
                 // the ring out, so it cannot be full).
                 _eng.back(index, j).try_push(*m);
+            } else if (m->kind == bus_msg::route_used) {
+                sh->core().touch_route(now, m->addr);
             } else {
                 sh->remote_neighbour_lost(now, m->addr);
             }

@@ -89,6 +89,8 @@ shard::shard(const shard_config& cfg, packet_io& io, dataplane::map_access& maps
       _neighbours(cfg.neighbour_capacity),
       _meta(std::make_unique<frame_meta[]>(io.frames().count()))
 {
+    if (_cfg.route_scan_interval > duration::zero())
+        _used_routes.resize(std::max<std::uint32_t>(1, _cfg.route_scan_capacity));
     for (std::size_t p = 0; p < cfg.ports.size(); ++p) {
         if (cfg.ports[p].local)
             _local_port = static_cast<port_id>(p);
@@ -104,6 +106,8 @@ std::optional<time_point> shard::next_deadline() const
         if (auto tt = _transport->deadline())
             t = t ? std::min(*t, *tt) : *tt;
     }
+    if (!_used_routes.empty())
+        t = t ? std::min(*t, _next_route_scan) : _next_route_scan;
     if (!_neighbours.size())
         return t;
     return t ? std::min(*t, _next_heard_poll) : _next_heard_poll;
@@ -134,6 +138,8 @@ std::size_t shard::poll(time_point now)
     }
     if (now >= _next_heard_poll)
         poll_heard(now);
+    if (!_used_routes.empty() && now >= _next_route_scan)
+        scan_used_routes(now);
     if (auto t = _node.poll_timeout(); t && *t <= now)
         _node.handle_timeout(now);
     std::size_t work = n + drain(now);
@@ -255,9 +261,17 @@ constexpr std::int64_t recovery_interval_ns = 1'000'000'000;
 
 void shard::poll_heard(time_point now)
 {
-    _next_heard_poll = now + _cfg.heard_poll_interval;
     const std::int64_t now_ns = to_ns(now);
     const std::int64_t holdoff = to_ns(_cfg.dsr.maint_holdoff_time);
+    // A neighbour counts as carrying traffic while we sent to it within the
+    // holdoff plus two polls: the poll that first sees it quiet for longer
+    // than the holdoff still sees it as used when the traffic stopped at the
+    // same moment as the link (both directions of a flow end together when a
+    // link dies: a node answering the packets it received gets nothing more
+    // to answer, and would otherwise only probe once traffic found another
+    // way to it). When a flow simply ends this costs one probe per neighbour.
+    const std::int64_t window = holdoff + 2 * to_ns(_cfg.heard_poll_busy_interval);
+    bool busy = false;
     _neighbours.for_each([&](neighbour_entry& e) {
         if (!e.in_map) {
             // A link that broke silently gives no sign when it comes back:
@@ -281,12 +295,57 @@ void shard::poll_heard(time_point now)
             _node.handle_heard(now, e.ip, e.port);
         }
         const std::int64_t heard = std::max(static_cast<std::int64_t>(e.last_heard_ns), e.engine_heard_ns);
-        const bool sending = k.last_tx_ns && now_ns - static_cast<std::int64_t>(k.last_tx_ns) < holdoff;
+        const bool sending = k.last_tx_ns && now_ns - static_cast<std::int64_t>(k.last_tx_ns) < window;
+        busy |= sending;
         if (sending && now_ns - heard > holdoff) {
             ++_counters.probes;
             _node.probe_neighbour(now, e.ip);
         }
     });
+    // While some neighbour carries traffic the stamps are read more often, so
+    // that a link gone quiet is probed soon after the holdoff; an idle node
+    // keeps the slow period.
+    _next_heard_poll = now + (busy ? _cfg.heard_poll_busy_interval : _cfg.heard_poll_interval);
+}
+
+// The routes XDP sends on never reach the core, whose link cache would let
+// them expire while they carry traffic (link lifetimes, docs/dsr-core.md).
+// Local egress marks a route with the current epoch (at most one store per
+// route per epoch); here the epoch advances, and the routes marked in the
+// one that ended are touched in every core. No write to a route entry: a
+// read-modify-write here could undo a route another shard just rewrote.
+void shard::scan_used_routes(time_point now)
+{
+    _next_route_scan = now + _cfg.route_scan_interval;
+    auto cfg = _maps.read_config();
+    if (!cfg) {
+        ++_counters.map_write_errors;
+        return;
+    }
+    babe_config c = *cfg;
+    const std::uint16_t ended = c.route_epoch;
+    c.route_epoch = ended == 0xffff ? 1 : static_cast<std::uint16_t>(ended + 1); // never 0
+    if (!_maps.write_config(c)) {
+        ++_counters.map_write_errors;
+        return;
+    }
+    ++_counters.route_scans;
+    if (ended == 0)
+        return; // XDP was not marking yet
+    auto n = _maps.used_routes(ended, _used_routes);
+    if (!n) {
+        ++_counters.map_write_errors;
+        return;
+    }
+    const std::size_t listed = std::min(*n, _used_routes.size());
+    _counters.routes_used_unlisted += *n - listed;
+    for (std::size_t i = 0; i < listed; ++i) {
+        const dsr::addr dst = ntohl(_used_routes[i]);
+        ++_counters.routes_used;
+        _node.touch_route(now, dst);
+        if (_bus)
+            _bus->route_used(dst);
+    }
 }
 
 void shard::receive_replica(time_point now, port_id port, dsr::addr prev_hop,

@@ -39,6 +39,14 @@ struct shard_config {
     std::vector<port_info> ports;          // indexed by port_id (= DSR link_id for mesh ports)
     mac_addr host_mac{};                   // babe0's MAC: destination of frames delivered up
     duration heard_poll_interval = 50ms;   // how often kernel last-heard stamps are read
+    duration heard_poll_busy_interval = 10ms; // the same while a neighbour carries traffic
+    // XDP marks the routes it sends packets on (babe_route.used_epoch); every
+    // route_scan_interval this shard advances the epoch, finds the routes
+    // marked in the one that ended and calls touch_route for them on its own
+    // core and, through the bus, on the others' (0: no scan; the engine
+    // turns it on for shard 0 in XDP mode).
+    duration route_scan_interval = 0s;
+    std::uint32_t route_scan_capacity = 4096; // used routes listed per scan (the rest counted)
     std::uint32_t neighbour_capacity = 1024; // power of two
 };
 
@@ -60,6 +68,9 @@ struct shard_counters {
     std::uint64_t routes_installed = 0;
     std::uint64_t routes_removed = 0;
     std::uint64_t probes = 0;            // Ack Request probes of quiet neighbours carrying traffic
+    std::uint64_t route_scans = 0;       // scans of the routes map for XDP's "used" marks
+    std::uint64_t routes_used = 0;       // routes found used by XDP (touched in every core)
+    std::uint64_t routes_used_unlisted = 0; // found used beyond route_scan_capacity (not touched)
     std::uint64_t transport_rx = 0;      // transport segments handed to the transport
     std::uint64_t transport_no_hook = 0; // transport segments dropped: no transport attached
 };
@@ -82,6 +93,9 @@ class shard_bus {
 public:
     virtual ~shard_bus() = default;
     virtual void replicate(port_id port, dsr::addr prev_hop, std::span<const std::byte> ip_packet) = 0;
+    // XDP sent packets on the route to `dst` (found by shard 0's scan): the
+    // other shards' cores keep it alive too (node::touch_route).
+    virtual void route_used(dsr::addr /*dst*/) {}
 };
 
 // The reliable transport's attachment to a shard (engine/transport_service.hh
@@ -151,6 +165,7 @@ private:
     void receive_frame(time_point now, const rx_frame& f);
     void learn_neighbour(dsr::addr ip, port_id port, const std::uint8_t* mac);
     void poll_heard(time_point now);
+    void scan_used_routes(time_point now);
     std::size_t drain(time_point now);
     void send_control(const dsr::transmit& t);
     void send_data(const dsr::transmit& t);
@@ -173,6 +188,8 @@ private:
     std::vector<port_id> _mesh_ports;
     std::optional<port_id> _local_port;
     time_point _next_heard_poll{};
+    time_point _next_route_scan{};
+    std::vector<dataplane::be32> _used_routes; // scan_used_routes' list (allocated once)
     std::int64_t _now_ns = 0; // the time of the call being handled (for event handling)
     std::uint32_t _route_generation = 0;
     static constexpr std::size_t rx_burst_backpressure = 8;

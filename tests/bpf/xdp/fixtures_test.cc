@@ -486,6 +486,66 @@ TEST(XdpPastTheMaps, ForwardsAndCountsWithoutOwnEntries)
     EXPECT_NE(h.last_tx(c), 0U);
 }
 
+// The "used" mark of a route (babe_route.used_epoch, headers/babe/maps.h):
+// local egress stores the config's route_epoch in the route it sends on,
+// only when the two differ, and never while route_epoch is 0; the rest of
+// the entry stays as the engine wrote it. (A store of the value already
+// there cannot be seen from outside the program: what is checked is that
+// the mark follows the epoch and nothing else in the entry changes.)
+TEST_F(XdpFixtures, EgressMarksTheRouteItSendsOn)
+{
+    const mac host_mac = node_mac(0xfe);
+    const mac peer_mac = node_mac(0xfd);
+    auto from_host = [&](std::uint32_t dst) {
+        return ip_frame(peer_mac, host_mac, {.src = b_, .dst = dst}, udp_payload());
+    };
+    ASSERT_TRUE(h.add_route(e_, {c_, d_}));
+    ASSERT_TRUE(h.add_route(c_, {}));
+    const auto written = h.route(e_);
+    ASSERT_TRUE(written);
+    EXPECT_EQ(written->used_epoch, 0U);
+    auto same_but_mark = [&](const babe_route& r) {
+        babe_route x = r;
+        x.used_epoch = written->used_epoch;
+        return std::memcmp(&x, &*written, sizeof(x)) == 0;
+    };
+
+    // Epoch 0: the engine is not scanning; nothing is stored.
+    auto r = xdp_harness::run(h.egress_fd(), from_host(e_));
+    ASSERT_EQ(r.retval, static_cast<std::uint32_t>(XDP_REDIRECT));
+    EXPECT_EQ(h.route(e_)->used_epoch, 0U);
+
+    // Epoch 7: the first packet marks the route, the next ones leave it.
+    ASSERT_TRUE(h.set_route_epoch(7));
+    r = xdp_harness::run(h.egress_fd(), from_host(e_));
+    ASSERT_EQ(r.retval, static_cast<std::uint32_t>(XDP_REDIRECT));
+    EXPECT_EQ(h.route(e_)->used_epoch, 7U);
+    EXPECT_TRUE(same_but_mark(*h.route(e_))) << "only the mark changes";
+    for (int i = 0; i < 3; ++i)
+        xdp_harness::run(h.egress_fd(), from_host(e_));
+    EXPECT_EQ(h.route(e_)->used_epoch, 7U);
+    EXPECT_TRUE(same_but_mark(*h.route(e_)));
+    EXPECT_EQ(h.route(c_)->used_epoch, 0U) << "a route nothing was sent on stays unmarked";
+
+    // Transit packets follow their own source route: no local route is marked.
+    ASSERT_TRUE(h.set_route_epoch(8));
+    r = xdp_harness::run(h.ingress_fd(), data_frame(srcrt_option({b_, c_, d_}, 3)));
+    ASSERT_EQ(r.retval, static_cast<std::uint32_t>(XDP_REDIRECT));
+    EXPECT_EQ(h.route(e_)->used_epoch, 7U);
+
+    // The next epoch: marked again by the next packet (one-hop routes too).
+    xdp_harness::run(h.egress_fd(), from_host(e_));
+    xdp_harness::run(h.egress_fd(), from_host(c_));
+    EXPECT_EQ(h.route(e_)->used_epoch, 8U);
+    EXPECT_EQ(h.route(c_)->used_epoch, 8U);
+
+    // The engine rewrites a route with the mark cleared: marked once more.
+    ASSERT_TRUE(h.add_route(e_, {c_, d_}));
+    EXPECT_EQ(h.route(e_)->used_epoch, 0U);
+    xdp_harness::run(h.egress_fd(), from_host(e_));
+    EXPECT_EQ(h.route(e_)->used_epoch, 8U);
+}
+
 TEST_F(XdpFixtures, DisabledConfigPassesEverything)
 {
     babe_config cfg{};

@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace babe::test {
@@ -103,6 +104,25 @@ public:
         for (std::size_t i = 0; i < hops.size() && i < BABE_MAX_ROUTE_HOPS; ++i)
             r.hops[i] = hops[i];
         return bpf_map_update_elem(fd(_skel->maps.routes), &dst, &r, BPF_ANY) == 0;
+    }
+
+    std::optional<babe_route> route(std::uint32_t dst)
+    {
+        babe_route r{};
+        if (bpf_map_lookup_elem(fd(_skel->maps.routes), &dst, &r) != 0)
+            return std::nullopt;
+        return r;
+    }
+
+    // The config's route_epoch (what the engine advances; 0: no marking).
+    bool set_route_epoch(std::uint16_t epoch)
+    {
+        babe_config cfg{};
+        std::uint32_t key = 0;
+        if (bpf_map_lookup_elem(fd(_skel->maps.config), &key, &cfg) != 0)
+            return false;
+        cfg.route_epoch = epoch;
+        return bpf_map_update_elem(fd(_skel->maps.config), &key, &cfg, BPF_ANY) == 0;
     }
 
     bool remove_neighbour(std::uint32_t a)

@@ -5,6 +5,12 @@
 # route has the four intermediate nodes; a TCP transfer (iperf3) completes,
 # and once the route is learned the AF_XDP receive counters stay flat while
 # the XDP transit counters carry the transfer (the kernel fast path).
+# The link cache runs with a 2 s minimum link lifetime (babed's default is
+# 10 s) and the transfer lasts longer than that: the routes it uses must not
+# expire although no DSR core sees its packets. XDP marks the routes it sends
+# on and the engines keep them alive (docs/engine.md); without that the
+# route would be removed mid-transfer, the next packets would go up to the
+# engine and a new discovery would run.
 set -euo pipefail
 . "$(dirname "$0")/../../../tools/lib.sh"
 . "$babe_root/tools/mesh.sh"
@@ -18,7 +24,7 @@ trap mesh_down EXIT
 stat_of() { mesh_ctl "$1" --json stats | jq "[.stats | to_entries[] | select(.key | test(\"$2\")) | .value] | add // 0"; }
 
 mesh_chain 6
-mesh_start_all
+MESH_DSR_EXTRA='link_min_lifetime_ms: 2000' mesh_start_all
 
 say "== first ping 10.77.0.1 -> 10.77.0.6 (discovery runs while it waits)"
 mesh_exec 1 ping -c 1 -W 5 "$(mesh_addr 6)" || fail "the first ping did not come back"
@@ -35,11 +41,13 @@ rx_before=0
 for i in 1 2 3 4 5 6; do rx_before=$((rx_before + $(stat_of "$i" '^io_.*_rx_packets$'))); done
 transit_before=0
 for i in 2 3 4 5; do transit_before=$((transit_before + $(stat_of "$i" '^xdp_transit_packets$'))); done
+ends_before=0
+for i in 1 6; do ends_before=$((ends_before + $(stat_of "$i" '^(dsr_rreq_originated|engine_routes_removed|xdp_engine_no_route_packets)$'))); done
 
-say "== iperf3 TCP 10.77.0.1 -> 10.77.0.6 for 3 s"
+say "== iperf3 TCP 10.77.0.1 -> 10.77.0.6 for 4 s (link_min_lifetime_ms 2000)"
 mesh_exec 6 iperf3 -s -1 -D -B "$(mesh_addr 6)" --logfile "$MESH_RUN/iperf3-server.log"
 sleep 0.3
-out=$(mesh_exec 1 iperf3 -c "$(mesh_addr 6)" -B "$(mesh_addr 1)" -t 3 -J) || fail "iperf3 failed"
+out=$(mesh_exec 1 iperf3 -c "$(mesh_addr 6)" -B "$(mesh_addr 1)" -t 4 -J) || fail "iperf3 failed"
 bytes=$(jq '.end.sum_received.bytes' <<< "$out")
 bps=$(jq '.end.sum_received.bits_per_second | floor' <<< "$out")
 [ "$bytes" -gt 100000 ] || fail "iperf3 moved only $bytes bytes"
@@ -57,3 +65,12 @@ say "AF_XDP frames received by the engines during the transfer: $rx_delta; XDP t
 # never the transfer itself.
 [ "$rx_delta" -lt $((transit_delta / 100 + 50)) ] || fail "AF_XDP receive counters grew by $rx_delta"
 pass "transfer stayed in the kernel: $transit_delta transits, $rx_delta frames up to the engines"
+
+ends_after=0
+for i in 1 6; do ends_after=$((ends_after + $(stat_of "$i" '^(dsr_rreq_originated|engine_routes_removed|xdp_engine_no_route_packets)$'))); done
+used1=$(stat_of 1 '^engine_routes_used$')
+used6=$(stat_of 6 '^engine_routes_used$')
+[ "$ends_after" -eq "$ends_before" ] ||
+	fail "the routes of the transfer expired: discoveries + routes removed + route misses on nodes 1 and 6 went $ends_before -> $ends_after"
+[ "$used1" -gt 0 ] && [ "$used6" -gt 0 ] || fail "no route found used by XDP (node 1: $used1, node 6: $used6)"
+pass "routes in use outlived the 2 s link lifetime: no route removed, no discovery, no miss (found used $used1 / $used6 times)"

@@ -36,9 +36,15 @@ TEST(babed_config, minimal_file_gets_defaults)
     EXPECT_EQ(c.dsr.request_period, std::chrono::milliseconds(500));
     EXPECT_EQ(c.dsr.max_request_rexmt, 16u);
     EXPECT_EQ(c.backend, "auto");
-    // babed keeps links for RouteCacheTimeout: the core never sees the
-    // packets XDP forwards on a route in use.
-    EXPECT_EQ(c.dsr.link_min_lifetime, c.dsr.route_cache_timeout);
+    // The core's adaptive link lifetime (the engine keeps the routes XDP
+    // uses alive from the kernel's "used" marks); Route Maintenance tuned
+    // for the kernel's "heard" stamps (babe.yaml(5)).
+    EXPECT_EQ(c.dsr.link_min_lifetime, dsr::default_config().link_min_lifetime);
+    EXPECT_EQ(c.dsr.link_min_lifetime, std::chrono::seconds(10));
+    EXPECT_EQ(c.dsr.maint_holdoff_time, std::chrono::milliseconds(100));
+    EXPECT_EQ(c.dsr.maint_ack_timeout, std::chrono::milliseconds(20));
+    EXPECT_EQ(c.dsr.max_maint_rexmt, 2u);
+    EXPECT_EQ(c.dsr.broken_link_holdoff, dsr::default_config().broken_link_holdoff);
     auto port = std::stoi(c.metrics_listen.substr(c.metrics_listen.rfind(':') + 1));
     EXPECT_TRUE(port < 9100 || port > 9999);
 }
@@ -54,6 +60,10 @@ TEST(babed_config, values_and_overrides)
     EXPECT_EQ(c.backend, "afpacket");
     EXPECT_EQ(c.log_level, "debug");
     EXPECT_EQ(c.dsr.max_request_rexmt, 3u);
+    c = parse_babed_config(base, "t.yaml", {"dsr.broken_link_holdoff_ms=2500"});
+    EXPECT_EQ(c.dsr.broken_link_holdoff, std::chrono::milliseconds(2500));
+    c = parse_babed_config(base, "t.yaml", {"dsr.broken_link_holdoff_ms=0"});
+    EXPECT_EQ(c.dsr.broken_link_holdoff, duration::zero());
 }
 
 TEST(babed_config, errors_name_file_line_and_key)
@@ -76,6 +86,9 @@ TEST(babed_config, errors_name_file_line_and_key)
     EXPECT_EQ(err(std::string(base), {"control.socket=relative.sock"}).key, "control.socket");
     EXPECT_EQ(err(std::string(base), {"local.interface=averyveryverylongname"}).key, "local.interface");
     EXPECT_EQ(err(std::string(base), {"dsr.max_salvage_count=16"}).key, "dsr.max_salvage_count");
+    EXPECT_EQ(err(std::string(base), {"dsr.broken_link_holdoff_ms=-1"}).key, "dsr.broken_link_holdoff_ms");
+    EXPECT_EQ(err(std::string(base), {"dsr.broken_link_holdoff_ms=3600001"}).key, "dsr.broken_link_holdoff_ms");
+    EXPECT_EQ(err(std::string(base), {"dsr.link_feedback_timeout_ms=100"}).message, "unknown key");
     EXPECT_EQ(err(std::string(base), {"node.address=255.255.255.255"}).key, "node.address");
     EXPECT_EQ(err(std::string(base), {"mesh.prefix=10.0.0.0/4"}).key, "mesh.prefix");
     e = err(std::string(base) + "engine:\n  backend: pcap\n");

@@ -65,7 +65,7 @@ struct chain {
     std::vector<std::size_t> to_host;                   // per node: frames delivered up
     time_point now = time_from_ns(1'000'000'000);
 
-    explicit chain(shard_bus* bus0 = nullptr)
+    explicit chain(shard_bus* bus0 = nullptr, void (*tweak)(shard_config&, std::size_t) = nullptr)
     {
         to_host.resize(nodes);
         first_to_host.resize(nodes);
@@ -81,6 +81,8 @@ struct chain {
             cfg.ports = {port_info{"babe0p", 100, port_mac(i, local_port), true},
                          port_info{"left", 101, port_mac(i, left_port), false},
                          port_info{"right", 102, port_mac(i, right_port), false}};
+            if (tweak)
+                tweak(cfg, i);
             shards.push_back(std::make_unique<shard>(cfg, *io.back(), *maps.back(), nullptr,
                                                      i == 0 ? bus0 : nullptr));
         }
@@ -209,12 +211,71 @@ TEST(Shard, PortDownRemovesItsNeighboursAndTheirRoutes)
 struct recording_bus final : shard_bus {
     std::vector<std::vector<std::byte>> packets;
     std::vector<dsr::addr> prev;
+    std::vector<dsr::addr> used;
     void replicate(port_id, dsr::addr p, std::span<const std::byte> ip) override
     {
         packets.emplace_back(ip.begin(), ip.end());
         prev.push_back(p);
     }
+    void route_used(dsr::addr dst) override { used.push_back(dst); }
 };
+
+// Node 0 scans for XDP's "used" marks once a second; links live 2 s unless
+// refreshed. Traffic that XDP sends on a route never reaches the core: the
+// marks (set here as local egress sets them) are what keeps the route.
+void short_lived_links(shard_config& cfg, std::size_t i)
+{
+    cfg.dsr.link_min_lifetime = 2s;
+    if (i == 0)
+        cfg.route_scan_interval = 1s;
+}
+
+TEST(Shard, RoutesXdpMarksUsedDoNotExpire)
+{
+    recording_bus bus;
+    chain c(&bus, short_lived_links);
+    ASSERT_TRUE(c.io[0]->inject(local_port, host_packet(0, 3, "to 3")));
+    ASSERT_TRUE(c.run_until_delivered(3, 1, 5s));
+    const auto dst = htonl(node_addr(3));
+    // 10 s of traffic in the kernel: a mark every 100 ms.
+    for (int t = 0; t < 1000; ++t) {
+        if (t % 10 == 0) {
+            ASSERT_TRUE(c.maps[0]->mark_route_used(dst));
+        }
+        c.step(10ms);
+    }
+    EXPECT_TRUE(c.shards[0]->core().find_route(node_addr(3))) << "the route in use expired in the core";
+    auto r = c.maps[0]->find_route(dst);
+    ASSERT_TRUE(r);
+    EXPECT_TRUE(*r) << "the route in use left the kernel's map";
+    EXPECT_GE(c.shards[0]->counters().route_scans, 9U);
+    EXPECT_GE(c.shards[0]->counters().routes_used, 8U);
+    EXPECT_EQ(c.shards[0]->counters().routes_used_unlisted, 0U);
+    ASSERT_FALSE(bus.used.empty()) << "the other shards were not told";
+    EXPECT_EQ(bus.used.front(), node_addr(3));
+    EXPECT_EQ(c.shards[0]->counters().routes_removed, 0U);
+
+    // No more marks (the traffic stopped): the route expires, once its links
+    // have gone unused as long as they had been seen alive (~10 s here).
+    for (int t = 0; t < 1500; ++t)
+        c.step(10ms);
+    EXPECT_FALSE(c.shards[0]->core().find_route(node_addr(3)));
+    r = c.maps[0]->find_route(dst);
+    ASSERT_TRUE(r);
+    EXPECT_FALSE(*r) << "an unused route stays in the kernel's map";
+}
+
+TEST(Shard, WithoutMarksARouteOutlivesNotItsLinks)
+{
+    chain c(nullptr, short_lived_links);
+    ASSERT_TRUE(c.io[0]->inject(local_port, host_packet(0, 3, "to 3")));
+    ASSERT_TRUE(c.run_until_delivered(3, 1, 5s));
+    for (int t = 0; t < 1000; ++t)
+        c.step(10ms);
+    EXPECT_FALSE(c.shards[0]->core().find_route(node_addr(3)));
+    EXPECT_EQ(c.shards[0]->counters().routes_used, 0U);
+    EXPECT_GE(c.shards[0]->counters().routes_removed, 1U);
+}
 
 TEST(Shard, RepliesForThisNodeGoToTheSiblingShardsWhichLearnFromThem)
 {
