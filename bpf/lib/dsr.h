@@ -80,7 +80,11 @@ static __always_inline __u32 babe_dsr_classify(__u8 type)
  * map value rather than in registers: the verifier does not track map
  * contents, so every iteration starts from the same verifier state and the
  * loop is verified in a couple of passes instead of one state per path
- * through all iterations (which grows 4x per option).
+ * through all iterations (which grows 4x per option). Every access is
+ * volatile: otherwise clang keeps the findings in registers across
+ * iterations (only storing them), and their constants split the verifier's
+ * states again: 52617 instructions verified for babe_mesh_ingress instead
+ * of 5949, ~25 ms more of every babed's start-up (bpftool -d prog load).
  */
 struct babe_walk_scratch {
 	__u32 off;        /* of the next option */
@@ -138,18 +142,18 @@ static __always_inline __u32 babe_dsr_walk_options(void *data, void *data_end, _
 		if (off + 2 + len > end)
 			return BABE_STAT_DROP_BAD_OPTION_LENGTH;
 		if (type == BABE_DSR_OPT_SRCRT) {
-			if (sc->srcrt_off)
+			if (*(volatile __u32 *)&sc->srcrt_off)
 				return BABE_STAT_DROP_DUPLICATE_SOURCE_ROUTE;
-			sc->srcrt_off = off;
+			*(volatile __u32 *)&sc->srcrt_off = off;
 		} else {
-			sc->flags |= babe_dsr_classify(type);
+			*(volatile __u32 *)&sc->flags |= babe_dsr_classify(type);
 		}
-		sc->off = off + 2 + len;
+		*(volatile __u32 *)&sc->off = off + 2 + len;
 	}
-	if (sc->off != end)
+	if (*(volatile __u32 *)&sc->off != end)
 		return BABE_STAT_DROP_TOO_MANY_OPTIONS;
-	flags = sc->flags;
-	srcrt_off = sc->srcrt_off;
+	flags = *(volatile __u32 *)&sc->flags;
+	srcrt_off = *(volatile __u32 *)&sc->srcrt_off;
 	if (flags & BABE_WALK_F_DROP)
 		return BABE_STAT_DROP_UNKNOWN_OPTION_DROP;
 	w->control = !!(flags & BABE_WALK_F_CONTROL);

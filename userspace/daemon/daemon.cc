@@ -6,6 +6,7 @@
 
 #include "control/server.hh"
 #include "daemon/local_link.hh"
+#include "daemon/startup_clock.hh"
 
 #ifdef BABE_HAVE_METRICS_HTTP
 #include "metrics/collector.hh"
@@ -136,6 +137,7 @@ int run_daemon(const daemon_options& options, config::babed_config cfg, const en
         return 1;
     }
 
+    auto& clock = startup_clock::get();
     engine_context ctx;
     ctx.version = options.version;
     ctx.local_ifname = cfg.local_interface;
@@ -156,6 +158,7 @@ int run_daemon(const daemon_options& options, config::babed_config cfg, const en
             ::close(sfd);
             return 1;
         }
+        clock.phase(fmt::format("{} (veth pair, MTU, up, address, route)", cfg.local_interface));
     } else {
         spdlog::warn("local interface set-up skipped (test mode)");
     }
@@ -168,6 +171,7 @@ int run_daemon(const daemon_options& options, config::babed_config cfg, const en
         ::close(sfd);
         return 1;
     }
+    clock.phase("engine constructed");
 
     control::server_options so;
     so.socket_path = cfg.control_socket;
@@ -187,6 +191,7 @@ int run_daemon(const daemon_options& options, config::babed_config cfg, const en
         ::close(sfd);
         return 1;
     }
+    clock.phase("control socket bound");
 
     try {
         engine->start();
@@ -200,6 +205,7 @@ int run_daemon(const daemon_options& options, config::babed_config cfg, const en
     }
     server.start();
     spdlog::info("control socket {} listening", cfg.control_socket);
+    clock.phase("control server thread");
     // The Prometheus endpoint: a civetweb thread renders each scrape from the
     // engine's control_service (through its mailbox, so thread-safe). A
     // listen address that cannot be bound is logged, not fatal: routing
@@ -226,7 +232,12 @@ int run_daemon(const daemon_options& options, config::babed_config cfg, const en
     int wd_fd = wd_usec ? make_timer(wd_usec / 2) : -1;
     int status_fd = make_timer(10 * 1000000);
     auto wd_within = std::chrono::milliseconds(wd_usec ? wd_usec / 1000 : 10000);
+#ifdef BABE_HAVE_METRICS_HTTP
+    if (!cfg.metrics_listen.empty())
+        clock.phase("metrics endpoint");
+#endif
     notify("READY=1\n" + status_line(*engine));
+    clock.phase("sd_notify READY");
     spdlog::info("ready{}", wd_usec ? fmt::format(" (watchdog every {} ms)", wd_usec / 2000) : "");
 
     int rc = 0;

@@ -11,9 +11,11 @@
 #include "config/babed_config.hh"
 #include "daemon/daemon.hh"
 #include "daemon/engine_api.hh"
+#include "daemon/startup_clock.hh"
 
 int main(int argc, char** argv)
 {
+    babe::daemon::startup_clock::get(); // start-up phases count from here
     babe::daemon::block_daemon_signals();
 
     std::string config_path = babe::config::default_config_path;
@@ -47,6 +49,7 @@ int main(int argc, char** argv)
         return 1;
     }
     babe::daemon::setup_logging(cfg.log_level);
+    babe::daemon::startup_clock::get().phase("config");
 
     babe::daemon::daemon_options opts;
     opts.config_path = config_path;

@@ -13,7 +13,9 @@
 #include <linux/if_link.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <ctime>
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
@@ -120,6 +122,47 @@ dp_result<void> check_reusable(int fd, const bpf_map* map, const std::string& pa
     return {};
 }
 
+// CLOCK_BOOTTIME in ns: the clock of bpf_prog_info.load_time.
+std::uint64_t boottime_ns()
+{
+    timespec ts{};
+    clock_gettime(CLOCK_BOOTTIME, &ts);
+    return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ULL + static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
+double ms_between(std::uint64_t a, std::uint64_t b) { return b > a ? static_cast<double>(b - a) / 1e6 : 0.0; }
+
+// Splits the load's time between map creation and each program's
+// verification, from the programs' kernel load stamps (see load_timing).
+void fill_load_timing(bpf_object* obj, std::uint64_t load_start, std::uint64_t load_end, load_timing& t)
+{
+    struct stamp {
+        load_timing::program p;
+        std::uint64_t at;
+    };
+    std::vector<stamp> stamps;
+    bpf_program* prog = nullptr;
+    bpf_object__for_each_program(prog, obj)
+    {
+        bpf_prog_info info{};
+        __u32 len = sizeof(info);
+        if (bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len) != 0)
+            continue;
+        load_timing::program p;
+        p.name = bpf_program__name(prog);
+        p.insns = info.xlated_prog_len / 8;
+        p.verified_insns = info.verified_insns;
+        stamps.push_back({p, info.load_time});
+    }
+    std::sort(stamps.begin(), stamps.end(), [](const stamp& a, const stamp& b) { return a.at < b.at; });
+    if (!stamps.empty())
+        t.maps_ms = ms_between(load_start, stamps.front().at);
+    for (std::size_t i = 0; i < stamps.size(); ++i) {
+        stamps[i].p.verify_ms = ms_between(stamps[i].at, i + 1 < stamps.size() ? stamps[i + 1].at : load_end);
+        t.programs.push_back(stamps[i].p);
+    }
+}
+
 bpf_program* program_of(babe_xdp* skel, xdp_role role)
 {
     return role == xdp_role::mesh_ingress ? skel->progs.babe_mesh_ingress
@@ -179,6 +222,7 @@ dp_result<std::unique_ptr<xdp_loader>> xdp_loader::load(const loader_options& op
     std::unique_ptr<xdp_loader> self{new xdp_loader()};
     self->_pin_path = options.pin_path;
     std::string log;
+    const auto t_open = boottime_ns();
     {
         log_capture capture{log};
         self->_skel = babe_xdp__open();
@@ -197,6 +241,8 @@ dp_result<std::unique_ptr<xdp_loader>> xdp_loader::load(const loader_options& op
                                      static_cast<__u32>(ncpu)) != 0 ||
             bpf_map__set_max_entries(self->_skel->maps.stats, static_cast<__u32>(ncpu) + 1) != 0)
             return make_dp_error(errc::system, "size the per-CPU arrays to the possible CPUs");
+        const auto t_reuse = boottime_ns();
+        self->_timing.open_ms = ms_between(t_open, t_reuse);
         int reused = 0;
         int pinnable = 0;
         for (const char* name : {BABE_MAP_ROUTES, BABE_MAP_NEIGHBOURS, BABE_MAP_TX_PORTS,
@@ -232,8 +278,13 @@ dp_result<std::unique_ptr<xdp_loader>> xdp_loader::load(const loader_options& op
             ++reused;
         }
         self->_reused = reused == pinnable;
+        const auto t_load = boottime_ns();
+        self->_timing.reuse_ms = ms_between(t_reuse, t_load);
         if (babe_xdp__load(self->_skel) != 0)
             return load_error(errno, log);
+        const auto t_end = boottime_ns();
+        self->_timing.total_ms = ms_between(t_open, t_end);
+        fill_load_timing(self->_skel->obj, t_load, t_end, self->_timing);
     }
     auto maps = bpf_maps::from_object(self->_skel->obj);
     if (!maps)

@@ -22,6 +22,7 @@
 #include "dataplane/bpf_maps.hh"
 #include "dataplane/error.hh"
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -59,6 +60,23 @@ struct attach_result {
     bool updated = false; // an existing pinned link got the new program
 };
 
+// Where a load's time went (babed logs it at debug level). A program's
+// verification time is measured from the kernel's load_time stamp (taken
+// before the verifier runs) to the next program's, or to the end of the load.
+struct load_timing {
+    double open_ms = 0;    // skeleton open: ELF and BTF parsing
+    double reuse_ms = 0;   // finding and checking pinned maps
+    double maps_ms = 0;    // load: BTF and map creation, up to the first program
+    double total_ms = 0;   // open to loaded
+    struct program {
+        const char* name = "";
+        double verify_ms = 0;           // verifier and JIT
+        std::uint32_t insns = 0;        // instructions after rewriting (xlated)
+        std::uint32_t verified_insns = 0; // instructions the verifier walked
+    };
+    std::vector<program> programs;
+};
+
 class xdp_loader {
 public:
     // Opens the skeleton, sets pin paths, loads (reusing pinned maps).
@@ -74,6 +92,7 @@ public:
 
     // True when every public map was found pinned and reused.
     bool reused_maps() const { return _reused; }
+    const load_timing& timing() const { return _timing; }
     int prog_fd(xdp_role role) const;
     map_access& maps() { return *_maps; }
     const std::string& pin_path() const { return _pin_path; }
@@ -85,6 +104,7 @@ private:
     std::unique_ptr<bpf_maps> _maps;
     std::string _pin_path;
     bool _reused = false;
+    load_timing _timing;
 };
 
 // The pinned link of `ifname` under `pin_path` (<pin>/links/<ifname>).

@@ -6,6 +6,7 @@
 #include "control/mailbox.hh"
 #include "dataplane/loader.hh"
 #include "dataplane/memory_maps.hh"
+#include "daemon/startup_clock.hh"
 #include "engine/afpacket_io.hh"
 #include "engine/afxdp_io.hh"
 #include "engine/shard.hh"
@@ -254,21 +255,25 @@ public:
             if (q == 0 && _loader)
                 sc.route_scan_interval = 1s;
             rt->sh = std::make_unique<shard>(sc, *rt->io, maps(), rt.get(), n > 1 ? rt.get() : nullptr);
+            clock().phase(fmt::format("shard {}: DSR core and tables", q));
             if (q == 0) {
                 rt->transport = std::make_unique<transport_service>(transport_defaults(), _cfg.node_address,
                                                                     sc.seed * 31 + 7, *rt->sh);
                 rt->sh->set_transport(rt->transport.get());
+                clock().phase("transport endpoint (shard 0)");
             } else {
                 rt->sh->set_transport(rt.get());
             }
             _shards.push_back(std::move(rt));
         }
         _ios.clear();
+        clock().phase("shard buses");
         spdlog::info("engine: {} shard(s), packet I/O {}", n, _backend);
         _started = std::chrono::steady_clock::now();
         _stop.store(false);
         for (auto& rt : _shards)
             rt->thread = std::thread([this, r = rt.get()] { run(*r); });
+        clock().phase("shard threads started");
     }
 
     // XDP on every mesh interface and the local peer, the node's config in
@@ -283,6 +288,7 @@ public:
         if (!loaded)
             throw daemon::engine_error(dataplane::describe(loaded.error()));
         _loader = std::move(loaded.value());
+        log_load_timing(_loader->timing());
         auto mode = dataplane::parse_xdp_mode(_cfg.xdp_mode);
         if (!mode)
             throw daemon::engine_error(dataplane::describe(mode.error()));
@@ -304,6 +310,7 @@ public:
         if (_ports.size() > max_ports)
             throw daemon::engine_error(fmt::format("at most {} interfaces", max_ports - 1));
         _attached_mode = dataplane::to_string(*mode);
+        clock().phase(fmt::format("XDP attach ({} port(s), {} mode)", _ports.size(), _attached_mode));
 
         babe_config bc{};
         bc.self_addr = htonl(_cfg.node_address);
@@ -323,10 +330,25 @@ public:
         if (queues < want)
             spdlog::info("{} shard(s): every interface has {} RX queue(s) ({} asked)", queues, queues, want);
         std::size_t n = std::max<std::size_t>(1, std::min<std::size_t>(queues, BABE_XSK_QUEUES_PER_IF));
-        for (std::size_t q = 0; q < n; ++q)
+        for (std::size_t q = 0; q < n; ++q) {
             _ios.push_back(open_afxdp(q));
+            clock().phase(fmt::format("AF_XDP queue {}: UMEM and {} socket(s)", q, _ports.size()));
+        }
         _backend = "afxdp";
         return n;
+    }
+
+    static daemon::startup_clock& clock() { return daemon::startup_clock::get(); }
+
+    // The BPF object's load, phase by phase (debug level).
+    static void log_load_timing(const dataplane::load_timing& t)
+    {
+        spdlog::debug("startup: bpf object open {:.1f} ms, pinned maps checked {:.1f} ms, maps created {:.1f} ms",
+                      t.open_ms, t.reuse_ms, t.maps_ms);
+        for (const auto& p : t.programs)
+            spdlog::debug("startup: bpf program {}: verified in {:.1f} ms ({} insns, {} verified)", p.name,
+                          p.verify_ms, p.insns, p.verified_insns);
+        clock().phase("bpf load (open, maps, verifier)");
     }
 
     // After a failed start_xdp: close the sockets, take babed's programs off
