@@ -246,7 +246,7 @@ harness_options engine_like(std::uint64_t seed)
 {
     auto o = base(seed);
     o.cfg.ld_isolated_only = false;
-    o.cfg.ld_rtt_slack = 5ms;
+    o.cfg.ld_rtt_slack = 20ms;
     o.cfg.ld_rto_keeps_ssthresh = true;
     o.cfg.max_send_chunks = 1024;
     o.cfg.max_segments = 1024;
