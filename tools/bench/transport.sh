@@ -17,7 +17,8 @@
 #  babe_retransmitted_bytes_loss<N>, babe_sender_counters_loss<N>  the
 #      sender's loss recovery over those rounds (retransmitted bytes; RTOs,
 #      RACK and dupthresh losses, tail loss probes, spurious RTOs undone,
-#      paced waits, forgiven random losses, congestion events).
+#      paced waits, forgiven random losses, congestion events) and the
+#      receiver's (duplicates = spurious retransmissions, segments refused).
 #
 # Medians over REPS rounds, Babe and TCP interleaved. The links model radio
 # hops: LINK_RATE_MBIT (20) per link and direction (tbf on the bridges'
@@ -99,7 +100,14 @@ tcp_once() {
 # The sender's (node 1) loss-recovery counters, as a JSON object.
 sender_counters() {
 	mesh_ctl 1 --json stats | jq -c '.stats | with_entries(select(.key | test(
-		"^transport_(rto_expirations|fast_retransmits|random_losses|congestion_events|tail_loss_probes|rack_losses|spurious_rto_undos|paced|data_bytes_sent)$")))
+		"^transport_(rto_expirations|fast_retransmits|random_losses|congestion_events|tail_loss_probes|rack_losses|reordered|spurious_rto_undos|paced|data_bytes_sent)$")))
+		| with_entries(.key |= sub("^transport_"; ""))'
+}
+
+# The receiver's (node 5): duplicates are spurious retransmissions.
+receiver_counters() {
+	mesh_ctl 5 --json stats | jq -c '.stats | with_entries(select(.key | test(
+		"^transport_(duplicates|ooo_full|out_of_window|ooo_held|busy|segments_refused|no_frame)$")))
 		| with_entries(.key |= sub("^transport_"; ""))'
 }
 
@@ -112,6 +120,7 @@ for loss in $LOSSES; do
 	babe_s=() tcp_s=()
 	retx0=$(stat_of 1 '^transport_data_bytes_retransmitted$')
 	c0=$(sender_counters)
+	r0=$(receiver_counters)
 	for ((r = 1; r <= REPS; r++)); do
 		b=$(babe_once $port)
 		port=$((port + 1))
@@ -122,15 +131,18 @@ for loss in $LOSSES; do
 	done
 	retx1=$(stat_of 1 '^transport_data_bytes_retransmitted$')
 	c1=$(sender_counters)
+	r1=$(receiver_counters)
 	bm=$(printf '%s\n' "${babe_s[@]}" | median)
 	tm=$(printf '%s\n' "${tcp_s[@]}" | median)
 	ratio=$(echo "if ($tm > 0) $bm / $tm else 0" | bc -l)
 	result=$(jq -c --arg l "$loss" --argjson b "$bm" --argjson t "$tm" --argjson r "$ratio" \
 		--argjson rx $((retx1 - retx0)) --argjson c0 "$c0" --argjson c1 "$c1" \
+		--argjson r0 "$r0" --argjson r1 "$r1" \
 		'. + {("babe_goodput_Bps_loss" + $l): ($b | floor), ("tcp_goodput_Bps_loss" + $l): ($t | floor),
 		      ("ratio_vs_tcp_loss" + $l): (($r * 1000 | round) / 1000),
 		      ("babe_retransmitted_bytes_loss" + $l): $rx,
-		      ("babe_sender_counters_loss" + $l): ($c1 | with_entries(.value -= ($c0[.key] // 0)))}' <<< "$result")
+		      ("babe_sender_counters_loss" + $l): ($c1 | with_entries(.value -= ($c0[.key] // 0))),
+		      ("babe_receiver_counters_loss" + $l): ($r1 | with_entries(.value -= ($r0[.key] // 0)))}' <<< "$result")
 done
 
 jq -c --arg cc "$cc" --argjson reps "$REPS" --argjson bytes "$BYTES" --argjson ts "$TCP_SECONDS" \

@@ -628,8 +628,10 @@ struct endpoint::impl {
                 c.rack_rtt = now - s.sent;
                 c.have_rack = true;
             }
-            if (s.tx_count == 1 && s.serial < prev_max)
+            if (s.tx_count == 1 && s.serial < prev_max) {
                 c.reordering_seen = true; // delivered after a later-sent one
+                ++ctr.reordered;
+            }
             if (c.rto_undo_armed && s.tx_count == 1 && s.serial <= c.rto_serial)
                 spurious_rto = true; // an original sent before the RTO arrived
             if (s.tx_count == 1 && (!rtt_from || s.sent > *rtt_from))

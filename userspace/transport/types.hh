@@ -96,6 +96,7 @@ const char* to_string(config_error e);
     X(fast_retransmits)         /* segments declared lost from SACK evidence */                    \
     X(rto_expirations)                                                                             \
     X(rack_losses)              /* segments declared lost by the RACK time rule */                 \
+    X(reordered)                /* segments delivered after a later-sent one */                    \
     X(tail_loss_probes)                                                                            \
     X(spurious_rto_undos)       /* RTOs whose originals were acknowledged after all */             \
     X(paced)                    /* transmissions held back by pacing */                            \
