@@ -39,7 +39,8 @@
  * route_epoch here when it sends a packet on the route and the two differ
  * (one store per route per epoch, not one per packet; nothing while
  * route_epoch is 0). The engine advances route_epoch periodically and
- * takes the routes whose mark equals the epoch that just ended as used, so
+ * takes the routes marked with the epoch that just ended (or already with
+ * the new one) as used, so
  * that the DSR core keeps routes alive whose packets it never sees. The
  * engine writes 0 here and never rewrites a route to clear it.
  */

@@ -199,7 +199,7 @@ dp_result<std::vector<std::pair<be32, babe_route>>> bpf_maps::list_routes() cons
     return dump<babe_route>(_routes, "routes");
 }
 
-dp_result<std::size_t> bpf_maps::used_routes(std::uint16_t epoch, std::span<be32> out) const
+dp_result<std::size_t> bpf_maps::used_routes(std::uint16_t a, std::uint16_t b, std::span<be32> out) const
 {
     std::size_t n = 0;
     be32 key = 0;
@@ -208,7 +208,7 @@ dp_result<std::size_t> bpf_maps::used_routes(std::uint16_t epoch, std::span<be32
     while (bpf_map_get_next_key(_routes, prev, &next) == 0) {
         babe_route r{};
         // A lookup from a syscall leaves the LRU order alone.
-        if (bpf_map_lookup_elem(_routes, &next, &r) == 0 && r.used_epoch == epoch) {
+        if (bpf_map_lookup_elem(_routes, &next, &r) == 0 && (r.used_epoch == a || r.used_epoch == b)) {
             if (n < out.size())
                 out[n] = next;
             ++n;

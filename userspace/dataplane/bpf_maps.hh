@@ -30,7 +30,7 @@ public:
     dp_result<void> erase_route(be32 dst) override;
     dp_result<std::optional<babe_route>> find_route(be32 dst) const override;
     dp_result<std::vector<std::pair<be32, babe_route>>> list_routes() const override;
-    dp_result<std::size_t> used_routes(std::uint16_t epoch, std::span<be32> out) const override;
+    dp_result<std::size_t> used_routes(std::uint16_t a, std::uint16_t b, std::span<be32> out) const override;
 
     dp_result<void> put_neighbour(be32 addr, const babe_neighbour& n) override;
     dp_result<void> erase_neighbour(be32 addr) override;

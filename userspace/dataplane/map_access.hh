@@ -48,11 +48,11 @@ public:
     virtual dp_result<void> erase_route(be32 dst) = 0;
     virtual dp_result<std::optional<babe_route>> find_route(be32 dst) const = 0;
     virtual dp_result<std::vector<std::pair<be32, babe_route>>> list_routes() const = 0;
-    // The destinations of the routes XDP marked as used in `epoch`
+    // The destinations of the routes XDP marked as used in epoch `a` or `b`
     // (babe_route.used_epoch, see maps.h), into out: returns how many routes
-    // carry the mark, which may exceed out.size() (the rest are not listed).
-    // One pass over the map; no allocation.
-    virtual dp_result<std::size_t> used_routes(std::uint16_t epoch, std::span<be32> out) const = 0;
+    // carry such a mark, which may exceed out.size() (the rest are not
+    // listed). One pass over the map; no allocation.
+    virtual dp_result<std::size_t> used_routes(std::uint16_t a, std::uint16_t b, std::span<be32> out) const = 0;
 
     // neighbours: next hop -> interface and MACs. put keeps last_heard_ns as given.
     virtual dp_result<void> put_neighbour(be32 addr, const babe_neighbour& n) = 0;

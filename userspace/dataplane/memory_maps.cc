@@ -54,11 +54,11 @@ dp_result<std::vector<std::pair<be32, babe_route>>> memory_maps::list_routes() c
     return std::vector<std::pair<be32, babe_route>>(_routes.begin(), _routes.end());
 }
 
-dp_result<std::size_t> memory_maps::used_routes(std::uint16_t epoch, std::span<be32> out) const
+dp_result<std::size_t> memory_maps::used_routes(std::uint16_t a, std::uint16_t b, std::span<be32> out) const
 {
     std::size_t n = 0;
     for (const auto& [dst, r] : _routes) {
-        if (r.used_epoch != epoch)
+        if (r.used_epoch != a && r.used_epoch != b)
             continue;
         if (n < out.size())
             out[n] = dst;

@@ -24,7 +24,7 @@ public:
     dp_result<void> erase_route(be32 dst) override;
     dp_result<std::optional<babe_route>> find_route(be32 dst) const override;
     dp_result<std::vector<std::pair<be32, babe_route>>> list_routes() const override;
-    dp_result<std::size_t> used_routes(std::uint16_t epoch, std::span<be32> out) const override;
+    dp_result<std::size_t> used_routes(std::uint16_t a, std::uint16_t b, std::span<be32> out) const override;
     // What local egress does to a route it sends on (tests): the mark of the
     // config's route_epoch, when that is not 0. False without such a route.
     bool mark_route_used(be32 dst);

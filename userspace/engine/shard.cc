@@ -312,7 +312,7 @@ void shard::poll_heard(time_point now)
 // them expire while they carry traffic (link lifetimes, docs/dsr-core.md).
 // Local egress marks a route with the current epoch (at most one store per
 // route per epoch); here the epoch advances, and the routes marked in the
-// one that ended are touched in every core. No write to a route entry: a
+// one that ended (or already in the new one) are touched in every core. No write to a route entry: a
 // read-modify-write here could undo a route another shard just rewrote.
 void shard::scan_used_routes(time_point now)
 {
@@ -332,7 +332,10 @@ void shard::scan_used_routes(time_point now)
     ++_counters.route_scans;
     if (ended == 0)
         return; // XDP was not marking yet
-    auto n = _maps.used_routes(ended, _used_routes);
+    // Marked in the epoch that ended, or already in the new one: a busy
+    // route's next packet after the write above replaces the old mark at
+    // once, before this pass could read it.
+    auto n = _maps.used_routes(ended, c.route_epoch, _used_routes);
     if (!n) {
         ++_counters.map_write_errors;
         return;
