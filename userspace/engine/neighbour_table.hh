@@ -26,6 +26,7 @@ struct neighbour_entry {
     std::int64_t engine_heard_ns = 0; // last frame from it the engine received
     std::int64_t lost_ns = 0;         // its link broke then (0 = not lost)
     std::int64_t probed_ns = 0;       // last recovery probe
+    bool dense = false;               // its last two "heard" stamps were < holdoff / 2 apart
 };
 
 class neighbour_table {

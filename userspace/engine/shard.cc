@@ -264,13 +264,16 @@ void shard::poll_heard(time_point now)
     const std::int64_t now_ns = to_ns(now);
     const std::int64_t holdoff = to_ns(_cfg.dsr.maint_holdoff_time);
     // A neighbour counts as carrying traffic while we sent to it within the
-    // holdoff plus two polls: the poll that first sees it quiet for longer
-    // than the holdoff still sees it as used when the traffic stopped at the
-    // same moment as the link (both directions of a flow end together when a
-    // link dies: a node answering the packets it received gets nothing more
-    // to answer, and would otherwise only probe once traffic found another
-    // way to it). When a flow simply ends this costs one probe per neighbour.
-    const std::int64_t window = holdoff + 2 * to_ns(_cfg.heard_poll_busy_interval);
+    // holdoff. One heard densely (its last two stamps less than half the
+    // holdoff apart) counts for the holdoff plus two polls: then the poll
+    // that first sees it quiet for longer than the holdoff still sees it as
+    // used when the traffic stopped at the same moment as the link. Both
+    // directions of a flow end together when a link dies: a node answering
+    // the packets it receives gets nothing more to answer, and would
+    // otherwise only probe once traffic found another way to it. When a
+    // dense flow simply ends this costs one probe per neighbour; sparse
+    // traffic (packets more than a holdoff apart) gets none.
+    const std::int64_t dense_window = holdoff + 2 * to_ns(_cfg.heard_poll_busy_interval);
     bool busy = false;
     _neighbours.for_each([&](neighbour_entry& e) {
         if (!e.in_map) {
@@ -291,10 +294,12 @@ void shard::poll_heard(time_point now)
             return;
         const babe_neighbour& k = **n;
         if (k.last_heard_ns > e.last_heard_ns) {
+            e.dense = e.last_heard_ns && k.last_heard_ns - e.last_heard_ns < static_cast<std::uint64_t>(holdoff / 2);
             e.last_heard_ns = k.last_heard_ns;
             _node.handle_heard(now, e.ip, e.port);
         }
         const std::int64_t heard = std::max(static_cast<std::int64_t>(e.last_heard_ns), e.engine_heard_ns);
+        const std::int64_t window = e.dense ? dense_window : holdoff;
         const bool sending = k.last_tx_ns && now_ns - static_cast<std::int64_t>(k.last_tx_ns) < window;
         busy |= sending;
         if (sending && now_ns - heard > holdoff) {

@@ -21,7 +21,8 @@ TRANSFER_S=${TRANSFER_S:-4}
 LINK_LIFETIME_MS=${LINK_LIFETIME_MS:-2000}
 MESH_NAME=babe-t-chain
 MESH_RUN=/run/babe-test/$MESH_NAME
-trap mesh_down EXIT
+keep_pid=
+trap 'kill $keep_pid 2> /dev/null || true; mesh_down' EXIT
 
 # Sum of one counter over every node (babectl stats --json).
 stat_of() { mesh_ctl "$1" --json stats | jq "[.stats | to_entries[] | select(.key | test(\"$2\")) | .value] | add // 0"; }
@@ -39,6 +40,11 @@ hops=$(jq -r "[.routes[] | select(.dst == \"$(mesh_addr 6)\") | .hops[]] | join(
 pass "route 10.77.0.1 -> 10.77.0.6 via $hops"
 
 mesh_exec 6 ping -c 1 -W 5 "$(mesh_addr 1)" > /dev/null || fail "reverse ping failed"
+# Five pings a second keep the route in use from here on (in the kernel's
+# fast path, like the transfer), so that it cannot expire while the
+# counters are read before the transfer starts.
+ip netns exec "$(mesh_ns 1)" ping -q -i 0.2 -w $((TRANSFER_S + 30)) "$(mesh_addr 6)" > /dev/null 2>&1 &
+keep_pid=$!
 sleep 0.5
 rx_before=0
 for i in 1 2 3 4 5 6; do rx_before=$((rx_before + $(stat_of "$i" '^io_.*_rx_packets$'))); done
