@@ -199,8 +199,9 @@ struct node::impl {
     }
 
     // Queue a frame. maint < 0: the item owns rec.handle (released once sent).
+    // no_ack_req: queue it without rec's Acknowledgement Request.
     bool queue_tx(time_point due, const packet_record& rec, addr next_hop,
-                  maint_buffer::entry* maint = nullptr)
+                  maint_buffer::entry* maint = nullptr, bool no_ack_req = false)
     {
         tx_item* it = txq.push(due);
         if (!it) {
@@ -214,6 +215,8 @@ struct node::impl {
             return false;
         }
         it->rec = rec;
+        if (no_ack_req)
+            it->rec.ack_req_id.reset();
         it->next_hop = next_hop;
         it->link = next_hop == broadcast ? all_links : link_to(next_hop);
         it->want_feedback = next_hop != broadcast && cfg.use_link_feedback;
@@ -225,9 +228,10 @@ struct node::impl {
     }
 
     // Send `rec` to next_hop with Route Maintenance for that hop (§8.3).
-    void send_maintained(time_point now, packet_record rec, addr next_hop)
+    // `rec` goes without its Acknowledgement Request (one is added when
+    // needed); the record is copied where it is kept, not on the way.
+    void send_maintained(time_point now, const packet_record& rec, addr next_hop)
     {
-        rec.ack_req_id.reset();
         const auto* n = nbrs.find(next_hop);
         // A next hop Route Maintenance gave up on within the last
         // lost_neighbour_holdoff (and not heard from since): fail this packet
@@ -236,7 +240,9 @@ struct node::impl {
         // reroute cannot pick it: each pass removes a link, which bounds it.
         if (n && n->lost_at && now - *n->lost_at < cfg.lost_neighbour_holdoff) {
             (void)cache.remove_link(now, self, next_hop);
-            fail_packet(now, rec, next_hop);
+            packet_record r = rec;
+            r.ack_req_id.reset();
+            fail_packet(now, r, next_hop);
             return;
         }
         // Within MaintHoldoffTime of a confirmation no new one is requested
@@ -245,16 +251,17 @@ struct node::impl {
         const bool recent = !cfg.use_link_feedback && n && n->last_confirmed &&
                             now - *n->last_confirmed < cfg.maint_holdoff_time && !bl.blocks(next_hop);
         if (recent) {
-            queue_tx(now, rec, next_hop);
+            queue_tx(now, rec, next_hop, nullptr, true);
             return;
         }
         maint_buffer::entry* e = mbuf.acquire();
         if (!e) {
             ++stats.maint_buffer_overflows;
-            queue_tx(now, rec, next_hop);
+            queue_tx(now, rec, next_hop, nullptr, true);
             return;
         }
         e->rec = rec;
+        e->rec.ack_req_id.reset();
         e->next_hop = next_hop;
         e->link = link_to(next_hop);
         if (cfg.use_link_feedback) {
@@ -436,11 +443,17 @@ struct node::impl {
 
     void send_on_route(time_point now, packet_record rec, const route& r)
     {
+        cache.touch(now, r);
+        send_touched(now, rec, r);
+    }
+
+    // send_on_route for a route whose links were just refreshed (find_and_touch).
+    void send_touched(time_point now, packet_record& rec, const route& r)
+    {
         rec.path = r;
         rec.has_srcrt = r.hop_count > 0;
         rec.segs_left = r.hop_count;
         rec.salvage = 0;
-        cache.touch(now, r);
         send_maintained(now, rec, r.next_hop());
     }
 
@@ -1345,10 +1358,10 @@ void node::send(time_point now, packet_handle h, std::span<const std::byte> ip_p
     rec.handle = h;
     rec.payload_offset = static_cast<std::uint32_t>(ip->header_len());
     rec.payload_len = static_cast<std::uint32_t>(ip->total_len() - ip->header_len());
-    if (auto r = m.cache.find(dst)) {
+    if (auto r = m.cache.find_and_touch(now, dst)) {
         ++m.stats.cache_hits;
         m.install(now, dst, *r);
-        m.send_on_route(now, rec, *r);
+        m.send_touched(now, rec, *r);
     } else {
         ++m.stats.cache_misses;
         m.buffer(now, rec);

@@ -543,6 +543,65 @@ void route_cache::touch(time_point now, const route& r)
     }
 }
 
+bool route_cache::memo_valid(const route_memo& m, addr dst) const
+{
+    if (m.version != _version || m.r.dst != dst)
+        return false;
+    const std::size_t n = m.r.hop_count;
+    // The same nodes at the same indices (then node_of() gives them, and the
+    // BFS tree, unchanged since version() did not move, gives this route)...
+    for (std::size_t k = 1; k <= n + 1; ++k) {
+        const lnode& x = _nodes[m.nodes[k]];
+        if (!x.used || x.a != (k <= n ? m.r.hops[k - 1] : dst))
+            return false;
+    }
+    // ...and the same links between them (find_link() would return these).
+    for (std::size_t k = 0; k <= n; ++k) {
+        const llink& l = _links[m.links[k]];
+        if (!l.used || l.from != m.nodes[k] || l.to != m.nodes[k + 1])
+            return false;
+    }
+    return true;
+}
+
+std::optional<route> route_cache::find_and_touch(time_point now, addr dst)
+{
+    if (_cfg.cache != cache_kind::link) {
+        auto r = path_find(dst);
+        if (r)
+            touch(now, *r);
+        return r;
+    }
+    route_memo& m = _memo[memo_slot(dst)];
+    if (memo_valid(m, dst)) {
+        for (std::size_t k = 0; k <= m.r.hop_count; ++k)
+            if (!_links[m.links[k]].dead)
+                stamp(m.links[k], now);
+        return m.r;
+    }
+    auto r = link_find(dst);
+    if (!r)
+        return r;
+    touch(now, *r);
+    // Remember it when every node and link of it is known (it is: the BFS
+    // found it over these links).
+    m.version = 0;
+    m.nodes[0] = _self_node;
+    for (std::size_t k = 0; k <= r->hop_count; ++k) {
+        auto nn = node_of(k < r->hop_count ? r->hops[k] : dst);
+        if (!nn)
+            return r;
+        auto li = find_link(m.nodes[k], *nn);
+        if (!li)
+            return r;
+        m.nodes[k + 1] = *nn;
+        m.links[k] = *li;
+    }
+    m.r = *r;
+    m.version = _version;
+    return r;
+}
+
 bool route_cache::expired(const llink& l, time_point now) const
 {
     const duration alive = l.last - l.first;

@@ -13,6 +13,7 @@
 // BABE_MAX_ROUTE_HOPS intermediate nodes are never returned.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -61,6 +62,14 @@ public:
 
     // Refresh the links of a route in use (RouteCacheTimeout counts from last use).
     void touch(time_point now, const route& r);
+
+    // find(dst), then touch(now, route): the data path's lookup. The link
+    // cache remembers the route and its links for a few recent
+    // destinations while the topology (version()) stays the same, so a
+    // packet to one of them costs no search or hash lookup; every node and
+    // link of a remembered route is checked still to be the same before it
+    // is used, and the result is exactly that of find + touch.
+    std::optional<route> find_and_touch(time_point now, addr dst);
 
     // Remove entries unused for RouteCacheTimeout. The link cache is
     // adaptive: a link not refreshed expires after as long as it had been
@@ -115,6 +124,18 @@ private:
     void evict_lru_link();
     void run_bfs() const;
     std::optional<route> link_find(addr dst) const;
+
+    // find_and_touch's memory: direct-mapped by destination.
+    struct route_memo {
+        std::uint64_t version = 0; // 0: empty (_version starts at 1)
+        route r;
+        std::array<std::uint32_t, max_route_hops + 2> nodes{}; // self, hops..., dst
+        std::array<std::uint32_t, max_route_hops + 1> links{};
+    };
+    static constexpr std::size_t memo_slots = 8;
+    std::array<route_memo, memo_slots> _memo{};
+    static std::size_t memo_slot(addr dst) { return (dst * 0x9e3779b1u) >> 29; }
+    bool memo_valid(const route_memo& m, addr dst) const;
 
     // ---- path cache ----
     struct cpath {

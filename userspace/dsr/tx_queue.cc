@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
-// The transmit queue's fixed min-heap: see tx_queue.hh.
+// The transmit queue's FIFO and fixed min-heap: see tx_queue.hh.
 #include "dsr/tx_queue.hh"
 
 #include <utility>
 
 namespace babe::dsr {
 
-tx_queue::tx_queue(std::size_t capacity) : _items(capacity), _heap(capacity), _free(capacity)
+tx_queue::tx_queue(std::size_t capacity)
+    : _items(capacity), _heap(capacity), _fifo(capacity), _free(capacity)
 {
     for (std::size_t i = 0; i < capacity; ++i)
         _free[i] = static_cast<std::uint32_t>(capacity - 1 - i);
@@ -35,9 +36,9 @@ void tx_queue::sift_down(std::size_t i)
     for (;;) {
         const std::size_t l = 2 * i + 1, r = l + 1;
         std::size_t m = i;
-        if (l < _size && less(_heap[l], _heap[m]))
+        if (l < _heap_size && less(_heap[l], _heap[m]))
             m = l;
-        if (r < _size && less(_heap[r], _heap[m]))
+        if (r < _heap_size && less(_heap[r], _heap[m]))
             m = r;
         if (m == i)
             return;
@@ -48,42 +49,73 @@ void tx_queue::sift_down(std::size_t i)
 
 tx_item* tx_queue::push(time_point due)
 {
-    if (_size == _items.size())
+    const std::size_t n = size();
+    if (n == _items.size())
         return nullptr;
     // _free[0, capacity - size) is a stack of the free item indices.
-    const std::uint32_t idx = _free[_items.size() - _size - 1];
+    const std::uint32_t idx = _free[_items.size() - n - 1];
     tx_item& it = _items[idx];
-    it = tx_item{};
+    static_cast<tx_item_fields&>(it) = tx_item_fields{};
     it.due = due;
     it.seq = _seq++;
-    _heap[_size] = idx;
-    ++_size;
-    sift_up(_size - 1);
+    // Later seq than everything queued: the FIFO stays sorted as long as
+    // due does not go back.
+    if (_fifo_size == 0 || _items[_fifo[(_fifo_head + _fifo_size - 1) % _fifo.size()]].due <= due) {
+        _fifo[(_fifo_head + _fifo_size) % _fifo.size()] = idx;
+        ++_fifo_size;
+    } else {
+        _heap[_heap_size] = idx;
+        ++_heap_size;
+        sift_up(_heap_size - 1);
+    }
     return &it;
+}
+
+std::uint32_t tx_queue::front_index(bool& in_fifo) const
+{
+    if (_heap_size == 0) {
+        in_fifo = true;
+        return _fifo[_fifo_head];
+    }
+    if (_fifo_size == 0) {
+        in_fifo = false;
+        return _heap[0];
+    }
+    in_fifo = less(_fifo[_fifo_head], _heap[0]);
+    return in_fifo ? _fifo[_fifo_head] : _heap[0];
 }
 
 tx_item* tx_queue::front_due(time_point now)
 {
-    if (_size == 0 || _items[_heap[0]].due > now)
+    if (size() == 0)
         return nullptr;
-    return &_items[_heap[0]];
+    bool in_fifo = false;
+    tx_item& it = _items[front_index(in_fifo)];
+    return it.due > now ? nullptr : &it;
 }
 
 void tx_queue::pop_front()
 {
-    const std::uint32_t idx = _heap[0];
-    --_size;
-    _heap[0] = _heap[_size];
-    if (_size > 0)
-        sift_down(0);
-    _free[_items.size() - _size - 1] = idx;
+    bool in_fifo = false;
+    const std::uint32_t idx = front_index(in_fifo);
+    if (in_fifo) {
+        _fifo_head = (_fifo_head + 1) % _fifo.size();
+        --_fifo_size;
+    } else {
+        --_heap_size;
+        _heap[0] = _heap[_heap_size];
+        if (_heap_size > 0)
+            sift_down(0);
+    }
+    _free[_items.size() - size() - 1] = idx;
 }
 
 std::optional<time_point> tx_queue::next_due() const
 {
-    if (_size == 0)
+    if (size() == 0)
         return std::nullopt;
-    return _items[_heap[0]].due;
+    bool in_fifo = false;
+    return _items[front_index(in_fifo)].due;
 }
 
 } // namespace babe::dsr

@@ -1,9 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 // The transmit queue: frames waiting for poll_transmit, each due at a time
-// (now, or later for BroadcastJitter and the §8.2.4 reply delay), kept in a
-// fixed-capacity binary min-heap ordered by (due, insertion order) so that
-// output is deterministic. Cached Route Replies still waiting can be
-// cancelled when a shorter reply for the same discovery is overheard.
+// (now, or later for BroadcastJitter and the §8.2.4 reply delay), served in
+// (due, insertion order) so that output is deterministic. Cached Route
+// Replies still waiting can be cancelled when a shorter reply for the same
+// discovery is overheard.
+//
+// Two structures over one fixed pool of items: a FIFO takes every item due
+// no earlier than the FIFO's last (the common case: data sent now, in
+// order), a binary min-heap the others (a jittered broadcast followed by
+// frames due sooner); the front is the smaller of their fronts, so the
+// order is exactly that of one heap, without its sifting per packet.
 #pragma once
 
 #include <cstdint>
@@ -15,10 +21,10 @@
 
 namespace babe::dsr {
 
-struct tx_item {
+// Everything of a queued item but its record.
+struct tx_item_fields {
     time_point due{};
     std::uint64_t seq = 0;
-    packet_record rec;
     link_id link = 0;
     addr next_hop = broadcast;
     bool want_feedback = false;
@@ -33,11 +39,16 @@ struct tx_item {
     std::uint8_t reply_hops = 0;
 };
 
+struct tx_item : tx_item_fields {
+    packet_record rec; // assigned by whoever pushed the item
+};
+
 class tx_queue {
 public:
     explicit tx_queue(std::size_t capacity);
 
-    // nullptr when full; otherwise a slot to fill, queued at `due`.
+    // nullptr when full; otherwise a slot to fill, queued at `due` (every
+    // field reset but `rec`, which the caller assigns).
     tx_item* push(time_point due);
     // The earliest item, if due by `now`; it stays reserved until pop_done().
     tx_item* front_due(time_point now);
@@ -47,21 +58,27 @@ public:
     template <class F>
     void for_each(F&& f)
     {
-        for (std::size_t i = 0; i < _size; ++i)
+        for (std::size_t i = 0; i < _heap_size; ++i)
             f(_items[_heap[i]]);
+        for (std::size_t i = 0; i < _fifo_size; ++i)
+            f(_items[_fifo[(_fifo_head + i) % _fifo.size()]]);
     }
-    std::size_t size() const { return _size; }
-    bool full() const { return _size == _items.size(); }
+    std::size_t size() const { return _heap_size + _fifo_size; }
+    bool full() const { return size() == _items.size(); }
 
 private:
     bool less(std::uint32_t a, std::uint32_t b) const;
     void sift_up(std::size_t i);
     void sift_down(std::size_t i);
+    // The front item's index, and whether it heads the FIFO; size() > 0.
+    std::uint32_t front_index(bool& in_fifo) const;
 
     std::vector<tx_item> _items;
     std::vector<std::uint32_t> _heap; // item indices
+    std::vector<std::uint32_t> _fifo; // item indices, a ring in (due, seq) order
     std::vector<std::uint32_t> _free;
-    std::size_t _size = 0;
+    std::size_t _heap_size = 0;
+    std::size_t _fifo_head = 0, _fifo_size = 0;
     std::uint64_t _seq = 0;
 };
 

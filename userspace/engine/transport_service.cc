@@ -135,6 +135,7 @@ transport_service::session* transport_service::find(transport::conn_id c)
 
 void transport_service::open(time_point now, const control::stream_request& r, int fd)
 {
+    _quiet = false;
     auto refuse = [&](const std::string& why) {
         ++_ctr.sessions_refused;
         ::close(fd);
@@ -246,6 +247,7 @@ void transport_service::fail(time_point now, session& s, const char* code, const
 
 void transport_service::unreachable(time_point now, dsr::addr dst)
 {
+    _quiet = false;
     for (auto& s : _sessions) {
         if (!s->used || !s->is_send || s->ph != session::phase::waiting || s->peer != dst)
             continue;
@@ -323,6 +325,7 @@ void transport_service::emit(time_point now, const transport::transmit& t)
 
 void transport_service::segment(time_point now, dsr::addr from, frame_addr frame, std::span<const std::byte> seg)
 {
+    _quiet = false;
     auto& fp = _io.frames();
     frame_addr base = fp.base(frame);
     auto off = static_cast<std::uint32_t>(seg.data() - _io.data(base));
@@ -345,6 +348,7 @@ void transport_service::segment(time_point now, dsr::addr from, frame_addr frame
 
 void transport_service::segment_copy(time_point now, dsr::addr from, std::span<const std::byte> seg)
 {
+    _quiet = false;
     frame_addr f = 0;
     if (seg.size() + _cfg.payload_offset > _io.frames().frame_size() || !_io.frames().alloc(f)) {
         ++_ctr.no_frame;
@@ -712,6 +716,13 @@ std::size_t transport_service::pump(time_point now, session& s)
 
 std::size_t transport_service::poll(time_point now)
 {
+    // Nothing open and nothing arrived since the last turn that found
+    // nothing to do: no work this turn either (the loop's turns stay as
+    // cheap as they were before the transport existed).
+    if (_quiet) {
+        _tx_budget = _cfg.tx_per_turn;
+        return 0;
+    }
     std::size_t work = 0;
     if (auto d = _ep.poll_timeout(); d && *d <= now)
         _ep.handle_timeout(now);
@@ -791,11 +802,22 @@ std::size_t transport_service::poll(time_point now)
     if (_tx_budget == 0)
         ++work;
     (void)budget_left;
+    if (work == 0) {
+        // Quiet until open(), segment(), segment_copy() or unreachable():
+        // with no session and no connection the endpoint has no timer, and
+        // nothing is left to send (RSTs and events were drained above).
+        bool used = false;
+        for (auto& s : _sessions)
+            used = used || s->used;
+        _quiet = !used && _ep.connections() == 0;
+    }
     return work;
 }
 
 std::optional<time_point> transport_service::deadline() const
 {
+    if (_quiet)
+        return std::nullopt;
     return _ep.poll_timeout();
 }
 

@@ -122,6 +122,7 @@ private:
     std::vector<std::uint8_t> _tx_chunk; // by frame index: queued by a send session
     std::uint16_t _ip_id = 0;
     std::uint32_t _tx_budget = 0;
+    bool _quiet = false; // no session, no connection, nothing pending: poll() returns at once
     transport_service_counters _ctr;
     alignas(64) std::array<std::byte, transport::header_max> _hdr{};
 };
