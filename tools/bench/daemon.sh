@@ -126,17 +126,23 @@ cpu_ns() {
 	echo "$s"
 }
 babed_pid() { cat "$MESH_RUN/n$1.pid"; }
-# mesh_write_configs: every node's babe.yaml (before the clock starts: the
-# files a user has in place; writing them forks a dozen processes per node).
+# mesh_write_configs: every node's babe.yaml and namespace name (before the
+# clock starts: the files a user has in place; writing them forks a dozen
+# processes per node).
+declare -a launch_ns
 mesh_write_configs() {
 	local i
-	for ((i = 1; i <= mesh_nodes; i++)); do mesh_config "$i" > "$MESH_RUN/n$i.yaml"; done
+	for ((i = 1; i <= mesh_nodes; i++)); do
+		mesh_config "$i" > "$MESH_RUN/n$i.yaml"
+		launch_ns[i]=$(mesh_ns "$i")
+	done
 }
-# mesh_launch_all: start every babed at once, without waiting.
+# mesh_launch_all: start every babed at once, without waiting (and without a
+# command substitution, a fork each, between two launches).
 mesh_launch_all() {
 	local i
 	for ((i = 1; i <= mesh_nodes; i++)); do
-		ip netns exec "$(mesh_ns "$i")" "$babed_bin" -c "$MESH_RUN/n$i.yaml" > "$MESH_RUN/n$i.log" 2>&1 &
+		ip netns exec "${launch_ns[i]}" "$babed_bin" -c "$MESH_RUN/n$i.yaml" > "$MESH_RUN/n$i.log" 2>&1 &
 		echo $! > "$MESH_RUN/n$i.pid"
 	done
 }
@@ -215,7 +221,7 @@ if part start; then
 		mesh_write_configs
 		t0=$(now_s)
 		mesh_launch_all
-		pid1=$(babed_pid 1)
+		read -r pid1 < "$MESH_RUN/n1.pid"
 		for ((t = 0; t < 1000; t++)); do
 			mesh_route_in "$pid1" && break
 			read -r -t 0.005 -u "$tick_fd" || true
