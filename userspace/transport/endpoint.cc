@@ -600,8 +600,10 @@ struct endpoint::impl {
                                                                           : cfg.pacing_gain_ca_pct;
         const auto gap = duration{std::int64_t(std::uint64_t(len) * std::uint64_t(to_ns(c.srtt)) * 100 /
                                                (std::uint64_t(c.cwnd) * gain))};
-        // Credit of at most two segments for time the caller lost.
-        c.pace_at = std::max(c.pace_at, now - 2 * gap) + gap;
+        // Credit for time the caller lost: two segments or pacing_quantum
+        // (1 ms) of them, whichever is more: at high rates a paced send
+        // every few microseconds would cost a wakeup each.
+        c.pace_at = std::max(c.pace_at, now - std::max(2 * gap, cfg.pacing_quantum)) + gap;
     }
 
     void on_ack(conn& c, time_point now, const segment_header& h)

@@ -17,7 +17,7 @@ result<void, config_error> validate_config(const config& c)
         c.ack_delay < duration{0} || c.ack_delay >= c.min_rto || c.idle_timeout <= duration{0} ||
         c.tlp_min_pto <= duration{0})
         return make_error(config_error::bad_rto);
-    if (c.pacing && (c.pacing_gain_ss_pct < 100 || c.pacing_gain_ca_pct < 100 ||
+    if (c.pacing && (c.pacing_gain_ss_pct < 100 || c.pacing_gain_ca_pct < 100 || c.pacing_quantum < duration{0} ||
                      c.pacing_gain_ss_pct > 1000 || c.pacing_gain_ca_pct > 1000))
         return make_error(config_error::bad_pacing);
     return {};

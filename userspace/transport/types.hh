@@ -73,6 +73,7 @@ struct config {
     bool pacing = true;               // spread a window's segments over the SRTT
     std::uint32_t pacing_gain_ss_pct = 200; // pacing rate = cwnd / SRTT * gain (slow start)
     std::uint32_t pacing_gain_ca_pct = 125; // ... (congestion avoidance, recovery)
+    duration pacing_quantum = 1ms;    // sends may bunch up to this much of the pacing rate
     // ---- tests ----
     std::optional<std::uint32_t> fixed_isn; // initial sequence numbers (wraparound tests)
 };
@@ -82,7 +83,7 @@ enum class config_error : std::uint8_t {
     mss_out_of_range,
     window_too_small,
     bad_rto,
-    bad_pacing, // a gain below 100 % or above 1000 %
+    bad_pacing, // a gain below 100 % or above 1000 %, a negative quantum
 };
 result<void, config_error> validate_config(const config& c);
 const char* to_string(config_error e);
