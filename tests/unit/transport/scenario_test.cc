@@ -411,7 +411,7 @@ TEST(TransportLossDifferentiation, KeepsTheWindowUnderRandomLoss)
 // of 4 hops). Goodput to the sender's close, mean of seeds 1-3.
 struct recovery_result {
     double goodput_mbps = 0;
-    std::uint64_t rtos = 0, retransmitted = 0, probes = 0, queue_drops = 0;
+    std::uint64_t rtos = 0, retransmitted = 0, probes = 0, queue_drops = 0, spurious = 0;
 };
 
 recovery_result run_recovery(bool modern, bool paced, std::uint64_t seed)
@@ -434,14 +434,19 @@ recovery_result run_recovery(bool modern, bool paced, std::uint64_t seed)
     EXPECT_TRUE(h.violations().empty());
     const auto& st = h.a().stats();
     const double secs = double(to_ns(h.sender_done_at())) / 1e9;
-    return {double(o.total_bytes) * 8 / secs / 1e6, st.rto_expirations, st.data_bytes_retransmitted,
-            st.tail_loss_probes, h.queue_drops()};
+    return {double(o.total_bytes) * 8 / secs / 1e6,
+            st.rto_expirations,
+            st.data_bytes_retransmitted,
+            st.tail_loss_probes,
+            h.queue_drops(),
+            h.b().stats().duplicates};
 }
 
 TEST(TransportRecovery, RackTlpAndPacingBeatTheOldRecoveryUnderHeavyLoss)
 {
-    std::printf("recovery            goodput  RTOs  probes  retransmitted  queue drops  (Mbit/s; "
-                "sums of 3 seeds)\n");
+    std::printf(
+        "recovery            goodput  RTOs  probes  retransmitted  queue drops  spurious  (Mbit/s; "
+        "sums of 3 seeds)\n");
     double goodput[3] = {};
     int row = 0;
     for (auto [modern, paced, name] :
@@ -455,10 +460,12 @@ TEST(TransportRecovery, RackTlpAndPacingBeatTheOldRecoveryUnderHeavyLoss)
             sum.probes += r.probes;
             sum.retransmitted += r.retransmitted;
             sum.queue_drops += r.queue_drops;
+            sum.spurious += r.spurious;
         }
-        std::printf("%-19s %7.2f  %4llu  %6llu  %13llu  %11llu\n", name, sum.goodput_mbps,
+        std::printf("%-19s %7.2f  %4llu  %6llu  %13llu  %11llu  %8llu\n", name, sum.goodput_mbps,
                     (unsigned long long)sum.rtos, (unsigned long long)sum.probes,
-                    (unsigned long long)sum.retransmitted, (unsigned long long)sum.queue_drops);
+                    (unsigned long long)sum.retransmitted, (unsigned long long)sum.queue_drops,
+                    (unsigned long long)sum.spurious);
         goodput[row++] = sum.goodput_mbps;
     }
     EXPECT_GT(goodput[1], goodput[0]);
