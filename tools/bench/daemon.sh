@@ -59,7 +59,8 @@
 # without it. Route Maintenance (what the repair part measures) runs with
 # babed's defaults: MaintHoldoffTime 100 ms, 20 ms acknowledgement wait,
 # MaxMaintRexmt 2. Env: REPS (20), START_REPS (3), IDLE_S (10),
-# REPAIR_REPS (5), MISS_REPS (5), MISS_COUNT (400000), BENCH_CPU (1), PARTS
+# REPAIR_REPS (5), MISS_REPS (5), MISS_COUNT (400000), MISS_RATE (0: the
+# generators offer as fast as the path takes; N: both offer N frames/s), BENCH_CPU (1), PARTS
 # (discovery,start,repair,miss).
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
@@ -72,6 +73,7 @@ IDLE_S=${IDLE_S:-10}
 REPAIR_REPS=${REPAIR_REPS:-5}
 MISS_REPS=${MISS_REPS:-5}
 MISS_COUNT=${MISS_COUNT:-400000}
+MISS_RATE=${MISS_RATE:-0}        # frames/s both generators offer (0: as fast as the path takes them)
 BENCH_CPU=${BENCH_CPU:-1}
 PARTS=${PARTS:-discovery,start,repair,miss} # which parts to run (the others print null)
 part() { [[ ",$PARTS," == *",$1,"* ]]; }
@@ -395,7 +397,7 @@ NFT
 		d0=$(stat_of 3 '^xdp_deliver_packets$')
 		c0=$(cpu_ns "$pid" "$shard_re")
 		out=$("$pktgen" --netns "$(mesh_ns 1)" --dev babe0 --dst-mac "$p0_mac" --src "$(mesh_addr 1)" \
-			--dst "$(mesh_addr 3)" --count "$MISS_COUNT" --cpu "$BENCH_CPU")
+			--dst "$(mesh_addr 3)" --count "$MISS_COUNT" --cpu "$BENCH_CPU" --rate "$MISS_RATE")
 		sleep 0.3
 		c1=$(cpu_ns "$pid" "$shard_re")
 		tx1=$(stat_of 1 '^engine_tx_data$')
@@ -417,7 +419,7 @@ NFT
 		t0=$(echo_tx)
 		c0=$(cpu_ns "$echo_pid")
 		out=$("$pktgen" --netns $E_GEN --dev xa --dst-mac "$xb_mac" --src 10.99.0.1 --dst 10.99.0.2 \
-			--count "$MISS_COUNT" --cpu "$BENCH_CPU")
+			--count "$MISS_COUNT" --cpu "$BENCH_CPU" --rate "$MISS_RATE")
 		sleep 0.3
 		c1=$(cpu_ns "$echo_pid")
 		t1=$(echo_tx)

@@ -42,6 +42,8 @@ const char* usage = R"(usage: babe-pktgen --dev IF --dst-mac MAC --src IP --dst 
   --size BYTES      Ethernet frame size without FCS (default 64, minimum 42 + DSR)
   --count N         frames to send (default 1000000)
   --batch N         frames per sendmmsg (default 64)
+  --rate PPS        offer at most PPS frames per second (busy-waits between
+                    batches; default 0: as fast as the path takes them)
   --cpu N           pin to CPU N (default: not pinned)
   --sport/--dport   UDP ports (default 9/9)
 Prints {"sent":N,"elapsed_ns":T,"cpu_ns":C,"ns_per_packet":..,"cpu_ns_per_packet":..,"pps":..}
@@ -75,6 +77,7 @@ int main(int argc, char** argv)
     unsigned size = 64;
     unsigned long count = 1000000;
     unsigned batch = 64;
+    unsigned long rate = 0;
     int cpu = -1;
     unsigned sport = 9, dport = 9;
     for (int i = 1; i < argc; ++i) {
@@ -91,6 +94,7 @@ int main(int argc, char** argv)
         else if (a == "--size") ok = parse_number(next(), size);
         else if (a == "--count") ok = parse_number(next(), count);
         else if (a == "--batch") ok = parse_number(next(), batch);
+        else if (a == "--rate") ok = parse_number(next(), rate);
         else if (a == "--cpu") ok = parse_number(next(), cpu);
         else if (a == "--sport") ok = parse_number(next(), sport);
         else if (a == "--dport") ok = parse_number(next(), dport);
@@ -210,6 +214,13 @@ int main(int argc, char** argv)
     const std::int64_t cpu0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
     while (sent < count) {
         unsigned n = static_cast<unsigned>(std::min<unsigned long>(batch, count - sent));
+        if (rate) { // not ahead of the offered rate: frame `sent` leaves at sent / rate
+            const std::int64_t due =
+                wall0 + static_cast<std::int64_t>(static_cast<double>(sent) * 1e9 /
+                                                  static_cast<double>(rate));
+            while (clock_ns(CLOCK_MONOTONIC) < due) {
+            }
+        }
         int rc = sendmmsg(fd, msgs.data(), n, 0);
         if (rc < 0) {
             if (errno == ENOBUFS || errno == EAGAIN || errno == EINTR) {
