@@ -231,12 +231,10 @@ const std::vector<key_def>& keys()
         k.push_back(def_bool("dsr.reply_from_cache", BABE_FIELD(dsr.reply_from_cache)));
         k.push_back(def_bool("dsr.route_shortening", BABE_FIELD(dsr.route_shortening)));
         k.push_back(def_bool("dsr.assume_bidirectional", BABE_FIELD(dsr.assume_bidirectional)));
-        k.push_back(def_bool("dsr.use_link_feedback", BABE_FIELD(dsr.use_link_feedback)));
         k.push_back(def_ms("dsr.maint_ack_timeout_ms", BABE_FIELD(dsr.maint_ack_timeout), 1, 60000));
         k.push_back(def_ms("dsr.reply_hop_delay_ms", BABE_FIELD(dsr.reply_hop_delay), 0, 10000));
         k.push_back(def_ms("dsr.blacklist_timeout_ms", BABE_FIELD(dsr.blacklist_timeout), 1, 3600000));
         k.push_back(def_ms("dsr.cache_sweep_interval_ms", BABE_FIELD(dsr.cache_sweep_interval), 1, 3600000));
-        k.push_back(def_ms("dsr.ack_holdoff_ms", BABE_FIELD(dsr.ack_holdoff), 0, 60000));
         // Table bounds: pre-allocated, so a change needs a restart.
         k.push_back(def_uint("dsr.cache_nodes", BABE_FIELD(dsr.cache_nodes), 2, 1 << 20, true));
         k.push_back(def_uint("dsr.cache_links", BABE_FIELD(dsr.cache_links), 1, 1 << 22, true));

@@ -52,7 +52,6 @@ struct config {
     duration reply_hop_delay = 1ms;       // H of §8.2.4 reply-storm delay d = H*(h-1+r)
     duration blacklist_timeout = 10s;     // §4.6: probable -> questionable after this
     duration cache_sweep_interval = 1s;   // how often expired cache entries are purged
-    duration ack_holdoff = 250ms;         // link marked heard within this needs no Ack Req
     duration lost_neighbour_holdoff = 1s; // after Route Maintenance fails, packets for that
                                           // next hop fail at once for this long (unless heard)
     duration link_min_lifetime = 10s;     // link cache: a link not refreshed expires after
