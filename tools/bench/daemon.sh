@@ -48,7 +48,12 @@
 #      runs at real-time priority there: veth refuses transmissions while
 #      its peer's receive ring is full, and a next hop starved by the
 #      generator would throttle the loop instead of measuring it.
-#      Interleaved MISS_REPS rounds, medians.
+#      Interleaved MISS_REPS rounds, medians. Neither loop is saturated
+#      on 2 vCPUs (each processes what its generator offers, and spends
+#      the rest of its CPU second polling), so the same packets are also
+#      divided by the busy time of each loop, the time in turns that did work
+#      (engine_s0_busy_ns; the same stamps in the echo loop):
+#      miss_path_pps_busy, afxdp_echo_pps_busy, miss_path_vs_afxdp_echo_busy.
 #
 # The config used is printed under "config" (babed's defaults otherwise):
 # values for a wired/veth mesh where frames do not collide and a round trip
@@ -178,7 +183,7 @@ new_mesh() { # new_mesh NAME: a fresh mesh run directory
 }
 
 disc_json='{}' rreq_limited=0 first_json='{}' ready_json='{}' idle_json='{}' repair_json='{}' repair_failures=0
-flush_json=null miss_pps=0 echo_pps=0 miss_runs="" echo_runs="" miss_maint=null miss_ok=false napi=false echo_final='{}'
+flush_json=null miss_pps=0 echo_pps=0 miss_pps_busy=0 echo_pps_busy=0 miss_runs="" echo_runs="" miss_maint=null miss_ok=false napi=false echo_final='{}'
 
 # ---- 1. discovery latency by hop count, 9-node chain
 if part discovery; then
@@ -390,9 +395,10 @@ NFT
 	}
 	miss_round() {
 		miss_route_delete
-		local pid tx0 tx1 c0 c1 nr0 nr1 d0 d1 out
+		local pid tx0 tx1 c0 c1 nr0 nr1 d0 d1 b0 b1 out
 		pid=$(babed_pid 1)
 		tx0=$(stat_of 1 '^engine_tx_data$')
+		b0=$(stat_of 1 '^engine_s0_busy_ns$')
 		nr0=$(stat_of 1 '^xdp_engine_no_route_packets$')
 		d0=$(stat_of 3 '^xdp_deliver_packets$')
 		c0=$(cpu_ns "$pid" "$shard_re")
@@ -401,31 +407,38 @@ NFT
 		sleep 0.3
 		c1=$(cpu_ns "$pid" "$shard_re")
 		tx1=$(stat_of 1 '^engine_tx_data$')
+		b1=$(stat_of 1 '^engine_s0_busy_ns$')
 		nr1=$(stat_of 1 '^xdp_engine_no_route_packets$')
 		d1=$(stat_of 3 '^xdp_deliver_packets$')
 		jq -nc --argjson tx $((tx1 - tx0)) --argjson nr $((nr1 - nr0)) --argjson d $((d1 - d0)) --argjson cpu $((c1 - c0)) --argjson gen "$out" \
+			--argjson busy $((b1 - b0)) \
 			'{processed: $tx, xdp_no_route: $nr, delivered_at_node3: $d, cpu_ns: $cpu, pps: (if $cpu > 0 then $tx / ($cpu / 1e9) else 0 end),
+			  busy_ns: $busy, pps_busy: (if $busy > 0 then $tx / ($busy / 1e9) else 0 end),
 			  offered_pps: $gen.pps}'
 	}
-	echo_tx() { # frames the echo loop has put on its TX ring so far
+	echo_report() { # {"rx","tx" (frames put on its TX ring so far),"busy_ns"}
 		local line
 		kill -USR1 "$echo_pid"
 		read -r -t 5 line <&"${ECHO[0]}" || fail "babe-afxdp-echo does not answer"
-		jq .tx <<< "$line"
+		echo "$line"
 	}
 	echo_round() {
-		local s0 s1 t0 t1 c0 c1 out
+		local s0 s1 t0 t1 c0 c1 r0 r1 out
 		s0=$(sink_count)
-		t0=$(echo_tx)
+		r0=$(echo_report)
+		t0=$(jq .tx <<< "$r0")
 		c0=$(cpu_ns "$echo_pid")
 		out=$("$pktgen" --netns $E_GEN --dev xa --dst-mac "$xb_mac" --src 10.99.0.1 --dst 10.99.0.2 \
 			--count "$MISS_COUNT" --cpu "$BENCH_CPU" --rate "$MISS_RATE")
 		sleep 0.3
 		c1=$(cpu_ns "$echo_pid")
-		t1=$(echo_tx)
+		r1=$(echo_report)
+		t1=$(jq .tx <<< "$r1")
 		s1=$(sink_count)
 		jq -nc --argjson tx $((t1 - t0)) --argjson sink $((s1 - s0)) --argjson cpu $((c1 - c0)) --argjson gen "$out" \
+			--argjson busy $(($(jq .busy_ns <<< "$r1") - $(jq .busy_ns <<< "$r0"))) \
 			'{processed: $tx, back_at_generator: $sink, cpu_ns: $cpu, pps: (if $cpu > 0 then $tx / ($cpu / 1e9) else 0 end),
+			  busy_ns: $busy, pps_busy: (if $busy > 0 then $tx / ($busy / 1e9) else 0 end),
 			  offered_pps: $gen.pps}'
 	}
 	miss_runs="" echo_runs=""
@@ -446,6 +459,8 @@ NFT
 		ack_req_sent: .dsr_ack_req_sent}')
 	miss_pps=$(jq -s '[.[].pps] | sort | .[length / 2 | floor]' <<< "$miss_runs")
 	echo_pps=$(jq -s '[.[].pps] | sort | .[length / 2 | floor]' <<< "$echo_runs")
+	miss_pps_busy=$(jq -s '[.[].pps_busy] | sort | .[length / 2 | floor]' <<< "$miss_runs")
+	echo_pps_busy=$(jq -s '[.[].pps_busy] | sort | .[length / 2 | floor]' <<< "$echo_runs")
 	miss_ok=$(jq -s --argjson c "$MISS_COUNT" 'all(.[]; .xdp_no_route >= $c * 0.9)' <<< "$miss_runs")
 	[ "$miss_ok" = true ] || log "WARNING: XDP did not send the miss-path packets to the engine (routes reinstalled?)"
 fi
@@ -463,6 +478,7 @@ jq -n -c \
 	--argjson repair "$repair_json" \
 	--argjson rf "$repair_failures" \
 	--argjson mp "$miss_pps" --argjson ep "$echo_pps" \
+	--argjson mpb "$miss_pps_busy" --argjson epb "$echo_pps_busy" \
 	--argjson mruns "$(jq -s -c . <<< "$miss_runs")" --argjson eruns "$(jq -s -c . <<< "$echo_runs")" \
 	--argjson mstats "$miss_maint" --argjson mok "$miss_ok" --argjson napi "$napi" \
 	--argjson echo_final "$echo_final" \
@@ -492,6 +508,9 @@ jq -n -c \
 	  miss_path_pps: ($mp | round),
 	  afxdp_echo_pps: ($ep | round),
 	  miss_path_vs_afxdp_echo: (if $ep > 0 then (($mp / $ep) * 1000 | round) / 1000 else null end),
+	  miss_path_pps_busy: ($mpb | round),
+	  afxdp_echo_pps_busy: ($epb | round),
+	  miss_path_vs_afxdp_echo_busy: (if $epb > 0 then (($mpb / $epb) * 1000 | round) / 1000 else null end),
 	  miss_path_reached_engine: $mok,
 	  miss_path_runs: $mruns,
 	  afxdp_echo_runs: $eruns,

@@ -61,6 +61,13 @@ void echo_in_place(std::byte* d)
     udp->check = 0;
 }
 
+std::int64_t mono_ns()
+{
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<std::int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
 } // namespace
 
 int main(int argc, char** argv)
@@ -101,12 +108,17 @@ int main(int argc, char** argv)
 
         std::array<babe::afxdp::rx_frame, 64> burst{};
         std::uint64_t rx = 0, tx = 0, full = 0;
+        // Time in turns that received something, read as babed's shards
+        // read it (engine_s<k>_busy_ns): a monotonic stamp at the start of
+        // every turn and another at the end of a turn that did work.
+        std::uint64_t busy_ns = 0;
         int idle = 0;
         constexpr int spin_turns = 64;
         while (!stop.load(std::memory_order_relaxed)) {
+            const std::int64_t turn0 = mono_ns();
             if (report.exchange(false, std::memory_order_relaxed)) {
-                std::printf("{\"rx\":%llu,\"tx\":%llu}\n", static_cast<unsigned long long>(rx),
-                            static_cast<unsigned long long>(tx));
+                std::printf("{\"rx\":%llu,\"tx\":%llu,\"busy_ns\":%llu}\n", static_cast<unsigned long long>(rx),
+                            static_cast<unsigned long long>(tx), static_cast<unsigned long long>(busy_ns));
                 std::fflush(stdout);
             }
             std::size_t n = sock.receive(burst);
@@ -128,6 +140,7 @@ int main(int argc, char** argv)
             sock.flush();
             sock.reap();
             if (n) {
+                busy_ns += static_cast<std::uint64_t>(mono_ns() - turn0);
                 idle = 0;
                 continue;
             }
