@@ -167,6 +167,7 @@ public:
 
     void on_event(const dsr::event& e) override;
     void replicate(port_id port, dsr::addr prev, std::span<const std::byte> ip) override;
+    void broadcast(bus_msg::kind_t kind, dsr::addr addr, bool wake);
     void broadcast_neighbour_lost(dsr::addr nb);
     void route_used(dsr::addr dst) override;
     std::size_t drain_bus(time_point now);
@@ -1107,41 +1108,33 @@ void shard_runtime::segment(time_point, dsr::addr from, frame_addr frame, std::s
     [[maybe_unused]] auto r = write(_eng.runtime(0).wake_fd, &one, sizeof(one));
 }
 
-void shard_runtime::route_used(dsr::addr dst)
+// A message about one address to every other shard. `wake`: also wake a
+// sleeping shard (a syscall per shard); without it the message waits for the
+// shard's next turn, at most its 100 ms sleep.
+void shard_runtime::broadcast(bus_msg::kind_t kind, dsr::addr addr, bool wake)
 {
     for (std::size_t j = 0; j < _eng.shard_count(); ++j) {
         if (j == index)
             continue;
         bus_msg m;
-        m.kind = bus_msg::route_used;
-        m.addr = dst;
+        m.kind = kind;
+        m.addr = addr;
         if (!_eng.to(index, j).try_push(m)) {
             ++bus_full;
             continue;
         }
         ++bus_sent;
+        if (!wake)
+            continue;
         std::uint64_t one = 1;
         [[maybe_unused]] auto r = write(_eng.runtime(j).wake_fd, &one, sizeof(one));
     }
 }
 
-void shard_runtime::broadcast_neighbour_lost(dsr::addr nb)
-{
-    for (std::size_t j = 0; j < _eng.shard_count(); ++j) {
-        if (j == index)
-            continue;
-        bus_msg m;
-        m.kind = bus_msg::neighbour_lost;
-        m.addr = nb;
-        if (!_eng.to(index, j).try_push(m)) {
-            ++bus_full;
-            continue;
-        }
-        ++bus_sent;
-        std::uint64_t one = 1;
-        [[maybe_unused]] auto r = write(_eng.runtime(j).wake_fd, &one, sizeof(one));
-    }
-}
+// Not urgent (a link lifetime is seconds): no wake-up per used route.
+void shard_runtime::route_used(dsr::addr dst) { broadcast(bus_msg::route_used, dst, false); }
+
+void shard_runtime::broadcast_neighbour_lost(dsr::addr nb) { broadcast(bus_msg::neighbour_lost, nb, true); }
 
 std::size_t shard_runtime::drain_bus(time_point now)
 {

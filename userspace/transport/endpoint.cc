@@ -203,6 +203,15 @@ struct conn {
     std::optional<time_point> ack_at, tw_at;
 };
 
+// A segment no longer counted in flight (acknowledged, lost or about to be resent).
+void leave_pipe(conn& c, seg_rec& s)
+{
+    if (s.in_pipe) {
+        c.pipe -= s.len;
+        s.in_pipe = false;
+    }
+}
+
 enum class disposition : std::uint8_t { taken, release, drop };
 
 } // namespace
@@ -555,8 +564,7 @@ struct endpoint::impl {
                 }
             }
             if (lost) {
-                s.in_pipe = false;
-                c.pipe -= s.len;
+                leave_pipe(c, s);
                 s.lost = true;
                 ++c.lost_count;
                 ++newly;
@@ -638,10 +646,7 @@ struct endpoint::impl {
                 spurious_rto = true; // an original sent before the RTO arrived
             if (s.tx_count == 1 && (!rtt_from || s.sent > *rtt_from))
                 rtt_from = s.sent; // Karn: never from a retransmitted segment
-            if (s.in_pipe) {
-                c.pipe -= s.len;
-                s.in_pipe = false;
-            }
+            leave_pipe(c, s);
             if (s.lost) {
                 s.lost = false;
                 --c.lost_count;
@@ -772,10 +777,7 @@ struct endpoint::impl {
             seg_rec& s = c.segs[i];
             if (s.sacked)
                 continue;
-            if (s.in_pipe) {
-                c.pipe -= s.len;
-                s.in_pipe = false;
-            }
+            leave_pipe(c, s);
             if (!s.lost) {
                 s.lost = true;
                 ++c.lost_count;
@@ -1058,10 +1060,7 @@ struct endpoint::impl {
                         seg_rec& s = c.segs[i];
                         if (s.sacked)
                             continue;
-                        if (s.in_pipe) {
-                            c.pipe -= s.len;
-                            s.in_pipe = false;
-                        }
+                        leave_pipe(c, s);
                         return send_seg(c, s, now, out);
                     }
                 }
