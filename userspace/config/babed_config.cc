@@ -232,6 +232,21 @@ const std::vector<key_def>& keys()
         k.push_back(def_bool("dsr.route_shortening", BABE_FIELD(dsr.route_shortening)));
         k.push_back(def_bool("dsr.assume_bidirectional", BABE_FIELD(dsr.assume_bidirectional)));
         k.push_back(def_ms("dsr.maint_ack_timeout_ms", BABE_FIELD(dsr.maint_ack_timeout), 1, 60000));
+        k.push_back(def_ms("dsr.max_ack_timeout_ms", BABE_FIELD(dsr.max_ack_timeout), 1, 60000));
+        // Hop-by-hop recovery of the reliable transport's segments.
+        k.push_back({"dsr.hop_recovery",
+                     [](babed_config& c, const value_ref& v) {
+                         c.dsr.hop_reliable_next_header = v.as_bool() ? BABE_NEXT_HEADER_TRANSPORT : 0;
+                     },
+                     [](const babed_config& c) {
+                         return std::string(c.dsr.hop_reliable_next_header != 0 ? "true" : "false");
+                     },
+                     [](babed_config& d, const babed_config& s) {
+                         d.dsr.hop_reliable_next_header = s.dsr.hop_reliable_next_header;
+                     }});
+        k.push_back(def_uint("dsr.hop_max_rexmt", BABE_FIELD(dsr.hop_max_rexmt), 0, 1024));
+        k.push_back(def_uint("dsr.ack_redundancy", BABE_FIELD(dsr.ack_redundancy), 1, 4));
+        k.push_back(def_ms("dsr.hop_dup_window_ms", BABE_FIELD(dsr.hop_dup_window), 1, 60000));
         k.push_back(def_ms("dsr.reply_hop_delay_ms", BABE_FIELD(dsr.reply_hop_delay), 0, 10000));
         k.push_back(def_ms("dsr.blacklist_timeout_ms", BABE_FIELD(dsr.blacklist_timeout), 1, 3600000));
         k.push_back(def_ms("dsr.cache_sweep_interval_ms", BABE_FIELD(dsr.cache_sweep_interval), 1, 3600000));
@@ -250,6 +265,7 @@ const std::vector<key_def>& keys()
         k.push_back(def_uint("dsr.tx_queue_size", BABE_FIELD(dsr.tx_queue_size), 1, 1 << 20, true));
         k.push_back(def_uint("dsr.event_queue_size", BABE_FIELD(dsr.event_queue_size), 1, 1 << 20, true));
         k.push_back(def_uint("dsr.reply_queue_size", BABE_FIELD(dsr.reply_queue_size), 1, 65536, true));
+        k.push_back(def_uint("dsr.hop_dup_table_size", BABE_FIELD(dsr.hop_dup_table_size), 1, 1 << 20, true));
         // Flood protection.
         k.push_back(def_uint("dsr.rreq_rate_per_initiator", BABE_FIELD(dsr.rreq_rate_per_initiator), 1, 1000000));
         k.push_back(def_uint("dsr.rreq_burst_per_initiator", BABE_FIELD(dsr.rreq_burst_per_initiator), 1, 1000000));

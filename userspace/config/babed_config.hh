@@ -14,6 +14,8 @@
 #include <utility>
 #include <vector>
 
+#include <babe/maps.h>
+
 #include "config/yaml_reader.hh"
 #include "dsr/config.hh"
 
@@ -37,6 +39,12 @@ inline dsr::config babed_dsr_defaults()
     dsr::config c = dsr::default_config();
     c.maint_holdoff_time = 100ms;
     c.maint_ack_timeout = 20ms;
+    // The reliable transport's segments are recovered on every hop (the
+    // first link no longer carries every end-to-end retransmission); Acks
+    // repeat the ids asked before, and each hop keeps up to 256 packets.
+    c.hop_reliable_next_header = BABE_NEXT_HEADER_TRANSPORT;
+    c.ack_redundancy = 4;
+    c.rexmt_buffer_size = 256;
     return c;
 }
 

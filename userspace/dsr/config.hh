@@ -61,6 +61,23 @@ struct config {
                                           // not relearned from hearsay for this long (link cache)
     duration link_feedback_timeout = 3s;  // use_link_feedback: no answer from the link layer
                                           // within this: fall back to an Ack Request (§8.3.3)
+    duration max_ack_timeout = 2s;        // the per-neighbour Ack wait (SRTT + 4 RTTVAR of the
+                                          // Acknowledgements' round trips, at least
+                                          // maint_ack_timeout) is at most this
+    // Hop-by-hop recovery (off when 0): packets with this Next Header carry an
+    // Acknowledgement Request on every hop (no MaintHoldoffTime, no passive
+    // ack), and each hop retransmits them from its maintenance buffer; a
+    // receiver acknowledges retransmissions it already has and drops them.
+    std::uint8_t hop_reliable_next_header = 0;
+    std::uint32_t hop_max_rexmt = 6;      // retransmissions of such a packet while its next hop
+                                          // acknowledges others (then it is dropped, counted;
+                                          // with no other acknowledgement the link fails
+                                          // after MaxMaintRexmt as usual)
+    std::uint32_t ack_redundancy = 1;     // Acknowledgement options per Ack packet (1-4): the
+                                          // newest and the previous ids asked by that neighbour
+                                          // within the last second, so one lost Ack costs no
+                                          // retransmission
+    duration hop_dup_window = 2s;         // a source silent this long starts a new id window
 
     // ---- table bounds (all pre-allocated) ----
     std::uint32_t cache_nodes = 256;        // link cache: distinct addresses
@@ -77,6 +94,8 @@ struct config {
     std::uint32_t tx_queue_size = 512;      // frames waiting for poll_transmit
     std::uint32_t event_queue_size = 1024;  // events waiting for poll_event
     std::uint32_t reply_queue_size = 64;    // delayed cached replies (§8.2.4)
+    std::uint32_t hop_dup_table_size = 64;  // hop-by-hop recovery: sources whose recent IP ids
+                                            // are kept (1024 ids each)
 
     // ---- flood protection ----
     std::uint32_t rreq_rate_per_initiator = 20; // Route Requests per second per initiator

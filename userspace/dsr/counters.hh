@@ -47,6 +47,11 @@ namespace babe::dsr {
     X(maint_buffer_overflows)   /* RexmtBufferSize refused a packet */                             \
     X(link_not_sent)            /* the link layer's queue refused a frame: not a link failure */   \
     X(link_feedback_timeouts)   /* no link-layer answer within link_feedback_timeout */            \
+    X(ack_rtt_samples)          /* Acknowledgement round trips measured (Karn: first sends) */     \
+    X(hop_reliable_sent)        /* hop-by-hop recovery: transmissions of such packets */           \
+    X(hop_duplicates)           /* ... retransmissions received again: acknowledged, dropped */    \
+    X(hop_rexmt_exhausted)      /* ... hop_max_rexmt reached with the link alive: dropped */       \
+    X(acks_redundant)           /* earlier ids repeated in Ack packets (ack_redundancy) */         \
     /* Data */                                                                                     \
     X(data_originated)                                                                             \
     X(data_forwarded)                                                                              \

@@ -7,6 +7,7 @@
 // packet's handle until it is confirmed (released), salvaged or dropped.
 #pragma once
 
+#include <array>
 #include <optional>
 #include <vector>
 
@@ -25,11 +26,17 @@ public:
         addr next_hop = no_addr;
         link_id link = 0;
         std::uint16_t ack_id = 0;  // when rec.ack_req_id is set
+        std::uint16_t first_ack_id = 0; // the first Ack Request's id
+        std::array<std::uint16_t, 3> prev_ack_ids{}; // the ids sent before ack_id, newest
+                                        // first: an Ack for any of these, ack_id or
+                                        // first_ack_id confirms the entry
+        bool hop_reliable = false; // hop-by-hop recovery (config hop_reliable_next_header)
         std::uint8_t passive_tries = 0;
         std::uint8_t rexmt = 0;    // retransmissions with an Ack Request so far
         bool passive = false;      // this transmission waits for a passive ack
         bool link_fb = false;      // this transmission waits for link-layer feedback
         time_point sent{};
+        time_point first_sent{};   // first transmission with an Ack Request
         time_point deadline{};
     };
 

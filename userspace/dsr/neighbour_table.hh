@@ -6,6 +6,7 @@
 // replaced (counted).
 #pragma once
 
+#include <array>
 #include <vector>
 
 #include "core/u32_index.hh"
@@ -24,6 +25,15 @@ public:
         std::optional<time_point> last_heard;
         std::optional<time_point> last_confirmed; // this node -> neighbour works
         std::optional<time_point> lost_at; // Route Maintenance failed then; cleared when heard again
+        // Round trips of our Acknowledgement Requests to it (RFC 6298's
+        // estimator; none yet while rtt_samples == 0).
+        duration srtt{}, rttvar{};
+        std::uint32_t rtt_samples = 0;
+        // The latest Acknowledgement Request ids it asked us for, newest
+        // first, and when (ack_redundancy repeats them in our Acks).
+        std::array<std::uint16_t, 3> asked_ids{};
+        std::array<time_point, 3> asked_at{};
+        std::uint8_t n_asked = 0;
     };
 
     neighbour_table(const config& cfg, counters& stats)
@@ -60,7 +70,10 @@ public:
             (void)_index.erase(_entries[slot].a);
             ++_stats.neighbour_overflows;
         }
-        _entries[slot] = entry{a, link, true, std::nullopt, std::nullopt, std::nullopt};
+        _entries[slot] = entry{};
+        _entries[slot].a = a;
+        _entries[slot].link = link;
+        _entries[slot].used = true;
         (void)_index.insert(a, static_cast<std::uint32_t>(slot));
         return _entries[slot];
     }

@@ -152,6 +152,103 @@ struct node::impl {
 
     std::uint16_t next_rreq_id = 0, next_ack_id = 0, next_ip_id = 0;
 
+    // Hop-by-hop recovery: which IP ids of that class each source's packets
+    // had lately (a sender numbers its packets in sequence), as a window of
+    // the 1024 ids up to the newest, like IPsec's anti-replay window. A
+    // retransmission whose original got through is found here and dropped
+    // (after its Acknowledgement). Sources beyond the table's size replace
+    // the one heard least recently; an id older than the window passes.
+    struct dup_window {
+        addr src = no_addr;
+        std::uint16_t top = 0; // the newest id
+        time_point last{};
+        std::array<std::uint64_t, 16> bits{}; // bit k: id top - k was seen
+    };
+    std::vector<dup_window> dups = std::vector<dup_window>(cfg.hop_dup_table_size);
+
+    bool hop_reliable(const packet_record& rec) const
+    {
+        return cfg.hop_reliable_next_header != 0 && rec.next_header == cfg.hop_reliable_next_header &&
+               rec.payload_len > 0;
+    }
+
+    // True when `id` from `src` was seen (within hop_dup_window of the
+    // source's last packet); records it otherwise.
+    bool seen_before(time_point now, addr src, std::uint16_t id)
+    {
+        dup_window* w = nullptr;
+        dup_window* oldest = &dups[0];
+        for (auto& d : dups) {
+            if (d.src == src) {
+                w = &d;
+                break;
+            }
+            if (d.last < oldest->last)
+                oldest = &d;
+        }
+        constexpr std::int32_t span = 16 * 64;
+        if (!w || now - w->last > cfg.hop_dup_window) {
+            if (!w)
+                w = oldest;
+            *w = dup_window{src, id, now, {}};
+            w->bits[0] = 1;
+            return false;
+        }
+        w->last = now;
+        const std::int32_t ahead = static_cast<std::int16_t>(static_cast<std::uint16_t>(id - w->top));
+        if (ahead > 0) {
+            // Slide the window: bit k moves to k + ahead.
+            if (ahead >= span) {
+                w->bits = {};
+            } else {
+                const std::int32_t words = ahead / 64, shift = ahead % 64;
+                for (std::int32_t i = 15; i >= 0; --i) {
+                    const std::int32_t from = i - words;
+                    std::uint64_t v = from >= 0 ? w->bits[static_cast<std::size_t>(from)] << shift : 0;
+                    if (shift && from - 1 >= 0)
+                        v |= w->bits[static_cast<std::size_t>(from - 1)] >> (64 - shift);
+                    w->bits[static_cast<std::size_t>(i)] = v;
+                }
+            }
+            w->top = id;
+            w->bits[0] |= 1;
+            return false;
+        }
+        const std::int32_t back = -ahead;
+        if (back >= span)
+            return false; // older than the window: cannot tell
+        std::uint64_t& word = w->bits[static_cast<std::size_t>(back / 64)];
+        const std::uint64_t bit = std::uint64_t{1} << (back % 64);
+        if (word & bit)
+            return true;
+        word |= bit;
+        return false;
+    }
+
+    // How long to wait for an Acknowledgement from nb: SRTT + 4 RTTVAR of
+    // its measured round trips (RFC 6298's estimator), within
+    // [maint_ack_timeout, max_ack_timeout]; maint_ack_timeout before any.
+    duration ack_timeout(addr nb) const
+    {
+        const auto* n = nbrs.find(nb);
+        if (!n || n->rtt_samples == 0)
+            return cfg.maint_ack_timeout;
+        return std::clamp(n->srtt + 4 * n->rttvar, cfg.maint_ack_timeout, cfg.max_ack_timeout);
+    }
+
+    void rtt_sample(neighbour_table::entry& n, duration r)
+    {
+        ++stats.ack_rtt_samples;
+        if (n.rtt_samples++ == 0) {
+            n.srtt = r;
+            n.rttvar = r / 2;
+            return;
+        }
+        const duration err = n.srtt > r ? n.srtt - r : r - n.srtt;
+        n.rttvar = (3 * n.rttvar + err) / 4;
+        n.srtt = (7 * n.srtt + r) / 8;
+    }
+
     struct rerr_info {
         addr err_src = no_addr, err_dst = no_addr, unreachable = no_addr;
         std::uint8_t salvage = 0;
@@ -248,7 +345,8 @@ struct node::impl {
         // Within MaintHoldoffTime of a confirmation no new one is requested
         // (§8.3.1). With link-layer feedback every packet is kept until the
         // feedback says it arrived, so that a failure can salvage it.
-        const bool recent = !cfg.use_link_feedback && n && n->last_confirmed &&
+        const bool reliable = hop_reliable(rec);
+        const bool recent = !cfg.use_link_feedback && !reliable && n && n->last_confirmed &&
                             now - *n->last_confirmed < cfg.maint_holdoff_time && !bl.blocks(next_hop);
         if (recent) {
             queue_tx(now, rec, next_hop, nullptr, true);
@@ -264,6 +362,7 @@ struct node::impl {
         e->rec.ack_req_id.reset();
         e->next_hop = next_hop;
         e->link = link_to(next_hop);
+        e->hop_reliable = reliable;
         if (cfg.use_link_feedback) {
             // The link layer retransmits and reports the outcome of every
             // frame (§8.3.1 link-layer acknowledgement): the entry waits for
@@ -311,13 +410,22 @@ struct node::impl {
     {
         e.link_fb = false;
         const bool next_forwards = e.next_hop != e.rec.dst;
-        if (next_forwards && e.passive_tries < cfg.try_passive_acks) {
+        // Hop-by-hop recovery asks every hop at once: a passive ack needs a
+        // next hop that forwards in the core and a medium that overhears.
+        if (next_forwards && !e.hop_reliable && e.passive_tries < cfg.try_passive_acks) {
             e.passive = true;
             ++e.passive_tries;
             e.rec.ack_req_id.reset();
         } else {
             e.passive = false;
+            if (e.rexmt > 0) {
+                e.prev_ack_ids[2] = e.prev_ack_ids[1];
+                e.prev_ack_ids[1] = e.prev_ack_ids[0];
+                e.prev_ack_ids[0] = e.ack_id;
+            }
             e.ack_id = next_ack_id++;
+            if (e.rexmt == 0)
+                e.first_ack_id = e.prev_ack_ids[0] = e.prev_ack_ids[1] = e.prev_ack_ids[2] = e.ack_id;
             e.rec.ack_req_id = e.ack_id;
             ++e.rexmt;
             ++stats.ack_req_sent;
@@ -879,18 +987,27 @@ void node::impl::handle_packet(time_point now, link_id in, addr prev_hop,
         }
     }
 
-    // Acknowledgements for us (§8.3.3).
+    // Acknowledgements for us (§8.3.3). An entry is confirmed by an Ack for
+    // the ids of its first and last four transmissions (a late Ack for an
+    // earlier transmission counts). The first Ack of a packet answers its Ack
+    // Request; the others repeat earlier ones (ack_redundancy), so only the
+    // first is a round-trip sample, and each id names one transmission:
+    // samples need no Karn exclusion.
     for (std::size_t i = 0; i < n_ack; ++i) {
         if (acks[i].destination().value != self)
             continue;
         const addr from = acks[i].source().value;
+        const std::uint16_t id = acks[i].id();
         for (auto& e : mbuf.entries()) {
-            if (e.st == maint_buffer::state::waiting && e.next_hop == from && !e.passive &&
-                e.ack_id == acks[i].id()) {
-                ++stats.ack_received;
-                confirm_entry(now, e);
-                break;
-            }
+            if (e.st != maint_buffer::state::waiting || e.next_hop != from || e.passive || e.link_fb ||
+                (id != e.ack_id && id != e.first_ack_id && id != e.prev_ack_ids[0] &&
+                 id != e.prev_ack_ids[1] && id != e.prev_ack_ids[2]))
+                continue;
+            ++stats.ack_received;
+            if (i == 0 && (id == e.ack_id || id == e.first_ack_id))
+                rtt_sample(nbrs.get(from, cfg.default_link), now - (id == e.ack_id ? e.sent : e.first_sent));
+            confirm_entry(now, e);
+            break;
         }
     }
 
@@ -1001,8 +1118,38 @@ void node::impl::handle_packet(time_point now, link_id in, addr prev_hop,
         auto n = codec::encode_ack(ack.extra_room(), ack_req->id(), ipv4_addr{self}, ipv4_addr{prev_hop});
         if (n) {
             ack.extra_len = static_cast<std::uint8_t>(*n);
+            // The ids this neighbour asked for just before, within the last
+            // second, repeated after the answer: a lost Ack is made good by
+            // the next one instead of a retransmission.
+            auto& nb = nbrs.get(prev_hop, in);
+            for (std::size_t k = 0; k + 1 < cfg.ack_redundancy && k < nb.n_asked; ++k) {
+                if (now - nb.asked_at[k] > 1s || nb.asked_ids[k] == ack_req->id())
+                    break;
+                auto m = codec::encode_ack(ack.extra_room(), nb.asked_ids[k], ipv4_addr{self},
+                                           ipv4_addr{prev_hop});
+                if (!m)
+                    break;
+                ack.extra_len = static_cast<std::uint8_t>(ack.extra_len + *m);
+                ++stats.acks_redundant;
+            }
+            for (std::size_t k = nb.asked_ids.size() - 1; k > 0; --k) {
+                nb.asked_ids[k] = nb.asked_ids[k - 1];
+                nb.asked_at[k] = nb.asked_at[k - 1];
+            }
+            nb.asked_ids[0] = ack_req->id();
+            nb.asked_at[0] = now;
+            if (nb.n_asked < nb.asked_ids.size())
+                ++nb.n_asked;
             ++stats.ack_sent;
             queue_tx(now, ack, prev_hop);
+        }
+        // Hop-by-hop recovery: a retransmission of what already got here
+        // was acknowledged again just now and goes no further.
+        if (cfg.hop_reliable_next_header != 0 && dsr.next_header() == cfg.hop_reliable_next_header &&
+            payload_len > 0 && seen_before(now, src, ip.id())) {
+            ++stats.hop_duplicates;
+            release(h);
+            return;
         }
     }
 
@@ -1300,8 +1447,25 @@ void node::impl::handle_timeout(time_point now)
         if (e.link_fb) {
             ++stats.link_feedback_timeouts; // the link layer never answered: ask ourselves
         } else if (!e.passive && e.rexmt > cfg.max_maint_rexmt) {
-            link_failed(now, e.next_hop);
-            continue;
+            // Hop-by-hop recovery sends every packet with an Ack Request: at
+            // a few per cent of loss each way, some packet misses
+            // MaxMaintRexmt + 1 Acks every second. While the neighbour
+            // acknowledges others sent after this one's first try, the
+            // link works: retry up to hop_max_rexmt, then drop it (its end
+            // to end recovery resends it).
+            const auto* n = nbrs.find(e.next_hop);
+            const bool alive =
+                e.hop_reliable && n && n->last_confirmed && *n->last_confirmed > e.first_sent;
+            if (!alive) {
+                link_failed(now, e.next_hop);
+                continue;
+            }
+            if (e.rexmt > cfg.hop_max_rexmt) {
+                ++stats.hop_rexmt_exhausted;
+                drop(e.rec.handle, drop_reason::hop_rexmt_exhausted);
+                mbuf.release(&e);
+                continue;
+            }
         }
         ++stats.maint_retransmits;
         arm_transmission(now, e);
@@ -1484,6 +1648,7 @@ bool node::reconfigure(const config& next)
     merged.tx_queue_size = cur.tx_queue_size;
     merged.event_queue_size = cur.event_queue_size;
     merged.reply_queue_size = cur.reply_queue_size;
+    merged.hop_dup_table_size = cur.hop_dup_table_size;
     merged.rreq_rate_table_size = cur.rreq_rate_table_size;
     if (!validate_config(merged))
         return false;
@@ -1572,9 +1737,13 @@ std::optional<transmit> node::poll_transmit(time_point now, std::span<std::byte>
         if (e) {
             e->st = maint_buffer::state::waiting;
             e->sent = now;
+            if (!e->passive && !e->link_fb && e->rexmt == 1)
+                e->first_sent = now;
+            if (e->hop_reliable)
+                ++m.stats.hop_reliable_sent;
             e->deadline = now + (e->link_fb   ? m.cfg.link_feedback_timeout
                                  : e->passive ? m.cfg.passive_ack_timeout
-                                              : m.cfg.maint_ack_timeout);
+                                              : m.ack_timeout(e->next_hop));
         } else {
             m.release(it->rec.handle);
         }

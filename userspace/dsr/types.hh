@@ -107,6 +107,7 @@ enum class drop_reason : std::uint8_t {
     duplicate,            // a Route Request already seen (§8.2.2)
     rate_limited,         // flood protection
     unknown_option,       // an option whose type says drop (§6.1)
+    hop_rexmt_exhausted,  // hop-by-hop recovery: hop_max_rexmt reached, the link alive
 };
 
 const char* to_string(drop_reason r);

@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "dsr/codec/codec.hh"
+#include "dsr/packet.hh"
 
 namespace babe::dsr::testing {
 
@@ -73,12 +74,12 @@ std::uint32_t harness::new_handle(std::size_t n, std::vector<std::byte> bytes)
     return h;
 }
 
-std::uint64_t harness::send(std::size_t from, std::size_t to, std::size_t payload)
+std::uint64_t harness::send(std::size_t from, std::size_t to, std::size_t payload, std::uint8_t protocol)
 {
     const std::uint64_t id = _next_id++;
     std::vector<std::byte> p(20 + std::max<std::size_t>(payload, 8));
     codec::ipv4_fields f;
-    f.protocol = 17;
+    f.protocol = protocol;
     f.ttl = 64;
     f.id = static_cast<std::uint16_t>(id);
     f.source = codec::ipv4_addr{node_addr(from)};
@@ -155,7 +156,7 @@ void harness::on_transmit(std::size_t i, const transmit& t, std::span<const std:
         bytes.insert(bytes.end(), it->second.begin() + t.payload_offset, it->second.end());
     }
     check_frame(i, bytes);
-    if (auto p = codec::parse_ipv4_dsr(bytes); p && p->dsr.next_header() == 17) {
+    if (auto p = codec::parse_ipv4_dsr(bytes); p && p->dsr.next_header() != ipproto_none) {
         const std::uint64_t id = payload_id(bytes, p->ip.header_len() + p->dsr.header_len());
         _hops[id].push_back({node_addr(i), t.next_hop});
     }
@@ -197,12 +198,14 @@ void harness::drain(std::size_t i)
         }
         const auto& b = it->second;
         std::uint64_t id = 0;
-        if (auto p = codec::parse_ipv4_dsr(b); p && p->dsr.next_header() == 17)
+        if (auto p = codec::parse_ipv4_dsr(b); p && p->dsr.next_header() != ipproto_none)
             id = payload_id(b, p->ip.header_len() + p->dsr.header_len());
-        else if (auto q = codec::parse_ipv4(b); q && q->protocol() == 17)
+        else if (auto q = codec::parse_ipv4(b); q && q->protocol() != 48 && q->protocol() != ipproto_none)
             id = payload_id(b, q->header_len());
-        if (e->kind == event_kind::delivered && id)
+        if (e->kind == event_kind::delivered && id) {
             _delivered.insert(id);
+            ++_deliveries;
+        }
         if (e->kind == event_kind::dropped && id)
             _dropped.emplace(id, e->reason);
         _buffers[i].erase(it);

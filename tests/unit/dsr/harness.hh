@@ -43,7 +43,9 @@ public:
     bool link_up(std::size_t i, std::size_t j) const;
 
     // Application traffic: a UDP-like packet with a unique id from i to node j.
-    std::uint64_t send(std::size_t from, std::size_t to, std::size_t payload = 64);
+    // `protocol` is the IP protocol, the DSR Next Header once inside.
+    std::uint64_t send(std::size_t from, std::size_t to, std::size_t payload = 64,
+                       std::uint8_t protocol = 17);
     // Run the network until `until` (virtual time).
     void run_until(time_point until);
     void run_for(duration d) { run_until(_now + d); }
@@ -54,6 +56,7 @@ public:
 
     // ---- observations ----
     bool delivered(std::uint64_t id) const { return _delivered.count(id) != 0; }
+    std::uint64_t deliveries() const { return _deliveries; } // duplicates included
     bool dropped(std::uint64_t id) const { return _dropped.count(id) != 0; }
     drop_reason drop_reason_of(std::uint64_t id) const;
     std::size_t outstanding_handles() const; // handles given to nodes and not yet returned
@@ -111,6 +114,7 @@ private:
     time_point _now{};
     std::uint64_t _rng;
     std::set<std::uint64_t> _delivered;
+    std::uint64_t _deliveries = 0;
     std::map<std::uint64_t, drop_reason> _dropped;
     std::map<std::uint64_t, std::vector<std::pair<addr, addr>>> _hops;
     std::vector<std::uint64_t> _sent_ids;

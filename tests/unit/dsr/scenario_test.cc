@@ -6,6 +6,8 @@
 // RFC 4728 section it exercises. Virtual time only: no timing thresholds.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "harness.hh"
 
 namespace babe::dsr::testing {
@@ -414,6 +416,154 @@ TEST(DsrScenario, FlushRoutesEmptiesTheCache)
     EXPECT_FALSE(h.at(0).find_route(node_addr(2)));
     EXPECT_GE(h.count_events(0, event_kind::route_removed), 1u);
     expect_clean(h);
+}
+
+// Hop-by-hop recovery (config hop_reliable_next_header): a five-node
+// chain, 10 % loss on every link both ways, no overhearing, no link-layer
+// feedback. Packets of that Next Header carry an Acknowledgement Request on
+// every hop and each hop retransmits them: all arrive, each exactly once
+// (receivers drop retransmissions they already have), and no link is taken
+// for broken although some packets need more than MaxMaintRexmt tries.
+// The same traffic as UDP is maintained the RFC way (one Ack Request per
+// MaintHoldoffTime) and loses what one try per hop loses.
+harness_options lossy_chain_opts(std::uint8_t reliable_nh)
+{
+    harness_options o = opts(5, 7);
+    o.promiscuous = false;
+    o.link_feedback = false;
+    o.cfg.use_link_feedback = false;
+    o.cfg.hop_reliable_next_header = reliable_nh;
+    o.cfg.ack_redundancy = 4;
+    o.cfg.maint_ack_timeout = 20ms;
+    o.cfg.maint_holdoff_time = 100ms;
+    o.cfg.rexmt_buffer_size = 256;
+    return o;
+}
+
+// Sends n packets of `protocol` 0 -> 4 once a route is known; returns how
+// many distinct ones arrived and how many deliveries there were.
+std::pair<std::size_t, std::uint64_t> lossy_chain_run(harness& h, std::uint8_t protocol, std::size_t n)
+{
+    h.chain();
+    for (std::size_t i = 0; i + 1 < h.size(); ++i)
+        h.set_bidi(i, i + 1, true, 0.10);
+    for (int k = 0; k < 20 && !h.at(0).find_route(node_addr(4)); ++k) {
+        h.send(0, 4);
+        h.run_for(500ms);
+    }
+    EXPECT_TRUE(h.at(0).find_route(node_addr(4)));
+    const auto before = h.deliveries();
+    std::set<std::uint64_t> ids;
+    for (std::size_t k = 0; k < n; ++k) {
+        ids.insert(h.send(0, 4, 200, protocol));
+        h.run_for(2ms);
+    }
+    h.run_for(5s);
+    std::size_t arrived = 0;
+    for (auto id : ids)
+        arrived += h.delivered(id);
+    return {arrived, h.deliveries() - before};
+}
+
+TEST(DsrScenario, HopRecoveryDeliversEveryPacketOnceOverLossyLinks)
+{
+    constexpr std::size_t n = 1000;
+    harness h(lossy_chain_opts(253));
+    const auto [arrived, deliveries] = lossy_chain_run(h, 253, n);
+    EXPECT_EQ(arrived, n);
+    EXPECT_EQ(deliveries, n) << "each exactly once";
+    std::uint64_t dups = 0, sent = 0, redundant = 0, samples = 0;
+    for (std::size_t i = 0; i < h.size(); ++i) {
+        const auto& s = h.at(i).stats();
+        EXPECT_EQ(s.maint_failures, 0u) << i;
+        EXPECT_EQ(s.hop_rexmt_exhausted, 0u) << i;
+        EXPECT_EQ(h.count_events(i, event_kind::link_broken), 0u) << i;
+        dups += s.hop_duplicates;
+        sent += s.hop_reliable_sent;
+        redundant += s.acks_redundant;
+        samples += s.ack_rtt_samples;
+    }
+    // Lost Acks are mostly made good by the next Ack (ack_redundancy); the
+    // retransmissions that still happen for them are dropped by receivers.
+    EXPECT_GT(dups, 0u);
+    EXPECT_GT(sent, 4 * n) << "every hop sends each packet at least once, some more";
+    EXPECT_GT(redundant, 0u);
+    EXPECT_GT(samples, 0u);
+    EXPECT_EQ(h.outstanding_handles(), 0u);
+    expect_clean(h);
+
+    harness plain(lossy_chain_opts(253));
+    // (The RFC way delivers duplicates too: with no overhearing, a packet
+    // waits for a passive ack first and then goes again with a request.)
+    const std::size_t plain_arrived = lossy_chain_run(plain, 17, n).first;
+    EXPECT_LT(plain_arrived, n * 9 / 10) << "without it, a packet crosses four lossy links once";
+    for (std::size_t i = 0; i < plain.size(); ++i) {
+        EXPECT_EQ(plain.at(i).stats().hop_reliable_sent, 0u) << "only the configured Next Header";
+    }
+}
+
+// ack_redundancy: with Acks lost on the way back (20 %), repeating the ids
+// asked before in each Ack makes most retransmissions unnecessary.
+TEST(DsrScenario, RedundantAcksSaveRetransmissions)
+{
+    auto run = [](std::uint32_t redundancy) {
+        harness_options o = lossy_chain_opts(253);
+        o.cfg.ack_redundancy = redundancy;
+        harness h(o);
+        h.chain();
+        h.send(0, 4);
+        h.run_for(1s);
+        EXPECT_TRUE(h.at(0).find_route(node_addr(4)));
+        for (std::size_t i = 0; i + 1 < h.size(); ++i)
+            h.set_link(i + 1, i, true, 0.20);
+        const auto before = h.deliveries();
+        for (int k = 0; k < 500; ++k) {
+            h.send(0, 4, 200, 253);
+            h.run_for(2ms);
+        }
+        h.run_for(3s);
+        std::uint64_t rexmt = 0;
+        for (std::size_t i = 0; i < h.size(); ++i)
+            rexmt += h.at(i).stats().maint_retransmits;
+        EXPECT_EQ(h.deliveries() - before, 500u);
+        expect_clean(h);
+        return rexmt;
+    };
+    const auto one = run(1), four = run(4);
+    EXPECT_GT(one, 100u);
+    EXPECT_LT(four * 4, one);
+}
+
+// The Ack wait follows each neighbour's measured round trip (SRTT + 4
+// RTTVAR, at least maint_ack_timeout): over 15 ms hops (30 ms round trips)
+// a 20 ms wait retransmits every packet. The first packets teach the round
+// trip: the late Ack of a first transmission still confirms it and is a
+// sample.
+TEST(DsrScenario, AckTimeoutFollowsTheNeighboursRoundTrip)
+{
+    auto run = [](duration max_wait) {
+        harness_options o = lossy_chain_opts(253);
+        o.nodes = 3;
+        o.hop_delay = 15ms;
+        o.cfg.max_ack_timeout = max_wait;
+        harness h(o);
+        h.chain();
+        h.send(0, 2);
+        h.run_for(2s);
+        EXPECT_TRUE(h.at(0).find_route(node_addr(2)));
+        for (int k = 0; k < 200; ++k) {
+            h.send(0, 2, 200, 253);
+            h.run_for(5ms);
+        }
+        h.run_for(3s);
+        return std::make_pair(h.at(0).stats().maint_retransmits, h.count_events(0, event_kind::link_broken));
+    };
+    const auto adaptive = run(2s);
+    const auto fixed = run(20ms); // the wait pinned at maint_ack_timeout
+    EXPECT_LE(adaptive.first, 5u) << "only before the first round trips are measured";
+    EXPECT_EQ(adaptive.second, 0u);
+    EXPECT_EQ(fixed.second, 0u);
+    EXPECT_GT(fixed.first, 150u);
 }
 
 } // namespace
