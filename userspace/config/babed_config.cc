@@ -243,8 +243,10 @@ const std::vector<key_def>& keys()
                      },
                      [](babed_config& d, const babed_config& s) {
                          d.dsr.hop_reliable_next_header = s.dsr.hop_reliable_next_header;
-                     }});
+                     },
+                     true}); // the transport's reordering window is set at start
         k.push_back(def_uint("dsr.hop_max_rexmt", BABE_FIELD(dsr.hop_max_rexmt), 0, 1024));
+        k.push_back(def_uint("dsr.hop_window", BABE_FIELD(dsr.hop_window), 1, 65536));
         k.push_back(def_uint("dsr.ack_redundancy", BABE_FIELD(dsr.ack_redundancy), 1, 4));
         k.push_back(def_ms("dsr.hop_dup_window_ms", BABE_FIELD(dsr.hop_dup_window), 1, 60000));
         k.push_back(def_ms("dsr.reply_hop_delay_ms", BABE_FIELD(dsr.reply_hop_delay), 0, 10000));

@@ -73,6 +73,9 @@ struct config {
                                           // acknowledges others (then it is dropped, counted;
                                           // with no other acknowledgement the link fails
                                           // after MaxMaintRexmt as usual)
+    std::uint32_t hop_window = 32;        // such packets awaiting an Ack per next hop; more are
+                                          // dropped (counted): a queue at the next hop shows
+                                          // up as loss end to end, not as retransmissions
     std::uint32_t ack_redundancy = 1;     // Acknowledgement options per Ack packet (1-4): the
                                           // newest and the previous ids asked by that neighbour
                                           // within the last second, so one lost Ack costs no

@@ -52,6 +52,7 @@ public:
     entry& at(std::size_t i) { return _entries[i]; }
     std::int32_t index_of(const entry* e) const { return static_cast<std::int32_t>(e - _entries.data()); }
     std::vector<entry>& entries() { return _entries; }
+    const std::vector<entry>& entries() const { return _entries; }
     std::optional<time_point> next_deadline() const;
     std::size_t size() const;
 

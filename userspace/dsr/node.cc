@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <array>
+#include <limits>
 #include <variant>
 
 #include "core/prng.hh"
@@ -351,6 +352,20 @@ struct node::impl {
         if (recent) {
             queue_tx(now, rec, next_hop, nullptr, true);
             return;
+        }
+        if (reliable) {
+            // A bounded window per next hop, like a link layer's: the
+            // packets beyond it are dropped, and the end-to-end congestion
+            // control sees the queue they would have joined. Sent without
+            // its Ack Request, such a packet would not be recovered either.
+            std::uint32_t waiting = 0;
+            for (const auto& x : mbuf.entries())
+                waiting += x.st != maint_buffer::state::free && x.hop_reliable && x.next_hop == next_hop;
+            if (waiting >= cfg.hop_window) {
+                ++stats.hop_window_full;
+                drop(rec.handle, drop_reason::hop_window_full);
+                return;
+            }
         }
         maint_buffer::entry* e = mbuf.acquire();
         if (!e) {
@@ -1589,7 +1604,10 @@ void node::handle_heard(time_point now, addr neighbour, link_id in)
     m.nbrs.heard(now, neighbour, in);
     bool any = false;
     for (auto& e : m.mbuf.entries()) {
-        if (e.st == maint_buffer::state::waiting && e.next_hop == neighbour && e.sent <= now) {
+        // Hearing the neighbour shows the link works, not that this packet
+        // got there: hop-by-hop recovery waits for each packet's own Ack.
+        if (e.st == maint_buffer::state::waiting && e.next_hop == neighbour && e.sent <= now &&
+            !e.hop_reliable) {
             m.confirm_entry(now, e);
             any = true;
         }
@@ -1741,9 +1759,12 @@ std::optional<transmit> node::poll_transmit(time_point now, std::span<std::byte>
                 e->first_sent = now;
             if (e->hop_reliable)
                 ++m.stats.hop_reliable_sent;
+            // Hop-by-hop recovery backs off (x2 per retransmission, up to
+            // x8): a packet late for its Ack is more likely queued than lost.
+            const int backoff = e->hop_reliable ? std::min(e->rexmt - 1, 3) : 0;
             e->deadline = now + (e->link_fb   ? m.cfg.link_feedback_timeout
                                  : e->passive ? m.cfg.passive_ack_timeout
-                                              : m.ack_timeout(e->next_hop));
+                                              : m.ack_timeout(e->next_hop) * (1 << backoff));
         } else {
             m.release(it->rec.handle);
         }
@@ -1770,6 +1791,24 @@ std::optional<route> node::find_route(addr dst) const
 {
     return static_cast<const route_cache&>(_impl->cache).find(dst);
 }
+std::uint32_t node::hop_room(addr dst) const
+{
+    const impl& m = *_impl;
+    if (m.cfg.hop_reliable_next_header == 0)
+        return std::numeric_limits<std::uint32_t>::max();
+    addr nh = no_addr;
+    if (auto i = m.inst_index.find(dst); i && m.inst[*i].dst == dst)
+        nh = m.inst[*i].r.next_hop();
+    else if (auto r = find_route(dst))
+        nh = r->next_hop();
+    else
+        return m.cfg.hop_window;
+    std::uint32_t waiting = 0;
+    for (const auto& e : m.mbuf.entries())
+        waiting += e.st != maint_buffer::state::free && e.hop_reliable && e.next_hop == nh;
+    return waiting >= m.cfg.hop_window ? 0 : m.cfg.hop_window - waiting;
+}
+
 std::size_t node::cached_links(std::span<std::pair<addr, addr>> out) const
 {
     return _impl->cache.list_links(out);

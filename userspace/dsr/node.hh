@@ -155,6 +155,11 @@ public:
     const config& cfg() const;
     // The best cached route to dst, if any (no counters touched).
     std::optional<route> find_route(addr dst) const;
+    // Hop-by-hop recovery: how many more packets of that class to dst fit
+    // in the window of the next hop toward it (hop_window when no route is
+    // known; unbounded when the recovery is off). A sender that stops at
+    // zero sees no hop_window_full drops of its own packets.
+    std::uint32_t hop_room(addr dst) const;
     // Links of the link cache (or the links of the path cache's paths),
     // written as (from, to) pairs into out; returns how many were written.
     std::size_t cached_links(std::span<std::pair<addr, addr>> out) const;

@@ -258,8 +258,9 @@ public:
             rt->sh = std::make_unique<shard>(sc, *rt->io, maps(), rt.get(), n > 1 ? rt.get() : nullptr);
             clock().phase(fmt::format("shard {}: DSR core and tables", q));
             if (q == 0) {
-                rt->transport = std::make_unique<transport_service>(transport_defaults(), _cfg.node_address,
-                                                                    sc.seed * 31 + 7, *rt->sh);
+                rt->transport = std::make_unique<transport_service>(
+                    transport_defaults(sc.dsr.hop_reliable_next_header == BABE_NEXT_HEADER_TRANSPORT),
+                    _cfg.node_address, sc.seed * 31 + 7, *rt->sh);
                 rt->sh->set_transport(rt->transport.get());
                 clock().phase("transport endpoint (shard 0)");
             } else {
@@ -726,7 +727,11 @@ public:
         _shards[0]->transport->open(monotonic_now(), r, fd);
     }
 
-    static transport_service_config transport_defaults()
+    // hop_recovery: the DSR core recovers the segments' losses on every hop
+    // (dsr.hop_recovery), so a segment overtaken by later ones is late,
+    // not lost: RACK waits 100 ms for it (a hop's Ack wait and a backed-off
+    // retry) and the duplicate-count rule is off.
+    static transport_service_config transport_defaults(bool hop_recovery)
     {
         transport_service_config c;
         c.core.max_connections = 64;
@@ -748,6 +753,8 @@ public:
         c.core.ld_rtt_slack = 20ms;
         c.core.ld_isolated_only = false;
         c.core.ld_rto_keeps_ssthresh = true;
+        if (hop_recovery)
+            c.core.min_reo_wnd = 100ms;
         c.max_queued_per_session = 768;
         return c;
     }

@@ -733,8 +733,13 @@ std::size_t transport_service::poll(time_point now)
     const bool budget_left = _tx_budget > 0;
     _tx_budget = _cfg.tx_per_turn;
     bool any = false;
-    for (auto& s : _sessions)
+    for (auto& s : _sessions) {
         any = any || s->used;
+        // Hop-by-hop recovery: no more data than the first hop's window
+        // takes (the rest waits here, unsent, rather than being dropped).
+        if (s->used && s->is_send)
+            _tx_budget = std::min(_tx_budget, _sh.core().hop_room(s->peer));
+    }
     if (any) {
         epoll_event evs[32];
         int n = ::epoll_wait(_epfd, evs, 32, 0);

@@ -531,7 +531,7 @@ struct endpoint::impl {
         duration w = c.min_rtt / 4;
         if (c.reordering_seen)
             w = std::max(w, c.srtt / 2);
-        return std::min(w, c.srtt);
+        return std::max(std::min(w, c.srtt), cfg.min_reo_wnd);
     }
 
     // Declare lost every segment in the pipe that was overtaken: `thresh`
@@ -553,7 +553,7 @@ struct endpoint::impl {
             seg_rec& s = c.segs[i];
             if (!s.in_pipe || s.sacked || s.serial >= c.max_delivered_serial)
                 continue;
-            bool lost = s.serial + thresh <= c.max_delivered_serial;
+            bool lost = cfg.min_reo_wnd == duration::zero() && s.serial + thresh <= c.max_delivered_serial;
             if (!lost && rack) {
                 const time_point due = s.sent + wait;
                 if (due <= now) {

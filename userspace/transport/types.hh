@@ -65,6 +65,9 @@ struct config {
     bool ld_rto_keeps_ssthresh = false;       // an RTO with no queue keeps ssthresh (slow start back to it)
     // ---- loss recovery and pacing (docs/transport.md) ----
     bool rack = true;                 // time-based loss detection (RACK, RFC 8985) besides dupthresh
+    duration min_reo_wnd{0};          // RACK's reordering window is at least this; when set, dupthresh
+                                      // marks nothing (a path whose hops recover their own losses
+                                      // delivers late rather than loses)
     bool tail_loss_probe = true;      // TLP: a probe segment after ~2 SRTT without an ACK
     duration tlp_min_pto = 10ms;      // floor of the probe timeout
     bool rto_first_only = true;       // an RTO resends the first unacknowledged segment only, RACK the
