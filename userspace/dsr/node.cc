@@ -170,7 +170,7 @@ struct node::impl {
     bool hop_reliable(const packet_record& rec) const
     {
         return cfg.hop_reliable_next_header != 0 && rec.next_header == cfg.hop_reliable_next_header &&
-               rec.payload_len > 0;
+               rec.payload_len > 0 && !rec.no_hop_recovery;
     }
 
     // True when `id` from `src` was seen (within hop_dup_window of the
@@ -1221,6 +1221,9 @@ void node::impl::handle_packet(time_point now, link_id in, addr prev_hop,
         std::copy(hops.a.begin(), hops.a.begin() + hops.n, rec.path.hops.begin());
         rec.segs_left = static_cast<std::uint8_t>(segs - 1);
         rec.salvage = srcrt->salvage();
+        // Hop-by-hop recovery is the source's choice: it asked the first
+        // hop for an Acknowledgement, and each hop asks the next.
+        rec.no_hop_recovery = !ack_req;
         if (rrep)
             ++stats.rrep_forwarded;
         else if (n_rerr)
@@ -1511,7 +1514,7 @@ void node::handle_packet(time_point now, link_id in, addr prev_hop, std::span<co
     _impl->settle(now);
 }
 
-void node::send(time_point now, packet_handle h, std::span<const std::byte> ip_packet)
+void node::send(time_point now, packet_handle h, std::span<const std::byte> ip_packet, bool hop_recovery)
 {
     impl& m = *_impl;
     auto ip = codec::parse_ipv4(ip_packet);
@@ -1537,6 +1540,7 @@ void node::send(time_point now, packet_handle h, std::span<const std::byte> ip_p
     rec.handle = h;
     rec.payload_offset = static_cast<std::uint32_t>(ip->header_len());
     rec.payload_len = static_cast<std::uint32_t>(ip->total_len() - ip->header_len());
+    rec.no_hop_recovery = !hop_recovery;
     if (auto r = m.cache.find_and_touch(now, dst)) {
         ++m.stats.cache_hits;
         m.install(now, dst, *r);

@@ -80,8 +80,10 @@ public:
 
     // A locally originated IPv4 packet (no DSR header yet) to send into the
     // mesh: it leaves at once on a cached route or waits in the Send Buffer
-    // while a Route Discovery runs.
-    void send(time_point now, packet_handle h, std::span<const std::byte> ip_packet);
+    // while a Route Discovery runs. hop_recovery false: a packet of the
+    // hop-recovered Next Header goes without it (what later packets make
+    // good anyway, such as a transport's pure acknowledgements).
+    void send(time_point now, packet_handle h, std::span<const std::byte> ip_packet, bool hop_recovery = true);
 
     // Link-layer feedback for a frame sent to next_hop with want_link_feedback,
     // one call per such frame, in the order the frames were polled per next

@@ -43,6 +43,8 @@ struct packet_fields {
     std::optional<std::uint16_t> ack_req_id;
     // Bytes of `extra` in use.
     std::uint8_t extra_len = 0;
+    // Its sender asked for no hop-by-hop recovery (node::send).
+    bool no_hop_recovery = false;
 };
 
 // A record is copied several times on its way (transmit queue, maintenance

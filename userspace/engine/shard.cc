@@ -155,13 +155,13 @@ std::size_t shard::poll(time_point now)
     return work;
 }
 
-void shard::originate(time_point now, frame_addr ip_start, std::uint32_t ip_len)
+void shard::originate(time_point now, frame_addr ip_start, std::uint32_t ip_len, bool hop_recovery)
 {
     _now_ns = to_ns(now);
     dsr::packet_handle h{_io.frames().index(ip_start)};
     _meta[h.id] = frame_meta{ip_start - eth_len, static_cast<std::uint32_t>(eth_len + ip_len),
                              _local_port.value_or(0)};
-    _node.send(now, h, std::span<const std::byte>(_io.data(ip_start), ip_len));
+    _node.send(now, h, std::span<const std::byte>(_io.data(ip_start), ip_len), hop_recovery);
 }
 
 void shard::deliver_transport(const dsr::event& e)

@@ -146,7 +146,7 @@ public:
     // this shard's frames (one reference, the core's from now on): into the
     // DSR core as if babe0 had sent it. ip_start must leave headroom for the
     // Ethernet and DSR headers before its payload.
-    void originate(time_point now, frame_addr ip_start, std::uint32_t ip_len);
+    void originate(time_point now, frame_addr ip_start, std::uint32_t ip_len, bool hop_recovery = true);
     packet_io& io() { return _io; }
 
     dsr::node& core() { return _node; }

@@ -320,7 +320,10 @@ void transport_service::emit(time_point now, const transport::transmit& t)
     ++_ctr.segments_out;
     if (t.handle && _tx_budget > 0) // data only: ACKs (one per received segment at most) are free
         --_tx_budget;
-    _sh.originate(now, ip_at, total);
+    // Pure ACKs (and RSTs) go without hop-by-hop recovery: the next ACK
+    // carries what a lost one said, and its Acknowledgement would cost a
+    // frame on the data's own direction of every link.
+    _sh.originate(now, ip_at, total, t.handle.has_value() || (_hdr[12] & std::byte{0x05}) != std::byte{0});
 }
 
 void transport_service::segment(time_point now, dsr::addr from, frame_addr frame, std::span<const std::byte> seg)

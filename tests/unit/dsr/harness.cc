@@ -74,7 +74,8 @@ std::uint32_t harness::new_handle(std::size_t n, std::vector<std::byte> bytes)
     return h;
 }
 
-std::uint64_t harness::send(std::size_t from, std::size_t to, std::size_t payload, std::uint8_t protocol)
+std::uint64_t harness::send(std::size_t from, std::size_t to, std::size_t payload, std::uint8_t protocol,
+                            bool hop_recovery)
 {
     const std::uint64_t id = _next_id++;
     std::vector<std::byte> p(20 + std::max<std::size_t>(payload, 8));
@@ -89,7 +90,7 @@ std::uint64_t harness::send(std::size_t from, std::size_t to, std::size_t payloa
         p[20 + k] = std::byte((id >> (56 - 8 * k)) & 0xff);
     const std::uint32_t h = new_handle(from, p);
     _sent_ids.push_back(id);
-    _nodes[from]->send(_now, packet_handle{h}, _buffers[from][h]);
+    _nodes[from]->send(_now, packet_handle{h}, _buffers[from][h], hop_recovery);
     drain(from);
     return id;
 }

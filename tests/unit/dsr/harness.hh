@@ -45,7 +45,7 @@ public:
     // Application traffic: a UDP-like packet with a unique id from i to node j.
     // `protocol` is the IP protocol, the DSR Next Header once inside.
     std::uint64_t send(std::size_t from, std::size_t to, std::size_t payload = 64,
-                       std::uint8_t protocol = 17);
+                       std::uint8_t protocol = 17, bool hop_recovery = true);
     // Run the network until `until` (virtual time).
     void run_until(time_point until);
     void run_for(duration d) { run_until(_now + d); }

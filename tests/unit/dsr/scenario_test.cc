@@ -567,5 +567,37 @@ TEST(DsrScenario, AckTimeoutFollowsTheNeighboursRoundTrip)
     EXPECT_GT(fixed.first, 150u);
 }
 
+// hop_window: at most that many hop-recovered packets await an Ack per
+// next hop; node::hop_room tells a sender how many more fit, and what
+// comes beyond is dropped and counted.
+TEST(DsrScenario, HopWindowBoundsWhatAwaitsAnAck)
+{
+    harness_options o = lossy_chain_opts(253);
+    o.nodes = 3;
+    o.cfg.hop_window = 8;
+    harness h(o);
+    h.chain();
+    h.send(0, 2);
+    h.run_for(1s);
+    ASSERT_TRUE(h.at(0).find_route(node_addr(2)));
+    EXPECT_EQ(h.at(0).hop_room(node_addr(2)), 8u);
+    const auto before = h.deliveries();
+    for (int k = 0; k < 5; ++k)
+        h.send(0, 2, 200, 253);
+    EXPECT_EQ(h.at(0).hop_room(node_addr(2)), 3u);
+    for (int k = 0; k < 5; ++k)
+        h.send(0, 2, 200, 253);
+    EXPECT_EQ(h.at(0).hop_room(node_addr(2)), 0u);
+    EXPECT_EQ(h.at(0).stats().hop_window_full, 2u);
+    const auto plain = h.send(0, 2, 200, 253, false); // asked to go without: not in the window
+    EXPECT_EQ(h.at(0).stats().hop_window_full, 2u);
+    h.run_for(1s);
+    EXPECT_EQ(h.at(0).hop_room(node_addr(2)), 8u);
+    EXPECT_TRUE(h.delivered(plain)) << (h.dropped(plain) ? to_string(h.drop_reason_of(plain)) : "not dropped");
+    EXPECT_EQ(h.deliveries() - before, 9u);
+    EXPECT_EQ(h.outstanding_handles(), 0u);
+    expect_clean(h);
+}
+
 } // namespace
 } // namespace babe::dsr::testing

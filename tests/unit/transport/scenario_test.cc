@@ -472,5 +472,29 @@ TEST(TransportRecovery, RackTlpAndPacingBeatTheOldRecoveryUnderHeavyLoss)
     EXPECT_GT(goodput[2], goodput[0]);
 }
 
+// min_reo_wnd (babed sets it when the DSR hops recover losses): a 1 MB/s
+// path that delivers 5 % of segments up to 30 ms late but loses none. With the
+// default rules (dupthresh, RACK's quarter-RTT window) the late segments
+// are taken for lost and sent again; with a 60 ms floor on RACK's window and
+// dupthresh off, nothing is retransmitted.
+TEST(TransportScenario, MinReorderingWindowWaitsForLateSegments)
+{
+    auto run = [](duration min_reo) {
+        auto o = base(3);
+        o.total_bytes = 300000;
+        o.cfg.min_reo_wnd = min_reo;
+        o.ab = link_params{.delay = 5ms, .reorder = 0.05, .reorder_extra = 30ms, .rate = 1000000, .queue_bytes = 200000};
+        o.ba = link_params{.delay = 5ms};
+        harness h(o);
+        h.run(60s);
+        EXPECT_TRUE(h.sender_closed());
+        EXPECT_EQ(h.received(), o.total_bytes);
+        expect_clean(h);
+        return h.a().stats().data_bytes_retransmitted;
+    };
+    EXPECT_GT(run(0ms), 0u);
+    EXPECT_EQ(run(60ms), 0u);
+}
+
 } // namespace
 } // namespace babe::transport::testing
