@@ -38,6 +38,11 @@ socket::socket(umem& mem, const socket_config& cfg) : _umem(mem), _cfg(cfg)
         throw std::system_error(-err, std::generic_category(),
                                 fmt::format("AF_XDP socket on {} queue {}", cfg.ifname, cfg.queue));
     _umem._rings0_taken = true;
+    xdp_options opts{};
+    socklen_t optlen = sizeof(opts);
+    // Unknown: treated as zero-copy (reap() kicks as it always did).
+    _zero_copy = getsockopt(fd(), SOL_XDP, XDP_OPTIONS, &opts, &optlen) != 0 ||
+                 (opts.flags & XDP_OPTIONS_ZEROCOPY) != 0;
     refill();
 }
 
@@ -145,8 +150,28 @@ void socket::kick()
         sendto(fd(), nullptr, 0, MSG_DONTWAIT, nullptr, 0);
 }
 
+bool socket::tx_ring_holds_descs() const
+{
+    // The kernel publishes its consumer index when it has taken what the
+    // ring held (or stopped at a batch's end): equal to our producer means
+    // nothing is left to send.
+    return __atomic_load_n(_tx.consumer, __ATOMIC_ACQUIRE) != *_tx.producer;
+}
+
+std::uint32_t socket::flush(bool more_coming)
+{
+    const std::uint32_t n = _tx_pending;
+    if (more_coming && n < coalesce_min && !_deferred) {
+        _deferred = n > 0;
+        return 0;
+    }
+    flush();
+    return n;
+}
+
 void socket::flush()
 {
+    _deferred = false;
     if (_tx_pending == 0)
         return;
     _tx_pending = 0;
@@ -165,8 +190,15 @@ void socket::reap()
             xsk_ring_cons__release(_comp, n);
             _tx_outstanding -= n;
         }
-        // copy mode completes on the next kick
-        if (_tx_outstanding && xsk_ring_prod__needs_wakeup(&_tx))
+        // Kick for frames already kicked that the kernel has not taken yet
+        // (a kick sends at most a batch); frames a coalescing flush left
+        // queued wait for the next flush. Copy mode completes a frame when
+        // its skb is freed (on veth: in the next hop's NAPI poll), not on a
+        // kick: with nothing left in the TX ring a kick is a syscall for
+        // nothing, and it was one in every busy turn. Zero-copy drivers may
+        // complete on a wake-up: kicked as before.
+        if (_tx_outstanding && _tx_pending == 0 && (_zero_copy || tx_ring_holds_descs()) &&
+            xsk_ring_prod__needs_wakeup(&_tx))
             kick();
     }
     refill();

@@ -55,6 +55,7 @@ public:
     socket& operator=(const socket&) = delete;
 
     int fd() const;
+    bool zero_copy() const { return _zero_copy; }
     const socket_config& config() const { return _cfg; }
 
     // Put this socket into an XSKMAP at `slot` (by default its queue index).
@@ -70,6 +71,14 @@ public:
     // mode sends that many per kick).
     bool transmit(frame_addr addr, std::uint32_t len);
     void flush();
+    // The end of a loop turn. more_coming: the turn received frames and the
+    // loop turns again at once; then fewer than coalesce_min queued frames
+    // wait for the next turn (one turn at most), which kicks them with its
+    // own. Under load one kick (and one wake-up of the next hop's NAPI)
+    // carries more frames; when traffic stops, the next (empty) turn sends
+    // what is left. Returns the frames kicked.
+    std::uint32_t flush(bool more_coming);
+    static constexpr std::uint32_t coalesce_min = 16;
 
     // Return completed TX frames and top up the fill ring from the UMEM.
     void reap();
@@ -79,6 +88,7 @@ public:
 private:
     void refill();
     void kick(); // sendto(): the kernel takes what the TX ring holds
+    bool tx_ring_holds_descs() const;
     static constexpr std::uint32_t kick_batch = 32;
 
     umem& _umem;
@@ -92,6 +102,8 @@ private:
     xsk_ring_cons _comp_own{};
     std::uint32_t _tx_pending = 0;  // submitted, not yet kicked
     bool _kicked_full = false;      // kicked on a full TX ring since the last reap()
+    bool _zero_copy = false;        // bound in zero-copy mode (XDP_OPTIONS)
+    bool _deferred = false;         // the last turn's flush(true) left frames queued
     std::uint32_t _tx_outstanding = 0; // submitted, not yet completed
     mutable socket_stats _stats;
 };

@@ -74,6 +74,16 @@ void afxdp_io::flush()
     }
 }
 
+std::size_t afxdp_io::end_turn(std::size_t received)
+{
+    std::size_t sent = 0;
+    for (auto& s : _sockets) {
+        sent += s->flush(received > 0);
+        s->reap();
+    }
+    return received ? 0 : sent;
+}
+
 io_stats afxdp_io::stats(port_id port) const
 {
     auto s = _sockets[port]->stats();

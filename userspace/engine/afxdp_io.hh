@@ -34,6 +34,7 @@ public:
     std::size_t receive(std::span<rx_frame> out) override;
     bool transmit(port_id port, frame_addr addr, std::uint32_t len) override;
     void flush() override;
+    std::size_t end_turn(std::size_t received) override;
     frame_pool& frames() override { return _umem.frames(); }
     std::byte* data(frame_addr addr) override { return _umem.data(addr); }
     std::span<const int> wait_fds() const override { return _fds; }

@@ -45,6 +45,15 @@ public:
     virtual bool transmit(port_id port, frame_addr addr, std::uint32_t len) = 0;
     // Push queued frames to the kernel and reclaim completed ones.
     virtual void flush() = 0;
+    // The end of a loop turn that received `received` frames: flush(), or
+    // let a small batch wait for the next turn (afxdp::socket::flush).
+    // Returns the frames a turn that received nothing sent for earlier
+    // turns (work done: the turn is not idle).
+    virtual std::size_t end_turn(std::size_t /*received*/)
+    {
+        flush();
+        return 0;
+    }
 
     virtual frame_pool& frames() = 0;
     virtual std::byte* data(frame_addr addr) = 0;

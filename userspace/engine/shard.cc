@@ -150,7 +150,10 @@ std::size_t shard::poll(time_point now)
             work += drain(now);
         }
     }
-    _io.flush();
+    // Frames this turn queued go out now, or with the next turn's when this
+    // one received some and queued only a few (packet_io::end_turn). Sending
+    // frames left by the turn before is work too.
+    work += _io.end_turn(n);
     _backpressure = _counters.tx_backpressure != refused;
     return work;
 }

@@ -6,8 +6,9 @@
 // back out of --dev. It is built like the engine's I/O on purpose: the same
 // babe::afxdp socket and UMEM classes, the same UMEM and ring sizes (4096
 // frames, 512-entry rings, no headroom), bursts of 64, flush + reap once per
-// turn, 64 empty turns of spinning (each yielding the CPU) before sleeping
-// in poll(). What it lacks
+// turn (the same coalescing flush: fewer than 16 frames queued by a turn that
+// received some wait for the next turn), 64 empty turns of spinning (each
+// yielding the CPU) before sleeping in poll(). What it lacks
 // is exactly the engine's per-packet work (parsing, the DSR core, headers).
 //
 // Run it inside the namespace of --dev; it prints "ready" once attached, on
@@ -108,7 +109,7 @@ int main(int argc, char** argv)
 
         std::array<babe::afxdp::rx_frame, 64> burst{};
         std::uint64_t rx = 0, tx = 0, full = 0;
-        // Time in turns that received something, read as babed's shards
+        // Time in turns that received or sent something, read as babed's shards
         // read it (engine_s<k>_busy_ns): a monotonic stamp at the start of
         // every turn and another at the end of a turn that did work.
         std::uint64_t busy_ns = 0;
@@ -137,9 +138,11 @@ int main(int argc, char** argv)
                 }
             }
             rx += n;
-            sock.flush();
+            // As the engine's turns end (packet_io::end_turn): a few frames
+            // wait for the next turn's; a turn that sends them is busy.
+            const std::uint32_t kicked = sock.flush(n > 0);
             sock.reap();
-            if (n) {
+            if (n || kicked) {
                 busy_ns += static_cast<std::uint64_t>(mono_ns() - turn0);
                 idle = 0;
                 continue;
