@@ -245,6 +245,7 @@ const std::vector<key_def>& keys()
                          d.dsr.hop_reliable_next_header = s.dsr.hop_reliable_next_header;
                      },
                      true}); // the transport's reordering window is set at start
+        k.push_back(def_ms("dsr.hop_min_ack_timeout_ms", BABE_FIELD(dsr.hop_min_ack_timeout), 1, 60000));
         k.push_back(def_uint("dsr.hop_max_rexmt", BABE_FIELD(dsr.hop_max_rexmt), 0, 1024));
         k.push_back(def_uint("dsr.hop_window", BABE_FIELD(dsr.hop_window), 1, 65536));
         k.push_back(def_uint("dsr.ack_redundancy", BABE_FIELD(dsr.ack_redundancy), 1, 4));

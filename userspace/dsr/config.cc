@@ -35,7 +35,8 @@ bool validate_config(const config& c)
     if (c.broken_link_holdoff < duration::zero() || c.link_feedback_timeout <= duration::zero() ||
         c.link_min_lifetime <= duration::zero())
         return false;
-    if (c.max_ack_timeout < c.maint_ack_timeout || c.ack_redundancy == 0 || c.ack_redundancy > 4 || c.hop_window == 0 ||
+    if (c.max_ack_timeout < c.maint_ack_timeout || c.ack_redundancy == 0 || c.ack_redundancy > 4 || c.hop_window == 0 || c.hop_min_ack_timeout <= duration::zero() ||
+        c.hop_min_ack_timeout > c.max_ack_timeout ||
         c.hop_dup_table_size == 0 || c.hop_dup_window <= duration::zero())
         return false;
     return true;
@@ -64,7 +65,6 @@ const char* to_string(drop_reason r)
     case drop_reason::rate_limited: return "rate_limited";
     case drop_reason::unknown_option: return "unknown_option";
     case drop_reason::hop_rexmt_exhausted: return "hop_rexmt_exhausted";
-    case drop_reason::hop_window_full: return "hop_window_full";
     }
     return "?";
 }

@@ -69,13 +69,16 @@ struct config {
     // ack), and each hop retransmits them from its maintenance buffer; a
     // receiver acknowledges retransmissions it already has and drops them.
     std::uint8_t hop_reliable_next_header = 0;
+    duration hop_min_ack_timeout = 5ms;   // their Ack wait's floor (instead of maint_ack_timeout,
+                                          // which guards link breaks): a hop repairs a loss in
+                                          // about its measured round trip
     std::uint32_t hop_max_rexmt = 6;      // retransmissions of such a packet while its next hop
                                           // acknowledges others (then it is dropped, counted;
                                           // with no other acknowledgement the link fails
                                           // after MaxMaintRexmt as usual)
-    std::uint32_t hop_window = 32;        // such packets awaiting an Ack per next hop; more are
-                                          // dropped (counted): a queue at the next hop shows
-                                          // up as loss end to end, not as retransmissions
+    std::uint32_t hop_window = 32;        // such packets awaiting an Ack per next hop; more go
+                                          // without recovery (counted): a queue at the next hop
+                                          // shows up as loss end to end, not as retransmissions
     std::uint32_t ack_redundancy = 1;     // Acknowledgement options per Ack packet (1-4): the
                                           // newest and the previous ids asked by that neighbour
                                           // within the last second, so one lost Ack costs no

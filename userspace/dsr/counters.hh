@@ -51,7 +51,7 @@ namespace babe::dsr {
     X(hop_reliable_sent)        /* hop-by-hop recovery: transmissions of such packets */           \
     X(hop_duplicates)           /* ... retransmissions received again: acknowledged, dropped */    \
     X(hop_rexmt_exhausted)      /* ... hop_max_rexmt reached with the link alive: dropped */       \
-    X(hop_window_full)          /* ... hop_window awaiting an Ack for that next hop: dropped */    \
+    X(hop_window_full)          /* ... hop_window awaiting an Ack there: sent without recovery */  \
     X(acks_redundant)           /* earlier ids repeated in Ack packets (ack_redundancy) */         \
     /* Data */                                                                                     \
     X(data_originated)                                                                             \

@@ -229,12 +229,14 @@ struct node::impl {
     // How long to wait for an Acknowledgement from nb: SRTT + 4 RTTVAR of
     // its measured round trips (RFC 6298's estimator), within
     // [maint_ack_timeout, max_ack_timeout]; maint_ack_timeout before any.
-    duration ack_timeout(addr nb) const
+    // Hop-recovered packets use hop_min_ack_timeout as the floor.
+    duration ack_timeout(addr nb, bool hop_reliable = false) const
     {
         const auto* n = nbrs.find(nb);
         if (!n || n->rtt_samples == 0)
             return cfg.maint_ack_timeout;
-        return std::clamp(n->srtt + 4 * n->rttvar, cfg.maint_ack_timeout, cfg.max_ack_timeout);
+        return std::clamp(n->srtt + 4 * n->rttvar, hop_reliable ? cfg.hop_min_ack_timeout : cfg.maint_ack_timeout,
+                          cfg.max_ack_timeout);
     }
 
     void rtt_sample(neighbour_table::entry& n, duration r)
@@ -354,16 +356,17 @@ struct node::impl {
             return;
         }
         if (reliable) {
-            // A bounded window per next hop, like a link layer's: the
-            // packets beyond it are dropped, and the end-to-end congestion
-            // control sees the queue they would have joined. Sent without
-            // its Ack Request, such a packet would not be recovered either.
+            // A bounded window per next hop, like a link layer's: beyond
+            // it a packet goes as the RFC sends one within the holdoff, with
+            // no Ack Request, kept by nobody. Its loss is the end-to-end
+            // congestion control's to see; a queue at the next hop no
+            // longer grows the Ack waits of everything behind it.
             std::uint32_t waiting = 0;
             for (const auto& x : mbuf.entries())
                 waiting += x.st != maint_buffer::state::free && x.hop_reliable && x.next_hop == next_hop;
             if (waiting >= cfg.hop_window) {
                 ++stats.hop_window_full;
-                drop(rec.handle, drop_reason::hop_window_full);
+                queue_tx(now, rec, next_hop, nullptr, true);
                 return;
             }
         }
@@ -1768,7 +1771,7 @@ std::optional<transmit> node::poll_transmit(time_point now, std::span<std::byte>
             const int backoff = e->hop_reliable ? std::min(e->rexmt - 1, 3) : 0;
             e->deadline = now + (e->link_fb   ? m.cfg.link_feedback_timeout
                                  : e->passive ? m.cfg.passive_ack_timeout
-                                              : m.ack_timeout(e->next_hop) * (1 << backoff));
+                                              : m.ack_timeout(e->next_hop, e->hop_reliable) * (1 << backoff));
         } else {
             m.release(it->rec.handle);
         }

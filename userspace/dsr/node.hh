@@ -159,8 +159,9 @@ public:
     std::optional<route> find_route(addr dst) const;
     // Hop-by-hop recovery: how many more packets of that class to dst fit
     // in the window of the next hop toward it (hop_window when no route is
-    // known; unbounded when the recovery is off). A sender that stops at
-    // zero sees no hop_window_full drops of its own packets.
+    // known; unbounded when the recovery is off). Beyond it packets go
+    // without recovery (hop_window_full): a sender that stops at zero keeps
+    // every one of its own recovered.
     std::uint32_t hop_room(addr dst) const;
     // Links of the link cache (or the links of the path cache's paths),
     // written as (from, to) pairs into out; returns how many were written.

@@ -108,7 +108,6 @@ enum class drop_reason : std::uint8_t {
     rate_limited,         // flood protection
     unknown_option,       // an option whose type says drop (§6.1)
     hop_rexmt_exhausted,  // hop-by-hop recovery: hop_max_rexmt reached, the link alive
-    hop_window_full,      // hop-by-hop recovery: hop_window packets await an Ack
 };
 
 const char* to_string(drop_reason r);

@@ -740,7 +740,10 @@ public:
         c.core.max_segments = 1024;
         c.core.max_ooo_segments = 512;
         c.core.event_reserve = 512;
-        c.core.recv_window = 768 * 1024;
+        // No more than the held out-of-order segments can take: a window
+        // beyond max_ooo_segments full segments let a hole (a hop's repair
+        // under way) fill the buffer and drop what came after.
+        c.core.recv_window = 600 * 1024;
         c.core.max_syn_retransmits = 5;
         // Multi-hop radio: losses with no queue on the path are not
         // congestion (docs/transport.md, loss differentiation). The RTO floor
