@@ -69,9 +69,9 @@ struct config {
     // ack), and each hop retransmits them from its maintenance buffer; a
     // receiver acknowledges retransmissions it already has and drops them.
     std::uint8_t hop_reliable_next_header = 0;
-    duration hop_min_ack_timeout = 5ms;   // their Ack wait's floor (instead of maint_ack_timeout,
-                                          // which guards link breaks): a hop repairs a loss in
-                                          // about its measured round trip
+    duration hop_min_ack_timeout = 20ms;  // their Ack wait's floor (instead of maint_ack_timeout,
+                                          // which guards link breaks); 5 ms resent 5 % of the
+                                          // segments needlessly behind a shaped link's queue
     std::uint32_t hop_max_rexmt = 6;      // retransmissions of such a packet while its next hop
                                           // acknowledges others (then it is dropped, counted;
                                           // with no other acknowledgement the link fails
