@@ -55,7 +55,31 @@ start_bt discovery
 start_bt drops
 pass "discovery.bt and drops.bt attached to babed (pid $pid)"
 
-rreq0=$(mesh_ctl 1 --json stats | jq '.stats.dsr_rreq_originated + .stats.dsr_rreq_retransmitted')
+# stop_bt PID...: SIGINT (bpftrace prints its maps and exits), bounded: a
+# signal that bpftrace missed is sent again, and one that never ends it is
+# a clear failure rather than a hung test.
+stop_bt() {
+	local p t alive
+	for ((t = 0; t < 200; t++)); do
+		if ((t % 50 == 0)); then
+			for p in "$@"; do kill -INT "$p" 2> /dev/null || true; done
+		fi
+		alive=0
+		for p in "$@"; do kill -0 "$p" 2> /dev/null && alive=1; done
+		[ "$alive" -eq 0 ] && break
+		sleep 0.1
+	done
+	for p in "$@"; do
+		if kill -0 "$p" 2> /dev/null; then
+			kill -KILL "$p" 2> /dev/null || true
+			fail "bpftrace (pid $p) did not exit within 20 s of SIGINT (sent 4 times)"
+		fi
+	done
+	wait "$@" 2> /dev/null || true
+}
+
+say "-- a discovery to node 3, one to $ghost"
+rreq0=$(timeout 10 "$babectl_bin" -s "$(mesh_sock 1)" --json stats | jq '.stats.dsr_rreq_originated + .stats.dsr_rreq_retransmitted')
 mesh_exec 1 ping -c 1 -W 5 "$(mesh_addr 3)" > /dev/null || fail "ping n1 -> n3"
 mesh_exec 1 ping -c 1 -W 1 "$ghost" > /dev/null 2>&1 || true
 for ((t = 0; t < 50; t++)); do
@@ -67,9 +91,9 @@ for ((t = 0; t < 80; t++)); do
 	grep -q '^@engine_drops\[send_buffer_timeout\]: [1-9]' "$MESH_RUN/drops.out" && break
 	sleep 0.1
 done
-rreq1=$(mesh_ctl 1 --json stats | jq '.stats.dsr_rreq_originated + .stats.dsr_rreq_retransmitted')
-kill -INT "$bt_discovery" "$bt_drops"
-wait "$bt_discovery" "$bt_drops" 2> /dev/null || true
+rreq1=$(timeout 10 "$babectl_bin" -s "$(mesh_sock 1)" --json stats | jq '.stats.dsr_rreq_originated + .stats.dsr_rreq_retransmitted')
+say "-- stopping bpftrace"
+stop_bt "$bt_discovery" "$bt_drops"
 bt_pids=()
 say "--- discovery.bt"
 grep -v RLIMIT_MEMLOCK "$MESH_RUN/discovery.out" | sed 's/^/   /'
