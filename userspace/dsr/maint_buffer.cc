@@ -4,7 +4,18 @@
 
 namespace babe::dsr {
 
-maint_buffer::maint_buffer(const config& cfg) : _entries(cfg.rexmt_buffer_size) {}
+maint_buffer::maint_buffer(const config& cfg)
+    : _entries(cfg.rexmt_buffer_size), _hop_next(cfg.rexmt_buffer_size, no_addr)
+{
+}
+
+std::uint32_t maint_buffer::hop_reliable_to(addr nh) const
+{
+    std::uint32_t n = 0;
+    for (addr a : _hop_next)
+        n += a == nh;
+    return n;
+}
 
 maint_buffer::entry* maint_buffer::acquire()
 {

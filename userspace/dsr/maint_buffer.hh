@@ -48,7 +48,17 @@ public:
     {
         _in_use -= e->st != state::free;
         e->st = state::free;
+        _hop_next[static_cast<std::size_t>(index_of(e))] = no_addr;
     }
+    // Hop-by-hop recovery: e (in use) is such a packet for next hop nh.
+    void mark_hop_reliable(entry* e, addr nh)
+    {
+        e->hop_reliable = true;
+        _hop_next[static_cast<std::size_t>(index_of(e))] = nh;
+    }
+    // How many such packets for nh are in the buffer (a scan of one
+    // address per entry, not of the entries).
+    std::uint32_t hop_reliable_to(addr nh) const;
     entry& at(std::size_t i) { return _entries[i]; }
     std::int32_t index_of(const entry* e) const { return static_cast<std::int32_t>(e - _entries.data()); }
     std::vector<entry>& entries() { return _entries; }
@@ -58,6 +68,7 @@ public:
 
 private:
     std::vector<entry> _entries;
+    std::vector<addr> _hop_next; // per entry: its next hop while hop-recovered, else no_addr
     std::size_t _in_use = 0; // most nodes most of the time: none
 };
 

@@ -361,10 +361,7 @@ struct node::impl {
             // no Ack Request, kept by nobody. Its loss is the end-to-end
             // congestion control's to see; a queue at the next hop no
             // longer grows the Ack waits of everything behind it.
-            std::uint32_t waiting = 0;
-            for (const auto& x : mbuf.entries())
-                waiting += x.st != maint_buffer::state::free && x.hop_reliable && x.next_hop == next_hop;
-            if (waiting >= cfg.hop_window) {
+            if (mbuf.hop_reliable_to(next_hop) >= cfg.hop_window) {
                 ++stats.hop_window_full;
                 queue_tx(now, rec, next_hop, nullptr, true);
                 return;
@@ -380,7 +377,8 @@ struct node::impl {
         e->rec.ack_req_id.reset();
         e->next_hop = next_hop;
         e->link = link_to(next_hop);
-        e->hop_reliable = reliable;
+        if (reliable)
+            mbuf.mark_hop_reliable(e, next_hop);
         if (cfg.use_link_feedback) {
             // The link layer retransmits and reports the outcome of every
             // frame (§8.3.1 link-layer acknowledgement): the entry waits for
@@ -1810,9 +1808,7 @@ std::uint32_t node::hop_room(addr dst) const
         nh = r->next_hop();
     else
         return m.cfg.hop_window;
-    std::uint32_t waiting = 0;
-    for (const auto& e : m.mbuf.entries())
-        waiting += e.st != maint_buffer::state::free && e.hop_reliable && e.next_hop == nh;
+    const std::uint32_t waiting = m.mbuf.hop_reliable_to(nh);
     return waiting >= m.cfg.hop_window ? 0 : m.cfg.hop_window - waiting;
 }
 
