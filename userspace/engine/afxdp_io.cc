@@ -47,7 +47,7 @@ afxdp_io::~afxdp_io() = default;
 std::size_t afxdp_io::receive(std::span<rx_frame> out)
 {
     std::size_t total = 0;
-    std::array<afxdp::rx_frame, 64> burst{};
+    auto& burst = _burst;
     const std::size_t n_ports = _sockets.size();
     for (std::size_t k = 0; k < n_ports && total < out.size(); ++k) {
         std::size_t p = (_next_port + k) % n_ports;

@@ -8,6 +8,7 @@
 #include "afxdp/socket.hh"
 #include "engine/packet_io.hh"
 
+#include <array>
 #include <memory>
 #include <string>
 #include <vector>
@@ -46,6 +47,7 @@ private:
     std::vector<std::unique_ptr<afxdp::socket>> _sockets;
     std::vector<int> _fds;
     std::size_t _next_port = 0; // round-robin start for receive fairness
+    std::array<afxdp::rx_frame, 64> _burst; // one socket's descriptors (a member: never cleared per turn)
 };
 
 } // namespace babe::engine

@@ -116,7 +116,7 @@ std::optional<time_point> shard::next_deadline() const
 std::size_t shard::poll(time_point now)
 {
     _now_ns = to_ns(now);
-    std::array<rx_frame, 64> burst;
+    auto& burst = _burst;
     // While the backend refuses transmissions (the next hop's device pushes
     // back), take fewer frames: what stays in the kernel's RX ring is
     // dropped there at no cost, instead of after the core's work.
