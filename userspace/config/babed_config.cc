@@ -194,6 +194,7 @@ const std::vector<key_def>& keys()
         k.push_back(def_string("engine.backend", BABE_FIELD(backend), true, [](const std::string& s) {
             return check_enum(s, {"auto", "afxdp", "afpacket"});
         }));
+        k.push_back(def_uint("engine.sched_slice_us", BABE_FIELD(sched_slice_us), 0, 100000, true));
 
         // RFC 4728 §9 constants.
         k.push_back(def_uint("dsr.discovery_hop_limit", BABE_FIELD(dsr.discovery_hop_limit), 1, 255));

@@ -68,6 +68,10 @@ struct babed_config {
     // raw AF_PACKET sockets, the whole data path in the engine), auto (afxdp,
     // or afpacket when XDP cannot be attached or AF_XDP sockets not opened).
     std::string backend = "auto";
+    // The time slice each shard thread asks the scheduler for (µs; EEVDF
+    // custom slices, Linux >= 6.12, which clamps it to 100..100000): a woken
+    // shard with a short slice preempts the running task. 0: the kernel's.
+    std::uint32_t sched_slice_us = 100;
 
     // the DSR core, every RFC 4728 §9 constant included
     dsr::config dsr = babed_dsr_defaults();

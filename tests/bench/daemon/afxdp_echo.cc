@@ -8,7 +8,8 @@
 // frames, 512-entry rings, no headroom), bursts of 64, flush + reap once per
 // turn (the same coalescing flush: fewer than 16 frames queued by a turn that
 // received some wait for the next turn), 64 empty turns of spinning (each
-// yielding the CPU) before sleeping in poll(). What it lacks
+// yielding the CPU) before sleeping in poll(), the same scheduler slice as
+// babed's shards (engine.sched_slice_us, default 100 us; --slice-us). What it lacks
 // is exactly the engine's per-packet work (parsing, the DSR core, headers).
 //
 // Run it inside the namespace of --dev; it prints "ready" once attached, on
@@ -17,6 +18,7 @@
 // (cpu_ns: this thread's CPU time; bench-daemon reads /proc instead, the same
 // way for the echo loop and the engine).
 #include "afxdp/socket.hh"
+#include "core/sched_slice.hh"
 #include "babe_xsk_redirect.skel.h"
 
 #include <bpf/bpf.h>
@@ -36,6 +38,7 @@
 #include <array>
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -74,11 +77,15 @@ std::int64_t mono_ns()
 int main(int argc, char** argv)
 {
     std::string dev;
-    for (int i = 1; i + 1 < argc; i += 2)
+    unsigned long slice_us = 100; // babed's engine.sched_slice_us default
+    for (int i = 1; i + 1 < argc; i += 2) {
         if (std::string(argv[i]) == "--dev")
             dev = argv[i + 1];
-    if (dev.empty()) {
-        std::fprintf(stderr, "usage: babe-afxdp-echo --dev IF\n");
+        else if (std::string(argv[i]) == "--slice-us")
+            slice_us = std::strtoul(argv[i + 1], nullptr, 10);
+    }
+    if (dev.empty() || slice_us > 100000) {
+        std::fprintf(stderr, "usage: babe-afxdp-echo --dev IF [--slice-us 0..100000]\n");
         return 2;
     }
     int ifindex = static_cast<int>(if_nametoindex(dev.c_str()));
@@ -104,6 +111,8 @@ int main(int argc, char** argv)
         signal(SIGINT, on_signal);
         signal(SIGUSR1, on_report);
         pthread_setname_np(pthread_self(), "babe-echo");
+        if (int err = babe::request_sched_slice(static_cast<std::uint32_t>(slice_us)))
+            std::fprintf(stderr, "babe-afxdp-echo: scheduler slice refused: %s\n", std::strerror(err));
         std::printf("ready\n");
         std::fflush(stdout);
 

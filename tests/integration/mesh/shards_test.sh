@@ -28,6 +28,22 @@ done | sort -u | wc -l)
 [ "$cpus" = 2 ] || fail "the shard threads are not pinned to distinct CPUs"
 pass "2 shards on distinct CPUs"
 
+# engine.sched_slice_us (default 100): each shard thread asks for a 100 us
+# slice (Linux >= 6.12 honours it and shows it as se.slice); the daemon's
+# other threads keep the kernel's.
+slices=$(for t in /proc/"$pid"/task/*; do
+	if grep -q '^babe-shard' "$t/comm"; then awk '/^se.slice/ {print $3}' "$t/sched" 2> /dev/null; fi
+done | sort -u)
+main_slice=$(awk '/^se.slice/ {print $3}' /proc/"$pid"/sched 2> /dev/null || true)
+kver=$(uname -r | awk -F. '{print $1 * 1000 + $2}')
+if [ -z "$slices" ] || [ "$kver" -lt 6012 ]; then
+	say "SKIP (part): shard slices not checked: kernel $(uname -r) has no custom EEVDF slices (6.12+) or no se.slice in /proc"
+else
+	[ "$slices" = 100000 ] || fail "shard threads' slices: $slices ns, expected 100000"
+	[ "$main_slice" != 100000 ] || fail "babed's main thread got the shards' slice too"
+	pass "shard threads run with a 100 us scheduler slice (main thread: $main_slice ns)"
+fi
+
 mesh_exec 1 ping -c 2 -W 5 "$(mesh_addr 4)" > /dev/null || fail "ping across 3 links failed"
 pass "ping through discovery with 2 shards per node"
 

@@ -36,6 +36,7 @@ TEST(babed_config, minimal_file_gets_defaults)
     EXPECT_EQ(c.dsr.request_period, std::chrono::milliseconds(500));
     EXPECT_EQ(c.dsr.max_request_rexmt, 16u);
     EXPECT_EQ(c.backend, "auto");
+    EXPECT_EQ(c.sched_slice_us, 100u);
     // The core's adaptive link lifetime (the engine keeps the routes XDP
     // uses alive from the kernel's "used" marks); Route Maintenance tuned
     // for the kernel's "heard" stamps (babe.yaml(5)).
@@ -94,6 +95,11 @@ TEST(babed_config, errors_name_file_line_and_key)
     e = err(std::string(base) + "engine:\n  backend: pcap\n");
     EXPECT_EQ(e.what(), "t.yaml:7: engine.backend: 'pcap' is not one of: auto, afxdp, afpacket");
     EXPECT_TRUE(needs_restart("engine.backend"));
+    e = err(std::string(base) + "engine:\n  sched_slice_us: 100001\n");
+    EXPECT_EQ(e.key, "engine.sched_slice_us");
+    EXPECT_EQ(e.line, 7);
+    EXPECT_EQ(parse_babed_config(std::string(base) + "engine:\n  sched_slice_us: 0\n", "t.yaml").sched_slice_us, 0u);
+    EXPECT_TRUE(needs_restart("engine.sched_slice_us"));
     EXPECT_EQ(err("node: [1, 2\n").line, 2); // YAML syntax error, located
 }
 
