@@ -36,6 +36,8 @@ public:
     umem& operator=(const umem&) = delete;
 
     xsk_umem* raw() { return _umem; }
+    // The area was given MADV_HUGEPAGE (the kernel may still use small pages).
+    bool huge_pages() const { return _huge; }
     const umem_config& config() const { return _cfg; }
 
     // Frames with reference counts (core/frame_pool.hh); an address inside a
@@ -51,8 +53,11 @@ public:
 
 private:
     umem_config _cfg;
-    void* _area = nullptr;
+    void* _area = nullptr;      // the frames: 2 MiB aligned inside _map
     std::size_t _area_size = 0;
+    void* _map = nullptr;       // the mapping (one huge page larger)
+    std::size_t _map_size = 0;
+    bool _huge = false;         // MADV_HUGEPAGE accepted
     xsk_umem* _umem = nullptr;
     frame_pool _frames;
     friend class socket;

@@ -146,7 +146,16 @@ public:
     // min_transmit_buffer bytes). Control packets are written whole; data
     // packets held by handle get their new IPv4 + DSR headers in `out` and
     // the transmit names the handle and the payload offset (see transmit).
-    std::optional<transmit> poll_transmit(time_point now, std::span<std::byte> out);
+    std::optional<transmit> poll_transmit(time_point now, std::span<std::byte> out)
+    {
+        transmit t;
+        if (poll_transmit(now, out, t))
+            return t;
+        return std::nullopt;
+    }
+    // The same into `t` (false: nothing due). The engine's per-packet form:
+    // no transmit assembled on the stack and copied out.
+    bool poll_transmit(time_point now, std::span<std::byte> out, transmit& t);
 
     std::optional<event> poll_event();
 

@@ -60,8 +60,8 @@ tx_item* tx_queue::push(time_point due)
     it.seq = _seq++;
     // Later seq than everything queued: the FIFO stays sorted as long as
     // due does not go back.
-    if (_fifo_size == 0 || _items[_fifo[(_fifo_head + _fifo_size - 1) % _fifo.size()]].due <= due) {
-        _fifo[(_fifo_head + _fifo_size) % _fifo.size()] = idx;
+    if (_fifo_size == 0 || _items[_fifo[ring_index(_fifo_head + _fifo_size - 1, _fifo.size())]].due <= due) {
+        _fifo[ring_index(_fifo_head + _fifo_size, _fifo.size())] = idx;
         ++_fifo_size;
     } else {
         _heap[_heap_size] = idx;
@@ -99,8 +99,8 @@ void tx_queue::pop_front()
     bool in_fifo = false;
     const std::uint32_t idx = front_index(in_fifo);
     if (in_fifo) {
-        _fifo_head = (_fifo_head + 1) % _fifo.size();
-        --_fifo_size;
+        // Emptied, the FIFO starts again at its first slot (kept in cache).
+        _fifo_head = --_fifo_size == 0 ? 0 : ring_index(_fifo_head + 1, _fifo.size());
     } else {
         --_heap_size;
         _heap[0] = _heap[_heap_size];

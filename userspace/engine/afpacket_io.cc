@@ -60,6 +60,7 @@ afpacket_io::afpacket_io(const std::vector<afpacket_port>& ports, std::uint32_t 
       _area(std::make_unique<std::byte[]>(static_cast<std::size_t>(frame_count) * frame_size)),
       _headroom(headroom), _tx(ports.size()), _stats(ports.size())
 {
+    bind_memory(_frames, _area.get());
     for (const auto& p : ports) {
         unsigned ifindex = if_nametoindex(p.ifname.c_str());
         if (ifindex == 0)

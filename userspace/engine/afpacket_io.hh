@@ -31,8 +31,6 @@ public:
     std::size_t receive(std::span<rx_frame> out) override;
     bool transmit(port_id port, frame_addr addr, std::uint32_t len) override;
     void flush() override;
-    frame_pool& frames() override { return _frames; }
-    std::byte* data(frame_addr addr) override { return _area.get() + addr; }
     std::span<const int> wait_fds() const override { return _fds; }
     io_stats stats(port_id port) const override { return _stats[port]; }
     std::size_t port_count() const override { return _fds.size(); }

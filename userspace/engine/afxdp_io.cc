@@ -19,6 +19,7 @@ afxdp_io::afxdp_io(const std::vector<afxdp_port>& ports, std::uint32_t queue,
                    const afxdp::umem_config& umem_cfg, afxdp::bind_mode mode)
     : _umem(umem_cfg)
 {
+    bind_memory(_umem.frames(), _umem.data(0));
     for (const auto& p : ports) {
         afxdp::socket_config cfg;
         cfg.ifname = p.ifname;

@@ -36,8 +36,6 @@ public:
     bool transmit(port_id port, frame_addr addr, std::uint32_t len) override;
     void flush() override;
     std::size_t end_turn(std::size_t received) override;
-    frame_pool& frames() override { return _umem.frames(); }
-    std::byte* data(frame_addr addr) override { return _umem.data(addr); }
     std::span<const int> wait_fds() const override { return _fds; }
     io_stats stats(port_id port) const override;
     std::size_t port_count() const override { return _sockets.size(); }

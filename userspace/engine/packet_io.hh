@@ -55,13 +55,27 @@ public:
         return 0;
     }
 
-    virtual frame_pool& frames() = 0;
-    virtual std::byte* data(frame_addr addr) = 0;
+    // The frames and their memory, fixed for the object's life (every
+    // backend keeps one area of frames): not virtual, as they are called
+    // several times per packet. Set by the backend's constructor.
+    frame_pool& frames() { return *_pool; }
+    std::byte* data(frame_addr addr) { return _area + addr; }
 
     // File descriptors to wait on (POLLIN) when the shard goes idle.
     virtual std::span<const int> wait_fds() const = 0;
     virtual io_stats stats(port_id port) const = 0;
     virtual std::size_t port_count() const = 0;
+
+protected:
+    void bind_memory(frame_pool& pool, std::byte* area)
+    {
+        _pool = &pool;
+        _area = area;
+    }
+
+private:
+    frame_pool* _pool = nullptr;
+    std::byte* _area = nullptr;
 };
 
 } // namespace babe::engine

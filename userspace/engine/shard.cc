@@ -416,13 +416,13 @@ std::size_t shard::drain(time_point now)
     std::size_t work = 0;
     for (;;) {
         bool any = false;
-        while (auto t = _node.poll_transmit(now, _out)) {
+        while (_node.poll_transmit(now, _out, _tx)) {
             any = true;
             ++work;
-            if (t->handle)
-                send_data(*t);
+            if (_tx.handle)
+                send_data(_tx);
             else
-                send_control(*t);
+                send_control(_tx);
         }
         while (auto e = _node.poll_event()) {
             any = true;

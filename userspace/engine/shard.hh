@@ -196,6 +196,7 @@ private:
     bool _backpressure = false; // the last turn had a transmission refused
     shard_counters _counters;
     alignas(64) std::array<std::byte, 2048> _out{};
+    dsr::transmit _tx; // drain()'s current transmission (filled in place by the core)
     // A turn's received frames: a member, so that no turn clears 1 KiB of
     // descriptors it is about to overwrite (that memset was a fifth of the
     // turn's own cost).

@@ -50,6 +50,7 @@ public:
         : _pool(frames, frame_size), _area(std::make_unique<std::byte[]>(std::size_t{frames} * frame_size)),
           _headroom(headroom), _ports(ports), _stats(ports), _sent(1024)
     {
+        bind_memory(_pool, _area.get());
         _rx.reserve(1024);
         _tx.reserve(1024);
     }
@@ -109,8 +110,6 @@ public:
         _tx.clear();
     }
 
-    frame_pool& frames() override { return _pool; }
-    std::byte* data(frame_addr addr) override { return _area.get() + addr; }
     std::span<const int> wait_fds() const override { return {}; }
     io_stats stats(port_id port) const override { return _stats[port]; }
     std::size_t port_count() const override { return _ports; }
