@@ -54,6 +54,10 @@
 #      divided by the busy time of each loop, the time in turns that did work
 #      (engine_s0_busy_ns; the same stamps in the echo loop):
 #      miss_path_pps_busy, afxdp_echo_pps_busy, miss_path_vs_afxdp_echo_busy.
+#      MISS_HOG=1: a busy loop pinned to CPU 0 (the loops' CPU) runs through
+#      every round, so that both loops are CPU-bound and work in full bursts:
+#      the figures then measure what a core can carry, not what the
+#      generators offer ("miss_hog": true in the JSON; not the default run).
 #
 # The config used is printed under "config" (babed's defaults otherwise):
 # values for a wired/veth mesh where frames do not collide and a round trip
@@ -79,6 +83,7 @@ REPAIR_REPS=${REPAIR_REPS:-5}
 MISS_REPS=${MISS_REPS:-5}
 MISS_COUNT=${MISS_COUNT:-400000}
 MISS_RATE=${MISS_RATE:-0}        # frames/s both generators offer (0: as fast as the path takes them)
+MISS_HOG=${MISS_HOG:-0}          # 1: a busy loop shares CPU 0 with the loops (saturated)
 BENCH_CPU=${BENCH_CPU:-1}
 PARTS=${PARTS:-discovery,start,repair,miss} # which parts to run (the others print null)
 part() { [[ ",$PARTS," == *",$1,"* ]]; }
@@ -106,7 +111,7 @@ config_json=$(awk -F': *' '{ v = ($2 ~ /^([0-9]+|true|false)$/) ? $2 : "\"" $2 "
 
 log() { printf 'bench-daemon: %s\n' "$*" >&2; }
 cleanup() {
-	kill ${ping_pid:-} ${echo_pid:-} 2> /dev/null || true
+	kill ${ping_pid:-} ${echo_pid:-} ${hog_pid:-} 2> /dev/null || true
 	mesh_down
 	ns_cleanup
 	if [ -n "${echo_pin:-}" ]; then umount "$echo_pin" 2> /dev/null || true; rm -rf "$echo_pin"; fi
@@ -441,6 +446,11 @@ NFT
 			  busy_ns: $busy, pps_busy: (if $busy > 0 then $tx / ($busy / 1e9) else 0 end),
 			  offered_pps: $gen.pps}'
 	}
+	hog_pid=
+	if [ "$MISS_HOG" = 1 ]; then
+		taskset -c 0 sh -c 'while :; do :; done' &
+		hog_pid=$!
+	fi
 	miss_runs="" echo_runs=""
 	for ((r = 1; r <= MISS_REPS; r++)); do
 		m=$(miss_round)
@@ -450,6 +460,10 @@ NFT
 		miss_runs+="$m"$'\n'
 		echo_runs+="$e"$'\n'
 	done
+	if [ -n "$hog_pid" ]; then
+		kill "$hog_pid" 2> /dev/null || true
+		wait "$hog_pid" 2> /dev/null || true
+	fi
 	kill -TERM "$echo_pid" 2> /dev/null || true
 	read -r -t 5 echo_final <&"${ECHO[0]}" || echo_final='{}'
 	wait "$echo_pid" 2> /dev/null || true
@@ -480,7 +494,7 @@ jq -n -c \
 	--argjson mp "$miss_pps" --argjson ep "$echo_pps" \
 	--argjson mpb "$miss_pps_busy" --argjson epb "$echo_pps_busy" \
 	--argjson mruns "$(jq -s -c . <<< "$miss_runs")" --argjson eruns "$(jq -s -c . <<< "$echo_runs")" \
-	--argjson mstats "$miss_maint" --argjson mok "$miss_ok" --argjson napi "$napi" \
+	--argjson mstats "$miss_maint" --argjson mok "$miss_ok" --argjson napi "$napi" --argjson hog "$([ "$MISS_HOG" = 1 ] && echo true || echo false)" \
 	--argjson echo_final "$echo_final" \
 	--argjson reps "$REPS" --argjson sreps "$START_REPS" --argjson rreps "$REPAIR_REPS" '
 	{
@@ -512,6 +526,7 @@ jq -n -c \
 	  afxdp_echo_pps_busy: ($epb | round),
 	  miss_path_vs_afxdp_echo_busy: (if $epb > 0 then (($mpb / $epb) * 1000 | round) / 1000 else null end),
 	  miss_path_reached_engine: $mok,
+	  miss_hog: $hog,
 	  miss_path_runs: $mruns,
 	  afxdp_echo_runs: $eruns,
 	  miss_path_node_counters: $mstats,

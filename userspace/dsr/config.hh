@@ -48,6 +48,10 @@ struct config {
     bool route_shortening = true;    // §3.4.3: gratuitous replies on overheard routes
     bool assume_bidirectional = true; // links learned in one direction also hold reversed
     bool use_link_feedback = true;   // link-layer acks count as §8.3.1 confirmation
+    // A data packet sent with no maintenance entry comes back to the caller in
+    // its transmit (transmit::handle_released) instead of a released event
+    // (the engine's choice: one event fewer per packet on the miss path).
+    bool release_on_transmit = false;
     duration maint_ack_timeout = 500ms;   // wait for an Acknowledgement (§8.3.3)
     duration reply_hop_delay = 1ms;       // H of §8.2.4 reply-storm delay d = H*(h-1+r)
     duration blacklist_timeout = 10s;     // §4.6: probable -> questionable after this

@@ -1766,6 +1766,7 @@ bool node::poll_transmit(time_point now, std::span<std::byte> out, transmit& t)
         t.handle = it->rec.handle;
         t.payload_offset = it->rec.payload_offset;
         t.want_link_feedback = it->want_feedback;
+        t.handle_released = false;
         if (t.want_link_feedback)
             m.fb_push(t.next_hop, e ? m.mbuf.index_of(e) : -1, e ? e->gen : 0, now);
         if (e) {
@@ -1781,6 +1782,8 @@ bool node::poll_transmit(time_point now, std::span<std::byte> out, transmit& t)
             e->deadline = now + (e->link_fb   ? m.cfg.link_feedback_timeout
                                  : e->passive ? m.cfg.passive_ack_timeout
                                               : m.ack_timeout(e->next_hop, e->hop_reliable) * (1 << backoff));
+        } else if (m.cfg.release_on_transmit && it->rec.handle) {
+            t.handle_released = true;
         } else {
             m.release(it->rec.handle);
         }

@@ -72,6 +72,9 @@ struct transmit {
     std::optional<packet_handle> handle;
     std::uint32_t payload_offset = 0;
     bool want_link_feedback = false; // call handle_link_feedback(next_hop, ...) for it
+    // config::release_on_transmit: the core is done with `handle` (no
+    // released event follows); it is the caller's to free once sent.
+    bool handle_released = false;
 };
 
 // Link-layer feedback for one frame sent with want_link_feedback.

@@ -176,7 +176,7 @@ public:
     // SIGHUP: the new DSR constants, applied on this shard's thread.
     void pending_reload(const dsr::config& next, std::shared_ptr<std::promise<bool>> done)
     {
-        if (!box.post([this, next, done] { done->set_value(sh->core().reconfigure(next)); }))
+        if (!box.post([this, next, done] { done->set_value(sh->reconfigure(next)); }))
             done->set_value(false);
     }
     std::size_t run_reloads() { return box.run_pending(4); }

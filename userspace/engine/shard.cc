@@ -79,6 +79,10 @@ namespace {
 dsr::config engine_dsr_config(dsr::config c)
 {
     c.use_link_feedback = false;
+    // A data packet the core no longer needs comes back with its transmit:
+    // the frame's reference passes to the TX ring without a retain and a
+    // released event per packet.
+    c.release_on_transmit = true;
     return c;
 }
 } // namespace
@@ -98,6 +102,8 @@ shard::shard(const shard_config& cfg, packet_io& io, dataplane::map_access& maps
             _mesh_ports.push_back(static_cast<port_id>(p));
     }
 }
+
+bool shard::reconfigure(const dsr::config& next) { return _node.reconfigure(engine_dsr_config(next)); }
 
 std::optional<time_point> shard::next_deadline() const
 {
@@ -503,6 +509,8 @@ void shard::send_data(const dsr::transmit& t)
     if (m.len < eth_len + t.payload_offset || payload < t.length + eth_len ||
         start < _io.frames().base(m.addr)) {
         ++_counters.no_headroom;
+        if (t.handle_released)
+            _io.frames().release(m.addr);
         return;
     }
     const std::uint8_t* mac = nullptr;
@@ -510,7 +518,10 @@ void shard::send_data(const dsr::transmit& t)
     std::byte* p = _io.data(start);
     std::memcpy(p + eth_len, _out.data(), t.length);
     write_eth(p, mac, port);
-    _io.frames().retain(m.addr);
+    // The TX ring takes a reference: the core's own when it is done with the
+    // packet (handle_released), else one more (the core may send it again).
+    if (!t.handle_released)
+        _io.frames().retain(m.addr);
     if (_io.transmit(port, start, static_cast<std::uint32_t>(eth_len + t.length + payload_len))) {
         ++_counters.tx_data;
     } else {

@@ -149,6 +149,10 @@ public:
     void originate(time_point now, frame_addr ip_start, std::uint32_t ip_len, bool hop_recovery = true);
     packet_io& io() { return _io; }
 
+    // SIGHUP: new DSR constants for the running core, with the engine's own
+    // settings kept (no link-layer feedback, release on transmit).
+    bool reconfigure(const dsr::config& next);
+
     dsr::node& core() { return _node; }
     const dsr::node& core() const { return _node; }
     const shard_counters& counters() const { return _counters; }

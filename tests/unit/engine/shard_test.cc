@@ -181,6 +181,44 @@ TEST(Shard, SteadyStateAllocatesNothingPerPacket)
         EXPECT_EQ(io->sent_overflow(), 0U);
 }
 
+TEST(Shard, FramesComeBackWhenTheCoreReleasesOnTransmit)
+{
+    // The core hands a sent data packet's frame back with its transmit
+    // (release_on_transmit): no frame may leak or be freed twice, through
+    // discovery, the send buffer and 200 packets of steady state.
+    chain c;
+    std::vector<std::uint32_t> free_at_start;
+    for (const auto& io : c.io)
+        free_at_start.push_back(io->frames().free_frames());
+    auto pkt = host_packet(0, 3, "counted");
+    ASSERT_TRUE(c.io[0]->inject(local_port, pkt));
+    ASSERT_TRUE(c.run_until_delivered(3, 1, 5s));
+    for (std::size_t i = 0; i < 200; ++i) {
+        c.io[0]->inject(local_port, pkt);
+        c.step();
+    }
+    for (int i = 0; i < 200; ++i) // acknowledgements, timers, maintenance entries
+        c.step();
+    EXPECT_EQ(c.to_host[3], 201U);
+    for (std::size_t i = 0; i < nodes; ++i)
+        EXPECT_EQ(c.io[i]->frames().free_frames(), free_at_start[i]) << "node " << i << " lost or doubled frames";
+    EXPECT_TRUE(c.shards[0]->core().cfg().release_on_transmit);
+}
+
+TEST(Shard, ReloadKeepsTheEnginesOwnCoreSettings)
+{
+    // SIGHUP hands the shard babed's DSR constants; the engine's own
+    // settings (no link-layer feedback on Ethernet, release on transmit)
+    // must survive it.
+    chain c;
+    dsr::config next{};
+    next.maint_holdoff_time = 250ms;
+    ASSERT_TRUE(c.shards[0]->reconfigure(next));
+    EXPECT_EQ(c.shards[0]->core().cfg().maint_holdoff_time, 250ms);
+    EXPECT_FALSE(c.shards[0]->core().cfg().use_link_feedback);
+    EXPECT_TRUE(c.shards[0]->core().cfg().release_on_transmit);
+}
+
 TEST(Shard, PortDownRemovesItsNeighboursAndTheirRoutes)
 {
     chain c;
