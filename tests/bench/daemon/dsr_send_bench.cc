@@ -4,7 +4,8 @@
 // bench-daemon chain); each turn it is given a burst of 64 locally
 // originated packets (send), then every transmission and event is drained,
 // as the engine's loop does; the next hop is heard from each turn, so the
-// packets go out as on a confirmed link. Prints one JSON object: wall-clock
+// packets go out as on a confirmed link; a sent packet comes back with its
+// transmit or in a released event ("released" counts both). Prints one JSON object: wall-clock
 // nanoseconds per packet over BURSTS bursts, median of RUNS runs (no I/O,
 // no kernel; the figure moves with the machine's load).
 //   babe-dsr-send-bench [BURSTS [RUNS]]
@@ -72,9 +73,11 @@ int main(int argc, char** argv)
         std::fprintf(stderr, "usage: babe-dsr-send-bench [BURSTS [RUNS]]\n");
         return 2;
     }
-    // The engine's settings (no link-layer feedback) and bench-daemon's.
+    // The engine's settings (no link-layer feedback, data packets handed
+    // back with their transmit) and bench-daemon's.
     config c = default_config();
     c.use_link_feedback = false;
+    c.release_on_transmit = true;
     c.maint_holdoff_time = 50ms;
     c.try_passive_acks = 0;
 
@@ -94,6 +97,7 @@ int main(int argc, char** argv)
             return 1;
         }
         std::array<std::byte, min_transmit_buffer> out{};
+        transmit t;
         time_point now = time_point{} + 1ms;
         const auto t0 = std::chrono::steady_clock::now();
         for (int b = 0; b < bursts; ++b) {
@@ -105,8 +109,9 @@ int main(int argc, char** argv)
                 n.handle_timeout(now);
             for (bool any = true; any;) {
                 any = false;
-                while (n.poll_transmit(now, out)) {
+                while (n.poll_transmit(now, out, t)) { // the engine's form
                     ++sent;
+                    released += t.handle_released;
                     any = true;
                 }
                 while (auto e = n.poll_event()) {
