@@ -69,7 +69,7 @@
 # babed's defaults: MaintHoldoffTime 100 ms, 20 ms acknowledgement wait,
 # MaxMaintRexmt 2. Env: REPS (20), START_REPS (3), IDLE_S (10),
 # REPAIR_REPS (5), MISS_REPS (5), MISS_COUNT (400000), MISS_RATE (0: the
-# generators offer as fast as the path takes; N: both offer N frames/s), BENCH_CPU (1), PARTS
+# generators offer as fast as the path takes; N: both offer N frames/s), MISS_HOG (0), BENCH_CPU (1), PARTS
 # (discovery,start,repair,miss).
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
