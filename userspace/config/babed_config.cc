@@ -118,6 +118,13 @@ std::string check_listen(const std::string& s)
     return {};
 }
 
+std::string check_cpu_list(const std::string& s)
+{
+    if (!parse_cpu_list(s))
+        return fmt::format("'{}' is not a CPU list (CPUs and ranges below 1024, as in \"0-3,6\")", s);
+    return {};
+}
+
 std::string check_enum(const std::string& s, std::initializer_list<const char*> allowed)
 {
     std::string list;
@@ -195,6 +202,7 @@ const std::vector<key_def>& keys()
             return check_enum(s, {"auto", "afxdp", "afpacket"});
         }));
         k.push_back(def_uint("engine.sched_slice_us", BABE_FIELD(sched_slice_us), 0, 100000, true));
+        k.push_back(def_string("engine.cpus", BABE_FIELD(shard_cpus), true, check_cpu_list));
 
         // RFC 4728 §9 constants.
         k.push_back(def_uint("dsr.discovery_hop_limit", BABE_FIELD(dsr.discovery_hop_limit), 1, 255));
@@ -368,6 +376,36 @@ reload_plan plan_reload(const babed_config& current, const babed_config& next)
         }
     }
     return plan;
+}
+
+std::optional<std::vector<unsigned>> parse_cpu_list(const std::string& text)
+{
+    constexpr unsigned limit = 1024; // CPU_SETSIZE
+    std::vector<unsigned> out;
+    std::size_t pos = 0;
+    auto number = [&](unsigned& v) {
+        const std::size_t start = pos;
+        v = 0;
+        while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9' && pos - start < 5)
+            v = v * 10 + static_cast<unsigned>(text[pos++] - '0');
+        return pos > start && v < limit;
+    };
+    while (pos < text.size()) {
+        unsigned lo = 0, hi = 0;
+        if (!number(lo))
+            return std::nullopt;
+        hi = lo;
+        if (pos < text.size() && text[pos] == '-') {
+            ++pos;
+            if (!number(hi) || hi < lo)
+                return std::nullopt;
+        }
+        for (unsigned c = lo; c <= hi; ++c)
+            out.push_back(c);
+        if (pos < text.size() && (text[pos] != ',' || ++pos == text.size()))
+            return std::nullopt; // junk, or a trailing comma
+    }
+    return out;
 }
 
 } // namespace babe::config

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -72,6 +73,9 @@ struct babed_config {
     // custom slices, Linux >= 6.12, which clamps it to 100..100000): a woken
     // shard with a short slice preempts the running task. 0: the kernel's.
     std::uint32_t sched_slice_us = 100;
+    // The CPUs the shards are pinned to, as a list ("0-3,6"): shard k runs
+    // on the k-th CPU of the list (round robin). "": shard k on CPU k.
+    std::string shard_cpus;
 
     // the DSR core, every RFC 4728 §9 constant included
     dsr::config dsr = babed_dsr_defaults();
@@ -98,6 +102,10 @@ babed_config load_babed_config(const std::string& path,
 // The same from text (`name` stands for the file name in errors).
 babed_config parse_babed_config(const std::string& text, const std::string& name,
                                 const std::vector<std::string>& overrides = {});
+
+// A CPU list ("0-3,6": CPUs and inclusive ranges, each below 1024), in
+// order, or nullopt when it does not parse. "" gives an empty list.
+std::optional<std::vector<unsigned>> parse_cpu_list(const std::string& text);
 
 // Every key with its effective value as text, in schema order.
 std::vector<std::pair<std::string, std::string>> show_babed_config(const babed_config& c);

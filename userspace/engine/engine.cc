@@ -219,6 +219,21 @@ public:
     // ---- engine_handle ----
     void start() override
     {
+        // engine.cpus: every CPU listed must be one babed may run on (checked
+        // before anything of the data plane is touched).
+        _cpus = config::parse_cpu_list(_cfg.shard_cpus).value_or(std::vector<unsigned>{});
+        if (!_cpus.empty()) {
+            cpu_set_t allowed;
+            CPU_ZERO(&allowed);
+            if (sched_getaffinity(0, sizeof(allowed), &allowed) == 0) {
+                for (unsigned c : _cpus)
+                    if (!CPU_ISSET(c, &allowed))
+                        throw daemon::engine_error(
+                            fmt::format("engine.cpus: CPU {} is not one babed may run on ({} online)", c,
+                                        std::thread::hardware_concurrency()));
+            }
+        }
+
         // The packet I/O: XDP + AF_XDP, or AF_PACKET with no XDP at all (by
         // config, or when XDP or AF_XDP cannot be set up and the config
         // says auto). Never a half of each: XDP programs with no socket
@@ -943,11 +958,15 @@ private:
     void run(shard_runtime& rt)
     {
         pthread_setname_np(pthread_self(), fmt::format("babe-shard{}", rt.index).c_str());
-        if (unsigned ncpu = std::thread::hardware_concurrency(); ncpu > 0) {
+        // Shard k on the k-th CPU of engine.cpus, or on CPU k.
+        if (unsigned ncpu = std::thread::hardware_concurrency(); ncpu > 0 || !_cpus.empty()) {
+            const unsigned cpu = _cpus.empty() ? static_cast<unsigned>(rt.index % ncpu)
+                                               : _cpus[rt.index % _cpus.size()];
             cpu_set_t set;
             CPU_ZERO(&set);
-            CPU_SET(rt.index % ncpu, &set);
-            pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+            CPU_SET(cpu, &set);
+            if (int err = pthread_setaffinity_np(pthread_self(), sizeof(set), &set))
+                spdlog::warn("shard {}: cannot pin to CPU {}: {}", rt.index, cpu, std::strerror(err));
         }
         request_short_slice(rt.index);
         int ep = epoll_create1(EPOLL_CLOEXEC);
@@ -1048,6 +1067,7 @@ private:
     std::string _backend;
     bool _maps_reused = false;
     std::vector<bool> _carrier;
+    std::vector<unsigned> _cpus; // engine.cpus, parsed (empty: shard k on CPU k)
     int _ioctl_fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 };
 

@@ -3,7 +3,9 @@
 # babed with two shards per node (every veth with two queues): each shard is
 # its own pinned thread with its own AF_XDP sockets (queue q of every
 # interface); discovery and a parallel TCP transfer work end to end, and the
-# shards' counters are summed in babectl stats.
+# shards' counters are summed in babectl stats. engine.cpus places the
+# shards (node 1 runs them on reversed CPUs); a CPU babed may not run on is
+# refused with an error naming the key.
 set -euo pipefail
 . "$(dirname "$0")/../../../tools/lib.sh"
 . "$babe_root/tools/mesh.sh"
@@ -15,7 +17,9 @@ MESH_SHARDS=2
 trap mesh_down EXIT
 
 mesh_chain 4
-mesh_start_all
+# Node 1 with engine.cpus reversed: shard 0 on CPU 1, shard 1 on CPU 0.
+mesh_start 1 --set engine.cpus=1,0
+for i in 2 3 4; do mesh_start "$i"; done
 
 shards=$(mesh_ctl 1 --json status | jq '.status.shards')
 [ "$shards" = 2 ] || fail "babed runs $shards shard(s), expected 2"
@@ -27,6 +31,12 @@ cpus=$(for t in /proc/"$pid"/task/*; do
 done | sort -u | wc -l)
 [ "$cpus" = 2 ] || fail "the shard threads are not pinned to distinct CPUs"
 pass "2 shards on distinct CPUs"
+pins=$(for t in /proc/"$pid"/task/*; do
+	c=$(cat "$t/comm")
+	case $c in babe-shard*) echo "$c:$(awk '/Cpus_allowed_list/ {print $2}' "$t/status")" ;; esac
+done | sort | tr '\n' ' ')
+[ "$pins" = "babe-shard0:1 babe-shard1:0 " ] || fail "engine.cpus=1,0 pinned the shards as: $pins"
+pass "engine.cpus=1,0: $pins"
 
 # engine.sched_slice_us (default 100): each shard thread asks for a 100 us
 # slice (Linux >= 6.12 honours it and shows it as se.slice); the daemon's
@@ -58,3 +68,13 @@ st=$(mesh_ctl 1 --json stats)
 [ "$(jq '.stats.engine_shards' <<< "$st")" = 2 ] || fail "stats do not count 2 shards"
 [ "$(jq '.stats.dsr_discovery_done' <<< "$st")" -ge 1 ] || fail "no discovery counted"
 pass "stats summed over shards: $(jq -c '{shards: .stats.engine_shards, bus_sent: .stats.engine_bus_sent, discoveries: .stats.dsr_discovery_done}' <<< "$st")"
+
+
+# A CPU babed may not run on stops it before it touches the data plane, with
+# an error naming the key.
+mesh_stop 1
+mesh_config 1 > "$MESH_RUN/n1.yaml"
+out=$(timeout 20 ip netns exec "$(mesh_ns 1)" "$babed_bin" -c "$MESH_RUN/n1.yaml" --set engine.cpus=1000 2>&1) &&
+	fail "babed started with engine.cpus=1000"
+grep -q "engine.cpus: CPU 1000" <<< "$out" || fail "no clear error for engine.cpus=1000: $out"
+pass "engine.cpus=1000 refused: $(grep -o 'engine.cpus: CPU 1000[^"]*' <<< "$out" | head -1)"

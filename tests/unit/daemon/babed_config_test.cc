@@ -100,6 +100,10 @@ TEST(babed_config, errors_name_file_line_and_key)
     EXPECT_EQ(e.line, 7);
     EXPECT_EQ(parse_babed_config(std::string(base) + "engine:\n  sched_slice_us: 0\n", "t.yaml").sched_slice_us, 0u);
     EXPECT_TRUE(needs_restart("engine.sched_slice_us"));
+    e = err(std::string(base) + "engine:\n  cpus: 0-3,\n");
+    EXPECT_EQ(e.key, "engine.cpus");
+    EXPECT_EQ(e.line, 7);
+    EXPECT_TRUE(needs_restart("engine.cpus"));
     EXPECT_EQ(err("node: [1, 2\n").line, 2); // YAML syntax error, located
 }
 
@@ -137,6 +141,18 @@ TEST(babed_config, reload_plan_keeps_restart_only_keys)
     EXPECT_TRUE(plan_reload(cur, cur).changed.empty());
     EXPECT_TRUE(needs_restart("mesh.prefix"));
     EXPECT_FALSE(needs_restart("dsr.route_cache_timeout_ms"));
+}
+
+TEST(babed_config, cpu_lists)
+{
+    EXPECT_EQ(parse_cpu_list(""), std::vector<unsigned>{});
+    EXPECT_EQ(parse_cpu_list("3"), (std::vector<unsigned>{3}));
+    EXPECT_EQ(parse_cpu_list("1,0"), (std::vector<unsigned>{1, 0}));
+    EXPECT_EQ(parse_cpu_list("0-2,6"), (std::vector<unsigned>{0, 1, 2, 6}));
+    EXPECT_EQ(parse_cpu_list("1023"), (std::vector<unsigned>{1023}));
+    for (const char* bad : {"1024", "2-1", "0,", ",0", "a", "0-", "-1", "0 1", "1,,2", "999999"})
+        EXPECT_FALSE(parse_cpu_list(bad)) << bad;
+    EXPECT_EQ(parse_babed_config(std::string(base) + "engine:\n  cpus: 1,0\n", "t.yaml").shard_cpus, "1,0");
 }
 
 } // namespace
