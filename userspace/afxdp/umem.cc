@@ -31,7 +31,7 @@ umem::umem(const umem_config& cfg) : _cfg(cfg), _frames(cfg.frame_count, cfg.fra
     }
     const auto base = reinterpret_cast<std::uintptr_t>(_map);
     _area = reinterpret_cast<void*>((base + huge_page - 1) & ~(huge_page - 1));
-    _huge = madvise(_area, _area_size, MADV_HUGEPAGE) == 0;
+    madvise(_area, _area_size, MADV_HUGEPAGE); // advice: refused, the area keeps small pages
     // Fault the area in now (as MAP_POPULATE did): registration pins it.
     if (madvise(_area, _area_size, MADV_POPULATE_WRITE) != 0) {
         for (std::size_t off = 0; off < _area_size; off += 4096)

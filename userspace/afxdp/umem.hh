@@ -36,8 +36,6 @@ public:
     umem& operator=(const umem&) = delete;
 
     xsk_umem* raw() { return _umem; }
-    // The area was given MADV_HUGEPAGE (the kernel may still use small pages).
-    bool huge_pages() const { return _huge; }
     const umem_config& config() const { return _cfg; }
 
     // Frames with reference counts (core/frame_pool.hh); an address inside a
@@ -57,7 +55,6 @@ private:
     std::size_t _area_size = 0;
     void* _map = nullptr;       // the mapping (one huge page larger)
     std::size_t _map_size = 0;
-    bool _huge = false;         // MADV_HUGEPAGE accepted
     xsk_umem* _umem = nullptr;
     frame_pool _frames;
     friend class socket;

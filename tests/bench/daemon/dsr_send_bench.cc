@@ -5,9 +5,9 @@
 // originated packets (send), then every transmission and event is drained,
 // as the engine's loop does; the next hop is heard from each turn, so the
 // packets go out as on a confirmed link; a sent packet comes back with its
-// transmit or in a released event ("released" counts both). Prints one JSON object: wall-clock
-// nanoseconds per packet over BURSTS bursts, median of RUNS runs (no I/O,
-// no kernel; the figure moves with the machine's load).
+// transmit or in a released event ("released" counts both). Prints one JSON
+// object: wall-clock nanoseconds per packet over BURSTS bursts, median of
+// RUNS runs (no I/O, no kernel; the figure moves with the machine's load).
 //   babe-dsr-send-bench [BURSTS [RUNS]]
 #include "dsr/codec/codec.hh"
 #include "dsr/node.hh"

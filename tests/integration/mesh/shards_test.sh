@@ -26,15 +26,14 @@ shards=$(mesh_ctl 1 --json status | jq '.status.shards')
 pid=$(cat "$MESH_RUN/n1.pid")
 threads=$(cat /proc/"$pid"/task/*/comm | grep -c '^babe-shard' || true)
 [ "$threads" = 2 ] || fail "$threads shard threads in babed"
-cpus=$(for t in /proc/"$pid"/task/*; do
-	if grep -q '^babe-shard' "$t/comm"; then awk '/Cpus_allowed_list/ {print $2}' "$t/status"; fi
-done | sort -u | wc -l)
-[ "$cpus" = 2 ] || fail "the shard threads are not pinned to distinct CPUs"
-pass "2 shards on distinct CPUs"
+# Each shard thread with the CPU it may run on, one walk of the threads.
 pins=$(for t in /proc/"$pid"/task/*; do
 	c=$(cat "$t/comm")
 	case $c in babe-shard*) echo "$c:$(awk '/Cpus_allowed_list/ {print $2}' "$t/status")" ;; esac
 done | sort | tr '\n' ' ')
+cpus=$(tr ' ' '\n' <<< "$pins" | sed -n 's/.*://p' | sort -u | wc -l)
+[ "$cpus" = 2 ] || fail "the shard threads are not pinned to distinct CPUs"
+pass "2 shards on distinct CPUs"
 [ "$pins" = "babe-shard0:1 babe-shard1:0 " ] || fail "engine.cpus=1,0 pinned the shards as: $pins"
 pass "engine.cpus=1,0: $pins"
 
@@ -68,7 +67,6 @@ st=$(mesh_ctl 1 --json stats)
 [ "$(jq '.stats.engine_shards' <<< "$st")" = 2 ] || fail "stats do not count 2 shards"
 [ "$(jq '.stats.dsr_discovery_done' <<< "$st")" -ge 1 ] || fail "no discovery counted"
 pass "stats summed over shards: $(jq -c '{shards: .stats.engine_shards, bus_sent: .stats.engine_bus_sent, discoveries: .stats.dsr_discovery_done}' <<< "$st")"
-
 
 # A CPU babed may not run on stops it before it touches the data plane, with
 # an error naming the key.
