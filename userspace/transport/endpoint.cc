@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/prng.hh"
+#include "core/ring.hh"
 
 namespace babe::transport {
 namespace {
@@ -59,51 +60,18 @@ public:
         _used = at + n * sizeof(T);
         return reinterpret_cast<T*>(_base + at);
     }
+    // A ring over `n` such slots.
+    template <class T>
+    ring<T> ring_of(std::size_t n)
+    {
+        static_assert(std::is_trivially_copyable_v<T> && std::is_trivially_destructible_v<T>,
+                      "ring slots live in raw arena storage");
+        return ring<T>(std::span<T>(take<T>(n), n));
+    }
 
 private:
     std::byte* _base = nullptr;
     std::size_t _size = 0, _used = 0;
-};
-
-// A fixed-capacity FIFO over storage taken once from the endpoint's arena.
-template <class T>
-class ring {
-    static_assert(std::is_trivially_copyable_v<T> && std::is_trivially_destructible_v<T>,
-                  "ring slots live in raw arena storage");
-
-public:
-    void init(arena& a, std::size_t cap)
-    {
-        _v = a.take<T>(cap);
-        _cap = cap;
-        _head = _size = 0;
-    }
-    std::size_t size() const { return _size; }
-    std::size_t capacity() const { return _cap; }
-    bool empty() const { return _size == 0; }
-    bool full() const { return _size == _cap; }
-    T& operator[](std::size_t i) { return _v[(_head + i) % _cap]; }
-    const T& operator[](std::size_t i) const { return _v[(_head + i) % _cap]; }
-    T& front() { return (*this)[0]; }
-    T& back() { return (*this)[_size - 1]; }
-    void push_back(const T& x)
-    {
-        assert(!full());
-        _v[(_head + _size) % _cap] = x;
-        ++_size;
-    }
-    void pop_front()
-    {
-        assert(!empty());
-        _head = (_head + 1) % _cap;
-        --_size;
-    }
-    void clear() { _head = _size = 0; }
-
-private:
-    T* _v = nullptr;
-    std::size_t _cap = 0;
-    std::size_t _head = 0, _size = 0;
 };
 
 // A queued send() buffer.
@@ -250,13 +218,13 @@ struct endpoint::impl {
         assert(validate_config(c).has_value());
         conns.resize(c.max_connections);
         for (auto& k : conns) {
-            k.chunks.init(storage, c.max_send_chunks);
-            k.segs.init(storage, c.max_segments);
+            k.chunks = storage.ring_of<chunk>(c.max_send_chunks);
+            k.segs = storage.ring_of<seg_rec>(c.max_segments);
             k.ooo.reserve(c.max_ooo_segments);
         }
         listeners.reserve(c.max_listeners);
-        rsts.init(storage, c.rst_queue);
-        events.init(storage, h_cap + c.event_reserve);
+        rsts = storage.ring_of<rst_entry>(c.rst_queue);
+        events = storage.ring_of<event>(h_cap + c.event_reserve);
     }
 
     static std::size_t storage_bytes(const config& c)
