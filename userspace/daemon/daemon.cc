@@ -5,6 +5,7 @@
 #include "daemon/daemon.hh"
 
 #include "control/server.hh"
+#include "daemon/health.hh"
 #include "daemon/local_link.hh"
 #include "daemon/startup_clock.hh"
 
@@ -86,6 +87,19 @@ std::string status_line(engine_handle& engine)
         return fmt::format("STATUS=running; engine status unavailable: {}", e.what());
     }
 }
+
+#ifdef BABE_HAVE_METRICS_HTTP
+// /healthz and /readyz (health.hh); the engine's shards count as turning
+// when each turned within 5 s (they wake at least every 100 ms).
+void set_health_probes(metrics::http_server& http, const health_state& health, engine_handle& engine)
+{
+    auto to_probe = [](const health_verdict& v) { return metrics::http_server::probe_result{v.ok, v.reason}; };
+    http.set_probes([&health, to_probe] { return to_probe(health.live(health_state::clock::now())); },
+                    [&health, &engine, to_probe] {
+                        return to_probe(health.ready(engine.healthy(std::chrono::seconds(5))));
+                    });
+}
+#endif
 
 } // namespace
 
@@ -205,6 +219,11 @@ int run_daemon(const daemon_options& options, config::babed_config cfg, const en
     }
     server.start();
     spdlog::info("control socket {} listening", cfg.control_socket);
+    // The main loop turns at least once per status period (its timer), so
+    // three periods without a turn mean it is stuck.
+    constexpr std::uint64_t status_period_usec = 10 * 1000000;
+    health_state health(std::chrono::milliseconds(3 * status_period_usec / 1000));
+    health.main_loop_turned(health_state::clock::now());
     clock.phase("control server thread");
     // The Prometheus endpoint: a civetweb thread renders each scrape from the
     // engine's control_service (through its mailbox, so thread-safe). A
@@ -215,6 +234,7 @@ int run_daemon(const daemon_options& options, config::babed_config cfg, const en
     if (!cfg.metrics_listen.empty()) {
         auto& svc = engine->control();
         auto version = options.version;
+        set_health_probes(metrics_server, health, *engine);
         auto err = metrics_server.start(cfg.metrics_listen, [&svc, version] {
             return metrics::render(metrics::collect(metrics::scrape(svc, version)));
         });
@@ -230,12 +250,13 @@ int run_daemon(const daemon_options& options, config::babed_config cfg, const en
 
     auto wd_usec = watchdog_usec();
     int wd_fd = wd_usec ? make_timer(wd_usec / 2) : -1;
-    int status_fd = make_timer(10 * 1000000);
+    int status_fd = make_timer(status_period_usec);
     auto wd_within = std::chrono::milliseconds(wd_usec ? wd_usec / 1000 : 10000);
 #ifdef BABE_HAVE_METRICS_HTTP
     if (!cfg.metrics_listen.empty())
         clock.phase("metrics endpoint");
 #endif
+    health.set_ready(true);
     notify("READY=1\n" + status_line(*engine));
     clock.phase("sd_notify READY");
     spdlog::info("ready{}", wd_usec ? fmt::format(" (watchdog every {} ms)", wd_usec / 2000) : "");
@@ -245,6 +266,7 @@ int run_daemon(const daemon_options& options, config::babed_config cfg, const en
     while (running) {
         pollfd fds[3] = {{sfd, POLLIN, 0}, {wd_fd, POLLIN, 0}, {status_fd, POLLIN, 0}};
         int n = ::poll(fds, 3, -1);
+        health.main_loop_turned(health_state::clock::now());
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -299,6 +321,7 @@ int run_daemon(const daemon_options& options, config::babed_config cfg, const en
         }
     }
 
+    health.set_ready(false);
     notify("STOPPING=1\nSTATUS=stopping");
 #ifdef BABE_HAVE_METRICS_HTTP
     metrics_server.stop();

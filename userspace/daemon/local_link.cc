@@ -3,7 +3,10 @@
 // set MTU, ARP off, up, the node address and the mesh route.
 #include "daemon/local_link.hh"
 
+#include "core/sysctl.hh"
+
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <arpa/inet.h>
 #include <net/if.h>
@@ -15,10 +18,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <thread>
-#include <fstream>
 #include <stdexcept>
 #include <vector>
 
@@ -212,22 +215,22 @@ std::array<std::uint8_t, 6> read_mac(const std::string& ifname)
     return mac;
 }
 
-// Loose reverse-path filtering on `ifname` (effective = max(all, iface), so
-// writing 2 here turns strict into loose and leaves 0 alone where all is 0).
+// Loose reverse-path filtering on `ifname`: the kernel applies max(all,
+// iface), so 0 or 2 in effect is fine as it is (nothing written: /proc/sys
+// may be read-only, as in a container whose init container set it), and
+// strict (1) is loosened by writing 2 on the interface. When that write
+// fails, the warning names the key to set.
 void loosen_rp_filter(const std::string& ifname)
 {
-    std::string path = "/proc/sys/net/ipv4/conf/" + ifname + "/rp_filter";
-    std::ifstream in(path);
-    int cur = 0;
-    if (!(in >> cur) || cur == 2)
-        return;
-    std::ifstream all_in("/proc/sys/net/ipv4/conf/all/rp_filter");
-    int all = 0;
-    all_in >> all;
-    if (cur == 0 && all == 0)
-        return;
-    std::ofstream out(path);
-    out << 2;
+    auto all = sysctl::read_int(sysctl::ipv4_conf("all", "rp_filter")).value_or(0);
+    auto k = sysctl::ipv4_conf(ifname, "rp_filter");
+    if (!sysctl::read_int(k))
+        return; // no such interface: the engine names it when it attaches
+    auto r = sysctl::ensure(k, [all](int cur) { return std::max(all, cur) != 1; }, 2);
+    if (r.what == sysctl::outcome::failed)
+        spdlog::warn("{}: reverse-path filtering is strict ({}={}, net.ipv4.conf.all.rp_filter={}) and cannot "
+                     "be loosened ({}): mesh traffic may be dropped; set {}=2",
+                     ifname, k.name, r.before ? std::to_string(*r.before) : "unreadable", all, r.error, k.name);
 }
 
 } // namespace

@@ -15,6 +15,7 @@
 #include "core/seqlock.hh"
 #include "core/slab_pool.hh"
 #include "core/spsc_ring.hh"
+#include "core/sysctl.hh"
 
 #include <bpf/bpf.h>
 #include <linux/ethtool.h>
@@ -429,16 +430,15 @@ public:
         return 1;
     }
 
+    // Already 0 (an init container may have set it where /proc/sys is
+    // read-only): nothing written.
     static void no_ip_forwarding(const std::string& ifname)
     {
-        auto path = fmt::format("/proc/sys/net/ipv4/conf/{}/forwarding", ifname);
-        std::FILE* f = std::fopen(path.c_str(), "w");
-        if (!f || std::fputs("0\n", f) < 0 || std::fclose(f) != 0) {
-            if (f)
-                std::fclose(f);
-            spdlog::warn("{}: cannot turn IPv4 forwarding off ({}): the host may forward DSR frames itself",
-                         ifname, std::strerror(errno));
-        }
+        auto k = sysctl::ipv4_conf(ifname, "forwarding");
+        auto r = sysctl::ensure(k, [](int v) { return v == 0; }, 0);
+        if (r.what == sysctl::outcome::failed)
+            spdlog::warn("{}: cannot turn IPv4 forwarding off ({}): the host may forward DSR frames itself; set {}=0",
+                         ifname, r.error, k.name);
     }
 
     dataplane::map_access& maps() { return _loader ? _loader->maps() : *_mem_maps; }

@@ -33,6 +33,34 @@ bool is_get_or_head(mg_connection* conn)
            (std::strcmp(ri->request_method, "GET") == 0 || std::strcmp(ri->request_method, "HEAD") == 0);
 }
 
+// A probe's answer: 200 "ok" or 503 with the reason; 404 without a probe.
+int answer_probe(mg_connection* conn, const http_server::probe& p)
+{
+    if (!is_get_or_head(conn)) {
+        mg_send_http_error(conn, 405, "%s", "GET only\n");
+        return 405;
+    }
+    if (!p) {
+        mg_send_http_error(conn, 404, "%s", "no such probe\n");
+        return 404;
+    }
+    http_server::probe_result r;
+    try {
+        r = p();
+    } catch (const std::exception& e) {
+        r = {false, e.what()};
+    }
+    std::string body = (r.ok ? std::string("ok") : r.reason) + "\n";
+    int status = r.ok ? 200 : 503;
+    mg_response_header_start(conn, status);
+    mg_response_header_add(conn, "Content-Type", "text/plain; charset=utf-8", -1);
+    mg_response_header_add(conn, "Content-Length", std::to_string(body.size()).c_str(), -1);
+    mg_response_header_send(conn);
+    if (std::strcmp(mg_get_request_info(conn)->request_method, "HEAD") != 0)
+        mg_write(conn, body.data(), body.size());
+    return status;
+}
+
 } // namespace
 
 http_server::~http_server() { stop(); }
@@ -61,10 +89,18 @@ std::string http_server::start(const std::string& listen, handler render)
         return start_error.empty() ? "civetweb could not start on " + listen : start_error;
     mg_set_request_handler(_ctx, "/metrics$", on_metrics, this);
     mg_set_request_handler(_ctx, "/$", on_root, this);
+    mg_set_request_handler(_ctx, "/healthz$", on_live, this);
+    mg_set_request_handler(_ctx, "/readyz$", on_ready, this);
     mg_server_port ports[4]{};
     int n = mg_get_server_ports(_ctx, 4, ports);
     _port = n > 0 ? ports[0].port : 0;
     return {};
+}
+
+void http_server::set_probes(probe live, probe ready)
+{
+    _live = std::move(live);
+    _ready = std::move(ready);
 }
 
 void http_server::stop()
@@ -94,6 +130,16 @@ int http_server::on_metrics(mg_connection* conn, void* self)
     if (std::strcmp(mg_get_request_info(conn)->request_method, "HEAD") != 0)
         mg_write(conn, body.data(), body.size());
     return 200;
+}
+
+int http_server::on_live(mg_connection* conn, void* self)
+{
+    return answer_probe(conn, static_cast<http_server*>(self)->_live);
+}
+
+int http_server::on_ready(mg_connection* conn, void* self)
+{
+    return answer_probe(conn, static_cast<http_server*>(self)->_ready);
 }
 
 int http_server::on_root(mg_connection* conn, void*)

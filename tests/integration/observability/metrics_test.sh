@@ -6,6 +6,7 @@
 #     check metrics` and our own checks (babe-metrics-lint: no duplicate
 #     series, cumulative buckets, *_total counters), and has the families
 #     docs/observability.md promises;
+#   - /healthz and /readyz answer 200 ok on a running node;
 #   - a real Prometheus server, run inside node 1's namespace on its
 #     loopback, scrapes node 1 (127.0.0.1) and node 2 (over the mesh, one
 #     hop): `up` is 1 for both, and the XDP transit counter of node 2 moves by
@@ -56,6 +57,11 @@ grep -q '^babe_afxdp_rx_packets_total{interface="m2",queue="0"} [1-9]' "$MESH_RU
 	fail "no AF_XDP rx on m2"
 if grep -E '10\.77\.0\.[0-9]+' "$MESH_RUN/n1.metrics"; then fail "a peer address in a label"; fi
 pass "families present; discovery histogram, rreq_originated and AF_XDP rx moved; no address labels"
+for probe in healthz readyz; do
+	out=$(mesh_exec 2 curl -sS -w '%{http_code}' "http://127.0.0.1:8477/$probe" | tr '\n' ' ') || fail "curl /$probe"
+	[ "$out" = "ok 200" ] || fail "/$probe on a running node: '$out'"
+done
+pass "/healthz and /readyz: 200 ok on a running node (main loop turning, data plane attached, shards turning)"
 
 say "== Prometheus in n1's namespace scraping n1 (loopback) and n2 (over the mesh)"
 cat > "$MESH_RUN/prometheus.yml" <<CFG

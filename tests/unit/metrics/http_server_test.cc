@@ -2,7 +2,9 @@
 // The civetweb /metrics endpoint on an ephemeral loopback port: GET
 // /metrics returns the handler's text with the 0.0.4 content type, every
 // request renders anew, other paths are 404, a bad listen address is an
-// error, a throwing handler gives 500.
+// error, a throwing handler gives 500; /healthz and /readyz answer 200 or
+// 503 with the probe's reason as the probe says at each request, 404
+// without probes.
 #include "metrics/http_server.hh"
 
 #include <gtest/gtest.h>
@@ -68,6 +70,50 @@ TEST(HttpServer, HandlerErrorIs500)
     ASSERT_EQ(s.start("127.0.0.1:0", []() -> std::string { throw std::runtime_error("boom"); }), "");
     auto r = http(s.port(), "GET /metrics HTTP/1.0\r\n\r\n");
     EXPECT_EQ(r.substr(0, 12), "HTTP/1.0 500") << r;
+}
+
+TEST(HttpServer, ProbesAnswerAsTheySayAtEachRequest)
+{
+    std::atomic<bool> live{true};
+    std::atomic<bool> ready{false};
+    http_server s;
+    s.set_probes([&] { return http_server::probe_result{live.load(), "loop stuck"}; },
+                 [&] { return http_server::probe_result{ready.load(), "not attached"}; });
+    ASSERT_EQ(s.start("127.0.0.1:0", [] { return std::string(); }), "");
+    auto r = http(s.port(), "GET /healthz HTTP/1.0\r\n\r\n");
+    EXPECT_EQ(r.substr(0, 12), "HTTP/1.0 200") << r;
+    EXPECT_NE(r.find("\r\n\r\nok\n"), std::string::npos) << r;
+    r = http(s.port(), "GET /readyz HTTP/1.0\r\n\r\n");
+    EXPECT_EQ(r.substr(0, 12), "HTTP/1.0 503") << r;
+    EXPECT_NE(r.find("\r\n\r\nnot attached\n"), std::string::npos) << r;
+    ready = true;
+    live = false;
+    r = http(s.port(), "GET /readyz HTTP/1.0\r\n\r\n");
+    EXPECT_EQ(r.substr(0, 12), "HTTP/1.0 200") << r;
+    r = http(s.port(), "GET /healthz HTTP/1.0\r\n\r\n");
+    EXPECT_EQ(r.substr(0, 12), "HTTP/1.0 503") << r;
+    EXPECT_NE(r.find("loop stuck"), std::string::npos) << r;
+    r = http(s.port(), "HEAD /readyz HTTP/1.0\r\n\r\n");
+    EXPECT_EQ(r.substr(0, 12), "HTTP/1.0 200") << r;
+    EXPECT_EQ(r.find("ok\n"), std::string::npos) << "HEAD has no body: " << r;
+    r = http(s.port(), "POST /readyz HTTP/1.0\r\nContent-Length: 0\r\n\r\n");
+    EXPECT_EQ(r.substr(0, 12), "HTTP/1.0 405") << r;
+    EXPECT_EQ(s.scrapes(), 0U) << "probes are not scrapes";
+}
+
+TEST(HttpServer, NoProbesIs404AndAThrowingProbeIs503)
+{
+    http_server a;
+    ASSERT_EQ(a.start("127.0.0.1:0", [] { return std::string(); }), "");
+    EXPECT_EQ(http(a.port(), "GET /healthz HTTP/1.0\r\n\r\n").substr(0, 12), "HTTP/1.0 404");
+    EXPECT_EQ(http(a.port(), "GET /readyz HTTP/1.0\r\n\r\n").substr(0, 12), "HTTP/1.0 404");
+    http_server b;
+    b.set_probes([]() -> http_server::probe_result { throw std::runtime_error("probe broke"); }, {});
+    ASSERT_EQ(b.start("127.0.0.1:0", [] { return std::string(); }), "");
+    auto r = http(b.port(), "GET /healthz HTTP/1.0\r\n\r\n");
+    EXPECT_EQ(r.substr(0, 12), "HTTP/1.0 503") << r;
+    EXPECT_NE(r.find("probe broke"), std::string::npos) << r;
+    EXPECT_EQ(http(b.port(), "GET /readyz HTTP/1.0\r\n\r\n").substr(0, 12), "HTTP/1.0 404");
 }
 
 TEST(HttpServer, BadAddressAndBusyPort)
