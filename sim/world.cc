@@ -125,16 +125,16 @@ run_result world::run()
     _r.events = events;
     if (_sc.checkers && !_failure) {
         std::int64_t leak_ns = ns_of(_sc.checker_leak_s);
-        for (std::uint32_t h = 0; h < _slots.size() && !_failure; ++h) {
+        _ledger.for_each_held([&](std::uint32_t h, std::uint32_t owner) {
             const auto& s = _slots[h];
-            if (s.owner == no_node || s.uid == no_uid || _data[s.uid].state == data_state::delivered)
-                continue;
+            if (_failure || s.uid == no_uid || _data[s.uid].state == data_state::delivered)
+                return;
             if (_now - _data[s.uid].sent_ns > leak_ns)
                 fail(fmt::format("conservation: node {} still holds handle {} (data packet {}, "
                                  "sent at {:.3f}s) after {} s: a leaked handle",
-                                 s.owner, h, s.uid, static_cast<double>(_data[s.uid].sent_ns) / 1e9,
+                                 owner, h, s.uid, static_cast<double>(_data[s.uid].sent_ns) / 1e9,
                                  _sc.checker_leak_s));
-        }
+        });
     }
     double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
     return finish_results(wall);
@@ -225,8 +225,8 @@ void world::drain(std::uint32_t n)
         std::uint16_t hops = 0;
         if (t->handle) {
             std::uint32_t h = t->handle->id;
-            if (h >= _slots.size() || _slots[h].owner != n)
-                return fail(fmt::format("handle: node {} transmits handle {} it does not hold", n, h));
+            if (!_ledger.holds(n, h))
+                return fail("handle: " + _ledger.refusal(fmt::format("node {}", n), h, "transmits"));
             const auto& s = _slots[h];
             if (t->payload_offset > s.len || len + (s.len - t->payload_offset) > max_frame_bytes)
                 return fail(fmt::format("core: node {} frame of handle {} is out of bounds "
@@ -333,11 +333,8 @@ void world::on_receive(std::uint32_t node, std::uint32_t frame, bool overheard)
         mark(node);
         return;
     }
-    std::uint32_t h = _packets.alloc();
-    if (h >= _slots.size())
-        _slots.resize(_packets.capacity());
+    std::uint32_t h = new_slot(node, slot_info{m.uid, m.len, static_cast<std::uint16_t>(m.hops + 1)});
     std::memcpy(_packets.data(h), _medium->bytes(frame), m.len);
-    _slots[h] = slot_info{node, m.uid, m.len, static_cast<std::uint16_t>(m.hops + 1)};
     if (m.uid != no_uid)
         ++_data[m.uid].live;
     ns.core->handle_packet(now_tp(), prev, {_packets.data(h), m.len}, dsr::packet_handle{h}, false);
@@ -403,14 +400,25 @@ void world::unref(std::uint32_t uid)
     d.state = data_state::dropped;
 }
 
+// A packet slot for node n's core, recorded in the ledger as held by it.
+std::uint32_t world::new_slot(std::uint32_t n, const slot_info& info)
+{
+    std::uint32_t h = _packets.alloc();
+    if (h >= _slots.size()) {
+        _slots.resize(_packets.capacity());
+        _ledger.reserve_ids(_packets.capacity());
+    }
+    _slots[h] = info;
+    if (!_ledger.give(n, h))
+        fail(fmt::format("books: packet slot {} handed out while node {} holds it", h, _ledger.holder(h)));
+    return h;
+}
+
 void world::take_back(std::uint32_t n, dsr::packet_handle h, const char* what)
 {
-    if (h.id >= _slots.size() || _slots[h.id].owner != n)
-        return fail(fmt::format("handle: node {} reports handle {} {} but does not hold it "
-                                "(a second return, or never given)",
-                                n, h.id, what));
+    if (!_ledger.give_back(n, h.id))
+        return fail("handle: " + _ledger.refusal(fmt::format("node {}", n), h.id, what));
     std::uint32_t uid = _slots[h.id].uid;
-    _slots[h.id].owner = no_node;
     _packets.free(h.id);
     if (uid != no_uid)
         unref(uid);
@@ -424,7 +432,7 @@ void world::handle_core_event(std::uint32_t n, const dsr::event& e)
         if (!e.handle)
             return;
         auto h = e.handle->id;
-        if (h < _slots.size() && _slots[h].owner == n && _slots[h].uid != no_uid) {
+        if (_ledger.holds(n, h) && _slots[h].uid != no_uid) {
             std::uint32_t uid = _slots[h].uid;
             auto& d = _data[uid];
             if (d.dst != n)
@@ -455,7 +463,7 @@ void world::handle_core_event(std::uint32_t n, const dsr::event& e)
         if (!e.handle)
             return;
         auto h = e.handle->id;
-        if (h < _slots.size() && _slots[h].owner == n && _slots[h].uid != no_uid)
+        if (_ledger.holds(n, h) && _slots[h].uid != no_uid)
             note_drop(_slots[h].uid, label);
         take_back(n, *e.handle, "dropped");
         return;
@@ -510,12 +518,10 @@ void world::send_data(std::uint32_t fi)
     if (!ns.alive || _now >= fl.stop_ns)
         return;
     std::uint32_t uid = static_cast<std::uint32_t>(_data.size());
-    std::uint32_t h = _packets.alloc();
-    if (h >= _slots.size())
-        _slots.resize(_packets.capacity());
+    std::uint32_t h = new_slot(fl.src, slot_info{uid, 0, 0});
     std::uint32_t len = write_data_packet(_packets.slot(h), node_addr(fl.src), node_addr(fl.dst),
                                           ns.ip_id++, uid, fi, fl.seq++, fl.size_b);
-    _slots[h] = slot_info{fl.src, uid, len, 0};
+    _slots[h].len = len;
     data_rec d;
     d.sent_ns = _now;
     d.src = fl.src;
@@ -667,17 +673,14 @@ void world::crash(std::uint32_t n)
         return;
     ns.alive = false;
     _medium->crash(n);
-    for (std::uint32_t h = 0; h < _slots.size(); ++h) {
-        if (_slots[h].owner != n)
-            continue;
+    _ledger.drop_owner(n, [&](std::uint32_t h) {
         std::uint32_t uid = _slots[h].uid;
-        _slots[h].owner = no_node;
         _packets.free(h);
         if (uid != no_uid) {
             note_drop(uid, "node_crash");
             unref(uid);
         }
-    }
+    });
     ns.core.reset();
     ns.timer_ns = -1;
 }
@@ -743,7 +746,8 @@ run_result world::finish_results(double wall_s)
     r.mac_purged = ms.purged;
     r.mac_airtime_s = double(ms.airtime_ns) / 1e9;
     r.sim_memory_bytes = _medium->memory_bytes() + _packets.bytes_reserved() +
-                         _slots.capacity() * sizeof(slot_info) + _data.capacity() * sizeof(data_rec) +
+                         _slots.capacity() * sizeof(slot_info) + _ledger.capacity() * sizeof(std::uint32_t) +
+                         _data.capacity() * sizeof(data_rec) +
                          _nodes.capacity() * sizeof(node_state);
     r.wall_s = wall_s;
     r.failure = _failure;

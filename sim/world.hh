@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "core/handle_ledger.hh"
 #include "sim/agent.hh"
 #include "sim/buffer_pool.hh"
 #include "sim/capture.hh"
@@ -47,8 +48,7 @@ public:
     std::uint32_t packets_held() const { return _packets.in_use(); }
 
 private:
-    struct slot_info {
-        std::uint32_t owner = no_node; // node whose core holds it; no_node = free
+    struct slot_info { // who holds the slot: _ledger
         std::uint32_t uid = no_uid;
         std::uint32_t len = 0;
         std::uint16_t hops = 0;
@@ -92,6 +92,7 @@ private:
     void drain_all();
     void drain(std::uint32_t n);
     void handle_core_event(std::uint32_t n, const dsr::event& e);
+    std::uint32_t new_slot(std::uint32_t n, const slot_info& info);
     void take_back(std::uint32_t n, dsr::packet_handle h, const char* what);
     void schedule_timer(std::uint32_t n);
     void send_data(std::uint32_t flow_index);
@@ -123,6 +124,7 @@ private:
     std::vector<std::uint32_t> _dirty;
     buffer_pool _packets{max_frame_bytes};
     std::vector<slot_info> _slots;
+    handle_ledger _ledger;               // packet slot -> node whose core holds it
     std::vector<data_rec> _data;
     std::vector<flow> _flows;
     std::vector<double> _delays;

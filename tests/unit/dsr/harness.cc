@@ -18,7 +18,7 @@ struct handle_info {
 } // namespace
 
 harness::harness(const harness_options& o)
-    : _o(o), _links(o.nodes, std::vector<link_state>(o.nodes)), _buffers(o.nodes), _events(o.nodes),
+    : _o(o), _links(o.nodes, std::vector<link_state>(o.nodes)), _events(o.nodes),
       _rng(o.seed * 0x9e3779b97f4a7c15ull + 7), _out(4096)
 {
     // A link layer without acknowledgements: the core must not wait for them.
@@ -70,7 +70,9 @@ std::uint64_t harness::payload_id(std::span<const std::byte> pkt, std::size_t of
 std::uint32_t harness::new_handle(std::size_t n, std::vector<std::byte> bytes)
 {
     const std::uint32_t h = _next_handle++;
-    _buffers[n].emplace(h, std::move(bytes));
+    _buffers.emplace(h, std::move(bytes));
+    if (!_ledger.give(static_cast<std::uint32_t>(n), h))
+        _violations.push_back("handle " + std::to_string(h) + " given while held");
     return h;
 }
 
@@ -90,7 +92,7 @@ std::uint64_t harness::send(std::size_t from, std::size_t to, std::size_t payloa
         p[20 + k] = std::byte((id >> (56 - 8 * k)) & 0xff);
     const std::uint32_t h = new_handle(from, p);
     _sent_ids.push_back(id);
-    _nodes[from]->send(_now, packet_handle{h}, _buffers[from][h], hop_recovery);
+    _nodes[from]->send(_now, packet_handle{h}, _buffers[h], hop_recovery);
     drain(from);
     return id;
 }
@@ -149,11 +151,12 @@ void harness::on_transmit(std::size_t i, const transmit& t, std::span<const std:
 {
     std::vector<std::byte> bytes(hdr.begin(), hdr.end());
     if (t.handle) {
-        auto it = _buffers[i].find(t.handle->id);
-        if (it == _buffers[i].end()) {
-            _violations.push_back("node " + std::to_string(i) + " transmitted a handle it does not hold");
+        const auto who = static_cast<std::uint32_t>(i);
+        if (!_ledger.holds(who, t.handle->id)) {
+            _violations.push_back(_ledger.refusal("node " + std::to_string(i), t.handle->id, "transmits"));
             return;
         }
+        auto it = _buffers.find(t.handle->id);
         bytes.insert(bytes.end(), it->second.begin() + t.payload_offset, it->second.end());
     }
     check_frame(i, bytes);
@@ -191,12 +194,12 @@ void harness::drain(std::size_t i)
         _events[i].push_back(*e);
         if (!e->handle)
             continue;
-        auto it = _buffers[i].find(e->handle->id);
-        if (it == _buffers[i].end()) {
-            _violations.push_back("node " + std::to_string(i) + " returned handle " +
-                                  std::to_string(e->handle->id) + " twice or never given");
+        if (!_ledger.give_back(static_cast<std::uint32_t>(i), e->handle->id)) {
+            _violations.push_back(
+                _ledger.refusal("node " + std::to_string(i), e->handle->id, to_string(e->kind)));
             continue;
         }
+        auto it = _buffers.find(e->handle->id);
         const auto& b = it->second;
         std::uint64_t id = 0;
         if (auto p = codec::parse_ipv4_dsr(b); p && p->dsr.next_header() != ipproto_none)
@@ -209,7 +212,7 @@ void harness::drain(std::size_t i)
         }
         if (e->kind == event_kind::dropped && id)
             _dropped.emplace(id, e->reason);
-        _buffers[i].erase(it);
+        _buffers.erase(it);
     }
 }
 
@@ -242,7 +245,7 @@ void harness::run_until(time_point until)
         std::sort(due.begin(), due.end(), [](const frame& a, const frame& b) { return a.seq < b.seq; });
         for (auto& f : due) {
             const std::uint32_t h = new_handle(f.to, f.bytes);
-            _nodes[f.to]->handle_packet(_now, 0, node_addr(f.from), _buffers[f.to][h],
+            _nodes[f.to]->handle_packet(_now, 0, node_addr(f.from), _buffers[h],
                                         packet_handle{h}, f.overheard);
             if (_o.heard_evidence)
                 _nodes[f.to]->handle_heard(_now, node_addr(f.from));
@@ -273,10 +276,7 @@ drop_reason harness::drop_reason_of(std::uint64_t id) const
 
 std::size_t harness::outstanding_handles() const
 {
-    std::size_t n = 0;
-    for (const auto& b : _buffers)
-        n += b.size();
-    return n;
+    return _ledger.outstanding();
 }
 
 std::uint64_t harness::count_events(std::size_t i, event_kind k) const

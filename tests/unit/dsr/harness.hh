@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "core/handle_ledger.hh"
 #include "dsr/node.hh"
 
 namespace babe::dsr::testing {
@@ -104,7 +105,8 @@ private:
     harness_options _o;
     std::vector<std::unique_ptr<node>> _nodes;
     std::vector<std::vector<link_state>> _links;
-    std::vector<std::map<std::uint32_t, std::vector<std::byte>>> _buffers; // per node handles
+    std::map<std::uint32_t, std::vector<std::byte>> _buffers; // by handle: the bytes
+    handle_ledger _ledger;                                    // by handle: the node holding it
     std::vector<std::vector<event>> _events;
     std::vector<frame> _frames_in_flight;
     std::vector<feedback> _feedback;

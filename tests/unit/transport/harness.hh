@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "core/handle_ledger.hh"
 #include "core/prng.hh"
 #include "transport/endpoint.hh"
 
@@ -68,9 +69,7 @@ public:
     void restart_b()
     {
         // B's state and every buffer it held vanish (a crashed babed).
-        for (auto id : _held[1])
-            _bufs.erase(id);
-        _held[1].clear();
+        _ledger.drop_owner(1, [&](std::uint32_t id) { _bufs.erase(id); });
         _b = std::make_unique<endpoint>(_o.cfg, addr_b, _rng.next());
         expect(_b->listen(port).has_value(), "listen after restart");
         _rc.reset();
@@ -84,9 +83,7 @@ public:
     void restart_a(bool reconnect)
     {
         const auto old = _a->info(_sc);
-        for (auto id : _held[0])
-            _bufs.erase(id);
-        _held[0].clear();
+        _ledger.drop_owner(0, [&](std::uint32_t id) { _bufs.erase(id); });
         _a = std::make_unique<endpoint>(_o.cfg, addr_a, _rng.next());
         ++_restarts;
         _queued = 0;
@@ -142,7 +139,7 @@ public:
                                            std::span<const std::byte>(b.data() + rx_headroom, f.bytes.size()),
                                            packet_handle{id}, rx_headroom);
                 if (r)
-                    _held[f.to].insert(id);
+                    give(f.to, id);
                 else
                     _bufs.erase(id);
                 pump();
@@ -167,7 +164,7 @@ public:
     std::uint64_t received() const { return _received; }
     std::uint64_t sent() const { return _queued; }
     bool receiver_eof() const { return _receiver_eof; }
-    std::size_t outstanding(int i) const { return _held[i].size(); }
+    std::size_t outstanding(int i) const { return _ledger.outstanding(std::uint32_t(i)); }
     const std::vector<std::string>& violations() const { return _violations; }
     time_point now() const { return _now; }
     time_point sender_done_at() const { return _sender_done_at; }
@@ -235,6 +232,12 @@ private:
         bool operator>(const frame& o) const { return at != o.at ? at > o.at : order > o.order; }
     };
 
+    void give(int endpoint, std::uint32_t id)
+    {
+        if (!_ledger.give(std::uint32_t(endpoint), id))
+            expect(false, "handle " + std::to_string(id) + " given while held");
+    }
+
     void expect(bool ok, const std::string& what)
     {
         if (!ok)
@@ -275,7 +278,7 @@ private:
                 auto r = ep.handle_segment(_now, f.to == 0 ? addr_b : addr_a, _bufs[id],
                                            packet_handle{id}, 0);
                 if (r)
-                    _held[f.to].insert(id);
+                    give(f.to, id);
                 else
                     _bufs.erase(id);
                 pump();
@@ -325,7 +328,7 @@ private:
                 _bufs.erase(id);
                 return;
             }
-            _held[0].insert(id);
+            give(0, id);
             _queued += len;
             if (_o.message_mode)
                 _message_ends.insert(_queued);
@@ -340,8 +343,8 @@ private:
     {
         if (e.handle) {
             const std::uint32_t id = e.handle->id;
-            if (!_held[i].erase(id)) {
-                expect(false, "handle " + std::to_string(id) + " came back twice or was never given");
+            if (!_ledger.give_back(std::uint32_t(i), id)) {
+                expect(false, _ledger.refusal(i == 0 ? "endpoint A" : "endpoint B", id, to_string(e.kind)));
                 return;
             }
             if (e.kind == event_kind::delivered) {
@@ -419,7 +422,8 @@ private:
         std::vector<std::byte> bytes(out.begin(), out.begin() + t.header_length);
         if (t.handle) {
             auto it = _bufs.find(t.handle->id);
-            expect(it != _bufs.end() && _held[i].count(t.handle->id), "transmit names a handle not held");
+            if (!_ledger.holds(std::uint32_t(i), t.handle->id))
+                expect(false, _ledger.refusal(i == 0 ? "endpoint A" : "endpoint B", t.handle->id, "transmits"));
             if (it == _bufs.end())
                 return;
             expect(std::size_t(t.payload_offset) + t.payload_length <= it->second.size(), "transmit range");
@@ -487,7 +491,7 @@ private:
     conn_id _sc{};
     std::optional<conn_id> _rc;
     std::map<std::uint32_t, std::vector<std::byte>> _bufs;
-    std::set<std::uint32_t> _held[2];
+    handle_ledger _ledger; // by handle: the endpoint holding it (0 A, 1 B)
     std::uint32_t _next_id = 1;
     std::priority_queue<frame, std::vector<frame>, std::greater<>> _frames;
     std::uint64_t _order = 0;
