@@ -115,25 +115,14 @@ std::optional<std::size_t> encode_packet(const packet_record& r, std::span<std::
     codec::store_u8(p + 1, 0);
     codec::store_be16(p + 2, static_cast<std::uint16_t>(dsr_len - codec::dsr_header_len));
     const std::size_t len = codec::ipv4_min_header_len + dsr_len;
-    // The IPv4 header (as encode_ipv4_header writes it), its checksum summed
-    // from the field values rather than read back from the bytes just
-    // stored (a read of fresh narrower stores stalls).
-    const auto total = static_cast<std::uint16_t>(len + r.payload_len);
-    const std::uint16_t w0 = static_cast<std::uint16_t>(0x4500 | r.tos);
-    const std::uint16_t w4 = static_cast<std::uint16_t>((r.ttl << 8) | BABE_IPPROTO_DSR);
-    std::uint32_t sum = std::uint32_t{w0} + total + r.ip_id + w4 + (r.src >> 16) + (r.src & 0xffff) + (r.dst >> 16) +
-                        (r.dst & 0xffff);
-    sum = (sum & 0xffff) + (sum >> 16);
-    sum = (sum & 0xffff) + (sum >> 16);
-    std::byte* h = out.data();
-    codec::store_be16(h, w0);
-    codec::store_be16(h + 2, total);
-    codec::store_be16(h + 4, r.ip_id);
-    codec::store_be16(h + 6, 0);
-    codec::store_be16(h + 8, w4);
-    codec::store_be16(h + 10, static_cast<std::uint16_t>(~sum));
-    codec::store_be32(h + 12, r.src);
-    codec::store_be32(h + 16, r.dst);
+    codec::ipv4_fields ip;
+    ip.tos = r.tos;
+    ip.id = r.ip_id;
+    ip.ttl = r.ttl;
+    ip.protocol = BABE_IPPROTO_DSR;
+    ip.source = codec::ipv4_addr{r.src};
+    ip.destination = codec::ipv4_addr{r.dst};
+    codec::write_ipv4_header(out.data(), ip, static_cast<std::uint16_t>(len + r.payload_len));
     return len;
 }
 

@@ -67,18 +67,7 @@ codec_result<std::size_t> encode_ipv4_header(bytes_mut out, const ipv4_fields& f
         return make_error(codec_error::field_out_of_range);
     if (out.size() < ipv4_min_header_len)
         return make_error(codec_error::buffer_too_small);
-    std::byte* p = out.data();
-    store_u8(p, 0x45);
-    store_u8(p + 1, f.tos);
-    store_be16(p + 2, total_len);
-    store_be16(p + 4, f.id);
-    store_be16(p + 6, f.dont_fragment ? ipv4_flag_df : 0);
-    store_u8(p + 8, f.ttl);
-    store_u8(p + 9, f.protocol);
-    store_be16(p + 10, 0);
-    store_addr(p + 12, f.source);
-    store_addr(p + 16, f.destination);
-    store_be16(p + 10, ipv4_header_checksum(out.first(ipv4_min_header_len)));
+    write_ipv4_header(out.data(), f, total_len);
     return ipv4_min_header_len;
 }
 
