@@ -12,11 +12,10 @@
 #include <cstdint>
 #include <span>
 
+#include "sim/data_packet.hh" // the tag it reads back
+
 namespace babe::sim {
 
-constexpr std::uint32_t sim_tag_magic = 0x4253494d; // "BSIM"
-constexpr std::uint16_t sim_udp_port = 9;           // discard
-constexpr std::uint8_t sim_ttl = 64;
 
 struct parsed_frame {
     bool ipv4 = false;          // a well-formed IPv4 header
@@ -34,11 +33,5 @@ struct parsed_frame {
 };
 
 parsed_frame parse_frame(std::span<const std::byte> ip);
-
-// Write a generated data packet: IPv4 (checksum set) + UDP + tag + zero fill
-// up to `payload_b` UDP payload bytes (>= 16). Returns its length.
-std::uint32_t write_data_packet(std::span<std::byte> out, std::uint32_t src, std::uint32_t dst,
-                                std::uint16_t ip_id, std::uint32_t uid, std::uint32_t flow,
-                                std::uint32_t seq, std::uint32_t payload_b);
 
 } // namespace babe::sim

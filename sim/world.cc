@@ -12,6 +12,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "sim/data_packet.hh"
 #include "sim/frame_parse.hh"
 
 namespace babe::sim {
