@@ -14,8 +14,7 @@
 #include <set>
 #include <thread>
 
-#include "control/event_hub.hh"
-#include "control/service.hh"
+#include "control/vocabulary.hh"
 
 namespace babe::control {
 

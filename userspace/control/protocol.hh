@@ -41,8 +41,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "control/event_hub.hh"
-#include "control/service.hh"
+#include "control/vocabulary.hh"
 #include "core/result.hh"
 
 namespace babe::control {

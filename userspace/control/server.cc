@@ -4,8 +4,7 @@
 // and monitor events arrive from the engine's threads through an eventfd.
 #include "control/server.hh"
 
-#include "control/event_hub.hh"
-#include "control/mailbox.hh"
+#include "control/stream_text.hh"
 
 #include <fmt/format.h>
 
@@ -246,6 +245,7 @@ struct server::impl {
                 sr.send = r.cmd == command::send;
                 sr.peer = r.peer;
                 sr.port = r.port;
+                sr.text = &json_stream_text();
                 service.open_stream(sr, fd); // owns fd; throws with the reason
                 c.handed_off = true;
                 break;

@@ -19,7 +19,6 @@
 #include <vector>
 
 #include "control/protocol.hh"
-#include "control/service.hh"
 
 namespace babe::control {
 

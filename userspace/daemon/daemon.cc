@@ -156,6 +156,7 @@ int run_daemon(const daemon_options& options, config::babed_config cfg, const en
     ctx.version = options.version;
     ctx.local_ifname = cfg.local_interface;
     ctx.peer_ifname = cfg.local_peer;
+    ctx.phase = [&clock](std::string_view name) { clock.phase(name); };
     if (options.setup_local_link) {
         try {
             auto l = setup_local_link(cfg);

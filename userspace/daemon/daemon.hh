@@ -14,9 +14,14 @@
 #include <vector>
 
 #include "config/babed_config.hh"
-#include "daemon/engine_api.hh"
+#include "engine/api.hh"
 
 namespace babe::daemon {
+
+// The daemon drives the engine through the engine's own API.
+using engine::engine_context;
+using engine::engine_error;
+using engine::engine_handle;
 
 using engine_factory =
     std::function<std::unique_ptr<engine_handle>(const config::babed_config&, const engine_context&)>;

@@ -10,7 +10,7 @@
 
 #include "config/babed_config.hh"
 #include "daemon/daemon.hh"
-#include "daemon/engine_api.hh"
+#include "engine/api.hh"
 #include "daemon/startup_clock.hh"
 
 int main(int argc, char** argv)
@@ -57,7 +57,7 @@ int main(int argc, char** argv)
     opts.version = BABE_VERSION;
 #ifdef BABE_HAVE_ENGINE
     return babe::daemon::run_daemon(opts, cfg, [](const auto& c, const auto& ctx) {
-        return babe::daemon::make_engine(c, ctx);
+        return babe::engine::make_engine(c, ctx);
     });
 #else
     std::cerr << "babed: this build has no engine (userspace/engine was not built): it cannot route.\n"

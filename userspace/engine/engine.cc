@@ -2,11 +2,10 @@
 // make_engine(): the engine behind babed (see engine.hh).
 #include "engine/engine.hh"
 
-#include "control/event_hub.hh"
-#include "control/mailbox.hh"
+#include "engine/event_hub.hh"
+#include "engine/mailbox.hh"
 #include "dataplane/loader.hh"
 #include "dataplane/memory_maps.hh"
-#include "daemon/startup_clock.hh"
 #include "engine/afpacket_io.hh"
 #include "engine/afxdp_io.hh"
 #include "engine/shard.hh"
@@ -61,7 +60,7 @@ mac_addr interface_mac(const std::string& ifname)
     if (fd < 0 || ioctl(fd, SIOCGIFHWADDR, &ifr) != 0) {
         if (fd >= 0)
             close(fd);
-        throw daemon::engine_error(fmt::format("cannot read the MAC address of {}", ifname));
+        throw engine_error(fmt::format("cannot read the MAC address of {}", ifname));
     }
     close(fd);
     std::memcpy(mac.data(), ifr.ifr_hwaddr.sa_data, 6);
@@ -72,7 +71,7 @@ std::uint32_t interface_index(const std::string& ifname)
 {
     unsigned idx = if_nametoindex(ifname.c_str());
     if (idx == 0)
-        throw daemon::engine_error(fmt::format("no interface {} in this network namespace", ifname));
+        throw engine_error(fmt::format("no interface {} in this network namespace", ifname));
     return idx;
 }
 
@@ -84,7 +83,7 @@ void disable_offloads(const std::string& ifname)
 {
     int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
-        throw daemon::engine_error("cannot open a socket for ethtool");
+        throw engine_error("cannot open a socket for ethtool");
     for (std::uint32_t cmd : {ETHTOOL_STSO, ETHTOOL_SGSO, ETHTOOL_STXCSUM}) {
         ethtool_value v{cmd, 0};
         ifreq ifr{};
@@ -93,7 +92,7 @@ void disable_offloads(const std::string& ifname)
         if (ioctl(fd, SIOCETHTOOL, &ifr) != 0 && errno != EOPNOTSUPP) {
             int err = errno;
             close(fd);
-            throw daemon::engine_error(fmt::format("cannot turn off offloads on {}: {}", ifname,
+            throw engine_error(fmt::format("cannot turn off offloads on {}: {}", ifname,
                                                    std::strerror(err)));
         }
     }
@@ -198,14 +197,14 @@ public:
     bool applying_remote = false;
     std::uint64_t bus_sent = 0, bus_received = 0, bus_full = 0, bus_no_slab = 0;
     std::uint64_t busy_ns = 0;
-    control::mailbox box{4}; // reloads from the main thread
+    mailbox box{4}; // reloads from the main thread
 };
 
 // The engine: N shards (one per RX queue, pinned), the loader, the control
 // service (answered on shard 0's thread through the mailbox).
-class engine_impl final : public daemon::engine_handle, public control::control_service {
+class engine_impl final : public engine_handle, public control_service {
 public:
-    engine_impl(const config::babed_config& cfg, const daemon::engine_context& ctx)
+    engine_impl(const config::babed_config& cfg, const engine_context& ctx)
         : _cfg(cfg), _ctx(ctx), _box(256), _control(_box, *this)
     {
     }
@@ -229,7 +228,7 @@ public:
             if (sched_getaffinity(0, sizeof(allowed), &allowed) == 0) {
                 for (unsigned c : _cpus)
                     if (!CPU_ISSET(c, &allowed))
-                        throw daemon::engine_error(
+                        throw engine_error(
                             fmt::format("engine.cpus: CPU {} is not one babed may run on ({} online)", c,
                                         std::thread::hardware_concurrency()));
             }
@@ -243,7 +242,7 @@ public:
         if (_cfg.backend != "afpacket") {
             try {
                 n = start_xdp();
-            } catch (const daemon::engine_error& e) {
+            } catch (const engine_error& e) {
                 if (_cfg.backend == "afxdp")
                     throw;
                 spdlog::warn("XDP data path unavailable ({}); falling back to AF_PACKET", e.what());
@@ -273,26 +272,26 @@ public:
             if (q == 0 && _loader)
                 sc.route_scan_interval = 1s;
             rt->sh = std::make_unique<shard>(sc, *rt->io, maps(), rt.get(), n > 1 ? rt.get() : nullptr);
-            clock().phase(fmt::format("shard {}: DSR core and tables", q));
+            phase(fmt::format("shard {}: DSR core and tables", q));
             if (q == 0) {
                 rt->transport = std::make_unique<transport_service>(
                     transport_defaults(sc.dsr.hop_reliable_next_header == BABE_NEXT_HEADER_TRANSPORT),
                     _cfg.node_address, sc.seed * 31 + 7, *rt->sh);
                 rt->sh->set_transport(rt->transport.get());
-                clock().phase("transport endpoint (shard 0)");
+                phase("transport endpoint (shard 0)");
             } else {
                 rt->sh->set_transport(rt.get());
             }
             _shards.push_back(std::move(rt));
         }
         _ios.clear();
-        clock().phase("shard buses");
+        phase("shard buses");
         spdlog::info("engine: {} shard(s), packet I/O {}", n, _backend);
         _started = std::chrono::steady_clock::now();
         _stop.store(false);
         for (auto& rt : _shards)
             rt->thread = std::thread([this, r = rt.get()] { run(*r); });
-        clock().phase("shard threads started");
+        phase("shard threads started");
     }
 
     // XDP on every mesh interface and the local peer, the node's config in
@@ -305,12 +304,12 @@ public:
         lo.mount_bpffs = true;
         auto loaded = dataplane::xdp_loader::load(lo);
         if (!loaded)
-            throw daemon::engine_error(dataplane::describe(loaded.error()));
+            throw engine_error(dataplane::describe(loaded.error()));
         _loader = std::move(loaded.value());
         log_load_timing(_loader->timing());
         auto mode = dataplane::parse_xdp_mode(_cfg.xdp_mode);
         if (!mode)
-            throw daemon::engine_error(dataplane::describe(mode.error()));
+            throw engine_error(dataplane::describe(mode.error()));
         _maps_reused = _loader->reused_maps();
 
         // Ports: every mesh interface, then the local peer.
@@ -318,18 +317,18 @@ public:
             _ports.push_back(port_info{name, interface_index(name), interface_mac(name), false});
             auto r = _loader->attach(dataplane::xdp_role::mesh_ingress, name, *mode);
             if (!r)
-                throw daemon::engine_error(dataplane::describe(r.error()));
+                throw engine_error(dataplane::describe(r.error()));
             if (auto t = maps().put_tx_port(_ports.back().ifindex); !t)
-                throw daemon::engine_error(dataplane::describe(t.error()));
+                throw engine_error(dataplane::describe(t.error()));
         }
         disable_offloads(_ctx.local_ifname);
         _ports.push_back(port_info{_ctx.peer_ifname, _ctx.peer_ifindex, interface_mac(_ctx.peer_ifname), true});
         if (auto r = _loader->attach(dataplane::xdp_role::local_egress, _ctx.peer_ifname, *mode); !r)
-            throw daemon::engine_error(dataplane::describe(r.error()));
+            throw engine_error(dataplane::describe(r.error()));
         if (_ports.size() > max_ports)
-            throw daemon::engine_error(fmt::format("at most {} interfaces", max_ports - 1));
+            throw engine_error(fmt::format("at most {} interfaces", max_ports - 1));
         _attached_mode = dataplane::to_string(*mode);
-        clock().phase(fmt::format("XDP attach ({} port(s), {} mode)", _ports.size(), _attached_mode));
+        phase(fmt::format("XDP attach ({} port(s), {} mode)", _ports.size(), _attached_mode));
 
         babe_config bc{};
         bc.self_addr = htonl(_cfg.node_address);
@@ -339,7 +338,7 @@ public:
         bc.local_ifindex = _ctx.local_ifindex;
         std::memcpy(bc.local_mac, _ctx.local_mac.data(), 6);
         if (auto w = maps().write_config(bc); !w)
-            throw daemon::engine_error(dataplane::describe(w.error()));
+            throw engine_error(dataplane::describe(w.error()));
 
         // One shard per RX queue that every port has (queue q is shard q's).
         std::size_t want = _cfg.shards ? _cfg.shards : std::max(1u, std::thread::hardware_concurrency());
@@ -351,23 +350,28 @@ public:
         std::size_t n = std::max<std::size_t>(1, std::min<std::size_t>(queues, BABE_XSK_QUEUES_PER_IF));
         for (std::size_t q = 0; q < n; ++q) {
             _ios.push_back(open_afxdp(q));
-            clock().phase(fmt::format("AF_XDP queue {}: UMEM and {} socket(s)", q, _ports.size()));
+            phase(fmt::format("AF_XDP queue {}: UMEM and {} socket(s)", q, _ports.size()));
         }
         _backend = "afxdp";
         return n;
     }
 
-    static daemon::startup_clock& clock() { return daemon::startup_clock::get(); }
+    // The end of a start-up phase, for the daemon's start-up log.
+    void phase(std::string_view name) const
+    {
+        if (_ctx.phase)
+            _ctx.phase(name);
+    }
 
     // The BPF object's load, phase by phase (debug level).
-    static void log_load_timing(const dataplane::load_timing& t)
+    void log_load_timing(const dataplane::load_timing& t)
     {
         spdlog::debug("startup: bpf object open {:.1f} ms, pinned maps checked {:.1f} ms, maps created {:.1f} ms",
                       t.open_ms, t.reuse_ms, t.maps_ms);
         for (const auto& p : t.programs)
             spdlog::debug("startup: bpf program {}: verified in {:.1f} ms ({} insns, {} verified)", p.name,
                           p.verify_ms, p.insns, p.verified_insns);
-        clock().phase("bpf load (open, maps, verifier)");
+        phase("bpf load (open, maps, verifier)");
     }
 
     // After a failed start_xdp: close the sockets, take babed's programs off
@@ -409,7 +413,7 @@ public:
         disable_offloads(_ctx.local_ifname);
         _ports.push_back(port_info{_ctx.peer_ifname, _ctx.peer_ifindex, interface_mac(_ctx.peer_ifname), true});
         if (_ports.size() > max_ports)
-            throw daemon::engine_error(fmt::format("at most {} interfaces", max_ports - 1));
+            throw engine_error(fmt::format("at most {} interfaces", max_ports - 1));
         // The host stack sees every frame too: it must not route a transit
         // packet (its IP destination is not this node) on its own.
         for (const auto& p : _ports)
@@ -424,7 +428,7 @@ public:
         try {
             _ios.push_back(std::make_unique<afpacket_io>(pp, 4096, 4096, 256));
         } catch (const std::exception& e) {
-            throw daemon::engine_error(e.what());
+            throw engine_error(e.what());
         }
         _backend = "afpacket";
         return 1;
@@ -462,7 +466,7 @@ public:
         // The DSR constants go to every running core on its own thread; caches
         // and buffers stay (node::reconfigure keeps table bounds).
         if (_shards.empty())
-            throw daemon::engine_error("the engine is not running");
+            throw engine_error("the engine is not running");
         std::vector<std::future<bool>> results;
         for (auto& rt : _shards) {
             auto done = std::make_shared<std::promise<bool>>();
@@ -472,14 +476,14 @@ public:
         }
         for (auto& r : results) {
             if (r.wait_for(std::chrono::seconds(2)) != std::future_status::ready)
-                throw daemon::engine_error("the engine did not take the new configuration in time");
+                throw engine_error("the engine did not take the new configuration in time");
             if (!r.get())
-                throw daemon::engine_error("the new DSR configuration does not validate");
+                throw engine_error("the new DSR configuration does not validate");
         }
         _cfg = cfg;
     }
 
-    control::control_service& control() override { return _control; }
+    control_service& control() override { return _control; }
 
     bool healthy(std::chrono::milliseconds within) override
     {
@@ -495,9 +499,9 @@ public:
     }
 
     // ---- control_service (shard 0's thread) ----
-    control::status_info status() override
+    status_info status() override
     {
-        control::status_info s;
+        status_info s;
         s.version = _ctx.version;
         s.node_address = _cfg.node_address;
         s.mesh_prefix = fmt::format("{}/{}", config::format_ipv4(_cfg.mesh_prefix), _cfg.mesh_prefix_len);
@@ -518,14 +522,14 @@ public:
         return s;
     }
 
-    std::vector<control::route_info> routes() override
+    std::vector<route_info> routes() override
     {
-        std::vector<control::route_info> out;
+        std::vector<route_info> out;
         auto listed = maps().list_routes();
         if (!listed)
             return out;
         for (const auto& [dst_be, r] : *listed) {
-            control::route_info ri;
+            route_info ri;
             ri.dst = ntohl(dst_be);
             for (std::size_t i = 0; i < r.n_hops && i < BABE_MAX_ROUTE_HOPS; ++i)
                 ri.hops.push_back(ntohl(r.hops[i]));
@@ -535,12 +539,12 @@ public:
         return out;
     }
 
-    std::vector<control::neighbour_info> neighbours() override
+    std::vector<neighbour_info> neighbours() override
     {
-        std::vector<control::neighbour_info> out;
+        std::vector<neighbour_info> out;
         auto now_ns = monotonic_now().time_since_epoch().count();
         first().neighbours().for_each([&](neighbour_entry& e) {
-            control::neighbour_info n;
+            neighbour_info n;
             n.addr = e.ip;
             n.iface = _ports[e.port].name;
             n.mac = e.mac;
@@ -605,9 +609,9 @@ public:
         return t;
     }
 
-    std::vector<control::counter> stats() override
+    std::vector<counter> stats() override
     {
-        std::vector<control::counter> out;
+        std::vector<counter> out;
         shard_snapshot t = total();
         const auto& c = t.core;
 #define BABE_ENGINE_DSR_COUNTER(name) out.push_back({"dsr_" #name, c.name});
@@ -691,11 +695,11 @@ public:
         return out;
     }
 
-    std::vector<control::histogram_info> histograms() override
+    std::vector<histogram_info> histograms() override
     {
         shard_snapshot t = total();
         auto one = [](const char* name, const char* help, const auto& bounds, const auto& h) {
-            return control::histogram_info{name, help, std::vector<double>(bounds.begin(), bounds.end()),
+            return histogram_info{name, help, std::vector<double>(bounds.begin(), bounds.end()),
                                            std::vector<std::uint64_t>(h.counts.begin(), h.counts.end()), h.sum};
         };
         return {one("discovery_seconds", "Route Discovery latency: first Route Request to the route.",
@@ -704,7 +708,7 @@ public:
                     repair_bounds, t.repair)};
     }
 
-    void discover(control::ipv4 target, std::function<void(control::discover_result)> done) override
+    void discover(ipv4 target, std::function<void(discover_result)> done) override
     {
         _waiting.emplace(target, std::move(done));
         first().core().start_discovery(monotonic_now(), target);
@@ -731,14 +735,14 @@ public:
         return n;
     }
 
-    control::event_hub& events() override { return _hub; }
+    event_hub& events() override { return _hub; }
 
-    void open_stream(const control::stream_request& r, int fd) override
+    void open_stream(const stream_request& r, int fd) override
     {
         // On shard 0's thread (mailbox): the transport's owner.
         if (_shards.empty() || !_shards[0]->transport) {
             ::close(fd);
-            throw daemon::engine_error("the engine is not running");
+            throw engine_error("the engine is not running");
         }
         _shards[0]->transport->open(monotonic_now(), r, fd);
     }
@@ -790,14 +794,14 @@ public:
                 rt.repair_since.reset();
             }
             DTRACE_PROBE2(babe, route_changed, e.dst, e.path.hop_count);
-            publish(control::event_kind::route_changed, [&](control::event& c) {
+            publish(engine::event_kind::route_changed, [&](engine::event& c) {
                 c.dst = e.dst;
                 c.hops = hops_of(e.path);
             });
             break;
         case event_kind::route_removed:
             DTRACE_PROBE1(babe, route_removed, e.dst);
-            publish(control::event_kind::route_removed, [&](control::event& c) { c.dst = e.dst; });
+            publish(engine::event_kind::route_removed, [&](engine::event& c) { c.dst = e.dst; });
             break;
         case event_kind::link_broken:
             DTRACE_PROBE2(babe, link_broken, e.from, e.to);
@@ -805,7 +809,7 @@ public:
                 rt.repair_since = monotonic_now();
             if (e.from == _cfg.node_address && !rt.applying_remote)
                 rt.broadcast_neighbour_lost(e.to);
-            publish(control::event_kind::link_broken, [&](control::event& c) {
+            publish(engine::event_kind::link_broken, [&](engine::event& c) {
                 c.from = e.from;
                 c.to = e.to;
             });
@@ -821,8 +825,8 @@ public:
                 DTRACE_PROBE2(babe, discovery_failed, e.dst, latency);
             }
             auto route = rt.sh->core().find_route(e.dst);
-            publish(ok ? control::event_kind::discovery_done : control::event_kind::discovery_failed,
-                    [&](control::event& c) {
+            publish(ok ? engine::event_kind::discovery_done : engine::event_kind::discovery_failed,
+                    [&](engine::event& c) {
                         c.dst = e.dst;
                         c.latency_us = latency;
                         if (route)
@@ -832,7 +836,7 @@ public:
                 break;
             auto [first_w, last_w] = _waiting.equal_range(e.dst);
             for (auto it = first_w; it != last_w; ++it) {
-                control::discover_result r;
+                discover_result r;
                 r.ok = ok && route.has_value();
                 r.latency_us = latency;
                 r.route.dst = e.dst;
@@ -850,9 +854,9 @@ public:
             if (e.reason == dsr::drop_reason::send_buffer_timeout || e.reason == dsr::drop_reason::send_buffer_full ||
                 e.reason == dsr::drop_reason::discovery_failed)
                 DTRACE_PROBE2(babe, send_buffer_drop, e.dst, static_cast<int>(e.reason));
-            if (_hub.wanted(control::event_kind::drop))
-                publish(control::event_kind::drop,
-                        [&](control::event& c) { c.detail = dsr::to_string(e.reason); });
+            if (_hub.wanted(engine::event_kind::drop))
+                publish(engine::event_kind::drop,
+                        [&](engine::event& c) { c.detail = dsr::to_string(e.reason); });
             break;
         default:
             break;
@@ -869,11 +873,11 @@ private:
     shard& first() { return *_shards[0]->sh; }
 
     template <typename F>
-    void publish(control::event_kind kind, F&& fill)
+    void publish(event_kind kind, F&& fill)
     {
         if (!_hub.wanted(kind))
             return;
-        control::event c;
+        event c;
         c.kind = kind;
         fill(c);
         _hub.publish(std::move(c));
@@ -898,7 +902,7 @@ private:
                 close(xsks);
             if (slots >= 0)
                 close(slots);
-            throw daemon::engine_error("the pinned xsks/xsk_slots maps are missing");
+            throw engine_error("the pinned xsks/xsk_slots maps are missing");
         }
         std::vector<afxdp_port> ap;
         for (std::size_t p = 0; p < _ports.size(); ++p)
@@ -917,7 +921,7 @@ private:
         close(xsks);
         close(slots);
         if (!io)
-            throw daemon::engine_error(fmt::format("AF_XDP sockets: {}", error));
+            throw engine_error(fmt::format("AF_XDP sockets: {}", error));
         return io;
     }
 
@@ -1050,10 +1054,10 @@ private:
     }
 
     config::babed_config _cfg;
-    daemon::engine_context _ctx;
-    control::mailbox _box;
-    control::mailbox_service _control;
-    control::event_hub _hub;
+    engine_context _ctx;
+    mailbox _box;
+    mailbox_service _control;
+    event_hub _hub;
     std::unique_ptr<dataplane::xdp_loader> _loader;
     std::unique_ptr<dataplane::memory_maps> _mem_maps; // AF_PACKET: no kernel maps
     std::vector<std::unique_ptr<packet_io>> _ios;      // opened, not yet given to shards
@@ -1061,7 +1065,7 @@ private:
     std::vector<std::unique_ptr<shard_runtime>> _shards;
     std::vector<std::unique_ptr<bus_ring>> _to, _back;
     std::atomic<bool> _stop{false};
-    std::multimap<control::ipv4, std::function<void(control::discover_result)>> _waiting;
+    std::multimap<ipv4, std::function<void(discover_result)>> _waiting;
     std::chrono::steady_clock::time_point _started{};
     std::string _attached_mode;
     std::string _backend;
@@ -1216,11 +1220,11 @@ std::size_t shard_runtime::drain_bus(time_point now)
 } // namespace
 } // namespace babe::engine
 
-namespace babe::daemon {
+namespace babe::engine {
 
 std::unique_ptr<engine_handle> make_engine(const config::babed_config& cfg, const engine_context& ctx)
 {
-    return std::make_unique<engine::engine_impl>(cfg, ctx);
+    return std::make_unique<engine_impl>(cfg, ctx);
 }
 
-} // namespace babe::daemon
+} // namespace babe::engine

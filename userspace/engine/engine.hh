@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// The running engine behind babed (daemon/engine_api.hh): loads or reuses
+// The running engine behind babed (engine/api.hh): loads or reuses
 // the pinned XDP programs and maps, attaches them to the mesh interfaces and
 // the babe0 peer, opens the packet I/O (AF_XDP, or AF_PACKET as fallback),
 // and runs a shard on its own pinned thread with busy polling that backs off
@@ -7,7 +7,7 @@
 // mailbox drained by the loop, so the shard's state stays single-threaded.
 #pragma once
 
-#include "daemon/engine_api.hh"
+#include "engine/api.hh"
 
 namespace babe::engine {
 

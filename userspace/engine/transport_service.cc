@@ -2,7 +2,6 @@
 // The reliable transport inside babed (see transport_service.hh).
 #include "engine/transport_service.hh"
 
-#include "control/protocol.hh"
 #include "dsr/codec/codec.hh"
 
 #include <arpa/inet.h>
@@ -13,7 +12,6 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include <cerrno>
 #include <cstring>
@@ -40,14 +38,10 @@ void store_be32(std::uint8_t* p, std::uint32_t v)
     p[3] = static_cast<std::uint8_t>(v);
 }
 
-std::string line(const nlohmann::json& j)
+// For messages to the user (the core IPv4 type will replace it).
+std::string dotted(std::uint32_t a)
 {
-    return control::to_line(j);
-}
-
-std::string error_line(const char* code, const std::string& msg)
-{
-    return line(nlohmann::json{{"ok", false}, {"error", {{"code", code}, {"message", msg}}}});
+    return fmt::format("{}.{}.{}.{}", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);
 }
 
 } // namespace
@@ -69,6 +63,7 @@ struct transport_service::session {
     transport::node_addr peer = 0;
     std::uint16_t port = 0;
     bool readable = true, writable = true, hup = false;
+    const stream_text* text_of = nullptr; // how this stream's lines are written
     std::string text;           // control lines (and the end chunk) to write
     bool close_after_text = false;
     std::string trailer;        // recv: written after the last piece
@@ -133,7 +128,7 @@ transport_service::session* transport_service::find(transport::conn_id c)
     return nullptr;
 }
 
-void transport_service::open(time_point now, const control::stream_request& r, int fd)
+void transport_service::open(time_point now, const stream_request& r, int fd)
 {
     _quiet = false;
     auto refuse = [&](const std::string& why) {
@@ -141,6 +136,8 @@ void transport_service::open(time_point now, const control::stream_request& r, i
         ::close(fd);
         throw std::runtime_error(why);
     };
+    if (!r.text)
+        refuse("a stream needs its text (how its lines are written)");
     session* s = nullptr;
     for (auto& x : _sessions)
         if (!x->used) {
@@ -181,6 +178,7 @@ void transport_service::open(time_point now, const control::stream_request& r, i
     s->used = true;
     s->is_send = r.send;
     s->fd = fd;
+    s->text_of = r.text;
     s->peer = r.peer;
     s->port = r.port;
     ++_ctr.sessions_opened;
@@ -242,7 +240,7 @@ void transport_service::fail(time_point now, session& s, const char* code, const
             _io.frames().release(s.ring[(s.head + i) % recv_ring].frame);
         s.count = keep;
     }
-    finish(s, error_line(code, msg), false);
+    finish(s, s.text_of->failed(code, msg), false);
 }
 
 void transport_service::unreachable(time_point now, dsr::addr dst)
@@ -253,7 +251,7 @@ void transport_service::unreachable(time_point now, dsr::addr dst)
             continue;
         ++_ctr.unreachable;
         fail(now, *s, "unreachable",
-             fmt::format("no route to {}: Route Discovery found none", control::format_ipv4(dst)));
+             fmt::format("no route to {}: Route Discovery found none", dotted(dst)));
     }
 }
 
@@ -375,8 +373,7 @@ void transport_service::on_event(time_point now, const transport::event& e)
     case event_kind::connected:
         if ((s = find(e.conn)) && s->ph == session::phase::waiting) {
             s->ph = session::phase::streaming;
-            s->text += line({{"ok", true},
-                             {"connected", {{"peer", control::format_ipv4(e.peer)}, {"port", e.peer_port}}}});
+            s->text += s->text_of->connected(e.peer, e.peer_port);
         }
         break;
     case event_kind::accepted:
@@ -393,8 +390,7 @@ void transport_service::on_event(time_point now, const transport::event& e)
         s->conn = e.conn;
         s->peer = e.peer;
         s->ph = session::phase::streaming;
-        s->text += line({{"ok", true},
-                         {"accepted", {{"peer", control::format_ipv4(e.peer)}, {"port", e.peer_port}}}});
+        s->text += s->text_of->accepted(e.peer, e.peer_port);
         break;
     case event_kind::delivered: {
         frame_addr f = frame_of(*e.handle);
@@ -436,7 +432,7 @@ void transport_service::on_event(time_point now, const transport::event& e)
             if (s->is_send) {
                 s->conn.reset();
                 if (s->input_done)
-                    finish(*s, line({{"ok", true}, {"sent", s->bytes}}), true);
+                    finish(*s, s->text_of->sent(s->bytes), true);
                 else
                     fail(now, *s, "aborted", "the connection closed before the data was sent");
             } else {
@@ -451,7 +447,7 @@ void transport_service::on_event(time_point now, const transport::event& e)
             bool refused = e.why == transport::reason::refused;
             fail(now, *s, refused ? "refused" : "reset",
                  refused ? fmt::format("{} port {} refused the connection (nobody receives there)",
-                                       control::format_ipv4(e.peer), e.peer_port)
+                                       dotted(e.peer), e.peer_port)
                          : fmt::format("the connection was reset ({})", transport::to_string(e.why)));
         }
         break;
@@ -459,7 +455,7 @@ void transport_service::on_event(time_point now, const transport::event& e)
         if ((s = find(e.conn))) {
             s->conn.reset();
             fail(now, *s, "timed_out",
-                 fmt::format("{} did not answer ({}): unreachable", control::format_ipv4(e.peer),
+                 fmt::format("{} did not answer ({}): unreachable", dotted(e.peer),
                              transport::to_string(e.why)));
         }
         break;
@@ -687,7 +683,7 @@ std::size_t transport_service::pump(time_point now, session& s)
         if (s.writable && s.text.empty())
             work += write_client(now, s);
         if (s.count == 0 && s.peer_closed && !s.ended)
-            finish(s, line({{"ok", true}, {"received", s.bytes}}), true);
+            finish(s, s.text_of->received(s.bytes), true);
         if (s.count == 0 && s.trailer_ready) {
             // Our FIN: the sender's close completes.
             if (s.conn)

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // The reliable transport inside babed: one transport::endpoint on the owner
 // shard (shard 0), driven by that shard's loop, and the streams of babectl
-// send / recv (control sockets handed over by the control server, protocol
-// in control/protocol.hh).
+// send / recv: byte-stream sessions on sockets the control server hands
+// over. The service writes the data chunks (4-byte big-endian length, then
+// the bytes) and says what happened through the request's stream_text
+// (typed: connected, accepted, sent, received, failed); the control layer
+// decides how those lines are written.
 //
 // Zero copy between the layers: a client's bytes are read (readv) straight
 // into UMEM frames, at a fixed offset that leaves headroom for the Ethernet,
@@ -21,7 +24,7 @@
 // allocation; sessions allocate their rings when they open (control path).
 #pragma once
 
-#include "control/service.hh"
+#include "engine/service.hh"
 #include "engine/shard.hh"
 #include "transport/endpoint.hh"
 
@@ -79,7 +82,7 @@ public:
 
     // A client socket for a stream (the shard's thread, from the control
     // mailbox). Owns fd; throws std::runtime_error with the reason.
-    void open(time_point now, const control::stream_request& r, int fd);
+    void open(time_point now, const stream_request& r, int fd);
 
     // A segment another shard received, copied into a frame of this shard.
     void segment_copy(time_point now, dsr::addr from, std::span<const std::byte> seg);

@@ -358,7 +358,7 @@ std::vector<family> collect(const snapshot& s)
     return b.take();
 }
 
-snapshot scrape(control::control_service& svc, std::string version, bool with_process)
+snapshot scrape(engine::control_service& svc, std::string version, bool with_process)
 {
     snapshot s;
     s.version = std::move(version);

@@ -9,7 +9,7 @@
 // /metrics handler); docs/observability.md lists every family.
 #pragma once
 
-#include "control/service.hh"
+#include "engine/service.hh"
 #include "metrics/exposition.hh"
 
 #include <optional>
@@ -33,9 +33,9 @@ struct process_stats {
 struct snapshot {
     std::string version;                              // babe_build_info{version}
     bool engine_up = false;                           // the control_service answered
-    control::status_info status;                      // when engine_up
-    std::vector<control::counter> counters;           // control_service::stats()
-    std::vector<control::histogram_info> histograms;  // control_service::histograms()
+    engine::status_info status;                      // when engine_up
+    std::vector<engine::counter> counters;           // control_service::stats()
+    std::vector<engine::histogram_info> histograms;  // control_service::histograms()
     std::optional<process_stats> process;
 };
 
@@ -70,6 +70,6 @@ std::vector<family> collect(const snapshot& s);
 // Fill a snapshot from a live service. A service that throws (the engine's
 // mailbox timed out) gives engine_up = false and no engine families; the
 // process and build families are still there.
-snapshot scrape(control::control_service& svc, std::string version, bool with_process = true);
+snapshot scrape(engine::control_service& svc, std::string version, bool with_process = true);
 
 } // namespace babe::metrics

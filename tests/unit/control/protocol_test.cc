@@ -2,7 +2,7 @@
 // The control protocol without sockets: request parsing (every mistake a
 // typed error), encoding round trips, event filters, and the event hub's
 // bounded per-subscriber queues with counted drops.
-#include "control/event_hub.hh"
+#include "engine/event_hub.hh"
 #include "control/protocol.hh"
 
 #include <gtest/gtest.h>

@@ -6,7 +6,7 @@
 // mailbox that lets an engine answer from its own loop.
 #include "control/client.hh"
 #include "control/fake_service.hh"
-#include "control/mailbox.hh"
+#include "engine/mailbox.hh"
 #include "control/server.hh"
 
 #include <gtest/gtest.h>
@@ -27,6 +27,9 @@ namespace {
 
 using namespace std::chrono_literals;
 using nlohmann::json;
+using engine::mailbox;
+using engine::mailbox_service;
+using engine::service_unavailable;
 
 struct server_fixture : ::testing::Test {
     std::string dir;

@@ -184,6 +184,18 @@ struct pair_of_nodes {
     }
 };
 
+// The stream's lines, one per session event (what the reader skips).
+struct line_text final : stream_text {
+    std::string connected(ipv4, std::uint16_t) const override { return "connected\n"; }
+    std::string accepted(ipv4, std::uint16_t) const override { return "accepted\n"; }
+    std::string sent(std::uint64_t) const override { return "sent\n"; }
+    std::string received(std::uint64_t) const override { return "received\n"; }
+    std::string failed(std::string_view code, std::string_view) const override
+    {
+        return std::string(code) + "\n";
+    }
+};
+
 int make_pair(int (&sv)[2])
 {
     return ::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv);
@@ -192,6 +204,7 @@ int make_pair(int (&sv)[2])
 TEST(TransportService, SteadyStateAllocatesNothingPerSegment)
 {
     pair_of_nodes p;
+    const line_text text;
     constexpr std::uint16_t port_a = 7000, port_b = 7001;
     // Stream 0: node 0 sends to node 1 (port_a); stream 1: node 1 to node 0 (port_b).
     int a_send[2], a_recv[2], b_send[2], b_recv[2];
@@ -199,10 +212,10 @@ TEST(TransportService, SteadyStateAllocatesNothingPerSegment)
     ASSERT_EQ(make_pair(a_recv), 0);
     ASSERT_EQ(make_pair(b_send), 0);
     ASSERT_EQ(make_pair(b_recv), 0);
-    p.ts[1]->open(p.now, control::stream_request{false, 0, port_a}, a_recv[1]);
-    p.ts[0]->open(p.now, control::stream_request{false, 0, port_b}, b_recv[1]);
-    p.ts[0]->open(p.now, control::stream_request{true, node_addr(1), port_a}, a_send[1]);
-    p.ts[1]->open(p.now, control::stream_request{true, node_addr(0), port_b}, b_send[1]);
+    p.ts[1]->open(p.now, stream_request{false, 0, port_a, &text}, a_recv[1]);
+    p.ts[0]->open(p.now, stream_request{false, 0, port_b, &text}, b_recv[1]);
+    p.ts[0]->open(p.now, stream_request{true, node_addr(1), port_a, &text}, a_send[1]);
+    p.ts[1]->open(p.now, stream_request{true, node_addr(0), port_b, &text}, b_send[1]);
 
     writer wa, wb;
     wa.fd = a_send[0], wa.stream = 0;

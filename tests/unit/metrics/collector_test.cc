@@ -234,27 +234,27 @@ TEST(Collect, EngineDownKeepsProcessAndBuild)
 }
 
 // A scripted service: answers or throws like a mailbox that timed out.
-class scripted_service : public control::control_service {
+class scripted_service : public engine::control_service {
 public:
     bool fail = false;
-    control::status_info status() override
+    engine::status_info status() override
     {
         if (fail)
             throw std::runtime_error("engine did not answer");
-        control::status_info s;
+        engine::status_info s;
         s.routes = 7;
         return s;
     }
-    std::vector<control::route_info> routes() override { return {}; }
-    std::vector<control::neighbour_info> neighbours() override { return {}; }
-    std::vector<control::counter> stats() override { return {{"xdp_transit_packets", 11}}; }
-    std::vector<control::histogram_info> histograms() override
+    std::vector<engine::route_info> routes() override { return {}; }
+    std::vector<engine::neighbour_info> neighbours() override { return {}; }
+    std::vector<engine::counter> stats() override { return {{"xdp_transit_packets", 11}}; }
+    std::vector<engine::histogram_info> histograms() override
     {
         return {{"discovery_seconds", "d", {1}, {1, 0}, 0.5}};
     }
-    void discover(control::ipv4, std::function<void(control::discover_result)>) override {}
+    void discover(engine::ipv4, std::function<void(engine::discover_result)>) override {}
     std::uint64_t flush() override { return 0; }
-    control::event_hub& events() override { throw std::logic_error("unused"); }
+    engine::event_hub& events() override { throw std::logic_error("unused"); }
 };
 
 TEST(Scrape, FromServiceAndWhenItThrows)

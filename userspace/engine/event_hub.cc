@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // Bounded fan-out of protocol events to monitor subscribers (see event_hub.hh),
 // and the names of the event kinds.
-#include "control/event_hub.hh"
+#include "engine/event_hub.hh"
 
 #include <algorithm>
 #include <chrono>
 #include <cstring>
 
-namespace babe::control {
+namespace babe::engine {
 
 namespace {
 constexpr const char* kind_names[event_kind_count] = {
@@ -150,4 +150,4 @@ void event_hub::recompute_wanted()
     _wanted.store(w, std::memory_order_relaxed);
 }
 
-} // namespace babe::control
+} // namespace babe::engine

@@ -17,9 +17,9 @@
 #include <optional>
 #include <vector>
 
-#include "control/service.hh"
+#include "engine/service.hh"
 
-namespace babe::control {
+namespace babe::engine {
 
 struct event_filter {
     std::uint32_t kinds = ~std::uint32_t{0}; // bit (1 << kind); all by default
@@ -85,4 +85,4 @@ private:
     std::atomic<std::uint64_t> _published{0};
 };
 
-} // namespace babe::control
+} // namespace babe::engine

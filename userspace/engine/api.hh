@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
-// The seam between babed and the per-core engine (userspace/engine/): the
-// daemon reads the config, sets up babe0, listens on the control socket and
-// handles signals and systemd; the engine loads/reuses the pinned XDP maps
-// and programs (dataplane loader), runs the shards and answers control
-// requests. The engine implements `make_engine`; babed links it when the
-// `babe_engine` CMake target exists and refuses to run otherwise (it never
-// pretends to route).
+// The engine's API (it owns it): what babed, the control server and tests
+// may ask of the per-core engine. The daemon reads the config, sets up babe0,
+// runs the control server and handles signals and systemd; the engine
+// loads/reuses the pinned XDP maps and programs (dataplane loader), runs the
+// shards and answers control requests (service.hh). The engine implements
+// `make_engine`; babed links it when the `babe_engine` CMake target exists and
+// refuses to run otherwise (it never pretends to route). Nothing here knows
+// of the daemon or of the control protocol: start-up phases are reported
+// through a callback in the context.
 //
 // Life cycle, all calls from babed's main thread:
 //   make_engine(cfg, ctx)   construct; no threads, no kernel changes yet
@@ -32,9 +34,12 @@
 #include <string>
 
 #include "config/babed_config.hh"
-#include "control/service.hh"
+#include "engine/service.hh"
 
-namespace babe::daemon {
+#include <functional>
+#include <string_view>
+
+namespace babe::engine {
 
 struct engine_error : std::runtime_error {
     using std::runtime_error::runtime_error;
@@ -48,6 +53,9 @@ struct engine_context {
     std::array<std::uint8_t, 6> local_mac{}; // babe0's MAC (babe_config.local_mac)
     std::string peer_ifname;             // babe0p: attach babe_local_egress here
     std::uint32_t peer_ifindex = 0;
+    // Called when a start-up phase ends (BPF load, XDP attach, sockets,
+    // shards...), from the thread that calls start(); may be empty.
+    std::function<void(std::string_view phase)> phase;
 };
 
 class engine_handle {
@@ -57,13 +65,13 @@ public:
     virtual void stop() = 0;
     virtual void reload(const config::babed_config& cfg) = 0;
     // Thread-safe: the control server calls it from its own thread. An engine
-    // keeps its state single-threaded by returning a control::mailbox_service
-    // and draining the mailbox from its loop (control/mailbox.hh). Events go
-    // to control().events() (control/event_hub.hh).
-    virtual control::control_service& control() = 0;
+    // keeps its state single-threaded by returning a mailbox_service and
+    // draining the mailbox from its loop (mailbox.hh). Events go to
+    // control().events() (event_hub.hh).
+    virtual control_service& control() = 0;
     virtual bool healthy(std::chrono::milliseconds within) = 0;
 };
 
 std::unique_ptr<engine_handle> make_engine(const config::babed_config& cfg, const engine_context& ctx);
 
-} // namespace babe::daemon
+} // namespace babe::engine

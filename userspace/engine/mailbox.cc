@@ -2,7 +2,7 @@
 // The control mailbox (see mailbox.hh): a bounded job queue with an eventfd
 // for the engine's epoll, and the control_service front that posts into it
 // and waits for the answer with a time limit.
-#include "control/mailbox.hh"
+#include "engine/mailbox.hh"
 
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -10,7 +10,7 @@
 #include <optional>
 #include <utility>
 
-namespace babe::control {
+namespace babe::engine {
 
 mailbox::mailbox(std::size_t capacity) : _capacity(capacity == 0 ? 1 : capacity)
 {
@@ -194,4 +194,4 @@ void mailbox_service::discover(ipv4 target, std::function<void(discover_result)>
     });
 }
 
-} // namespace babe::control
+} // namespace babe::engine

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// A small thread-safe request/response mailbox between the control server's
-// thread and the engine's loop, so the engine answers control requests
+// A small thread-safe request/response mailbox between a caller's thread
+// (the control server, the metrics scrape, a reload) and the engine's loop,
+// so the engine answers control requests
 // without locks of its own: `mailbox_service` is a control_service whose
 // every call posts a job into a bounded `mailbox` and waits (with a time
 // limit) for the engine to run it; the engine calls `mailbox::run_pending()`
@@ -8,9 +9,9 @@
 // the real implementation's methods run on the engine's thread only. Control
 // path only: jobs allocate.
 //
-//   engine:  control::mailbox _mbox{64};
+//   engine:  engine::mailbox _mbox{64};
 //            my_service _impl;                       // implements control_service
-//            control::mailbox_service _front{_mbox, _impl};
+//            engine::mailbox_service _front{_mbox, _impl};
 //            control_service& control() { return _front; }
 //            loop: ... _mbox.run_pending(8); ...
 #pragma once
@@ -24,9 +25,9 @@
 #include <mutex>
 #include <stdexcept>
 
-#include "control/service.hh"
+#include "engine/service.hh"
 
-namespace babe::control {
+namespace babe::engine {
 
 // Thrown by mailbox_service when the engine does not take or finish a call
 // in time, or the mailbox is full or closed. The server answers with an
@@ -89,4 +90,4 @@ private:
     std::chrono::milliseconds _timeout;
 };
 
-} // namespace babe::control
+} // namespace babe::engine

@@ -1,16 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
-// What babed's control socket can ask of the running node, as a plain C++
-// interface: the engine implements `control_service`, the control server
-// (server.hh) turns socket requests into calls on it, and tests use
-// fake_service.hh. Plain structs of std types, no JSON: the protocol
-// (protocol.hh) is the server's business.
+// What the running engine answers, as a plain C++ interface (part of the
+// engine's API, api.hh): the engine implements `control_service`; the control
+// server (control/server.hh) turns socket requests into calls on it, the
+// metrics collector scrapes it, and tests use control/fake_service.hh. Plain
+// structs of std types, no JSON: the wire protocol is control/'s business.
 //
-// Threads: the control server calls a control_service from its own thread.
-// An engine whose state lives on its shard threads does not lock anything:
-// it wraps its implementation in a mailbox_service (mailbox.hh), which posts
-// each call into a bounded mailbox that the engine drains from its loop, so
-// the implementation's methods only ever run on the engine's thread. Events
-// go the other way through an event_hub (event_hub.hh) that the engine
+// Threads: callers call a control_service from their own threads. An engine
+// whose state lives on its shard threads does not lock anything: it wraps
+// its implementation in a mailbox_service (mailbox.hh), which posts each call
+// into a bounded mailbox that the engine drains from its loop, so the
+// implementation's methods only ever run on the engine's thread. Events go
+// the other way through an event_hub (event_hub.hh) that the engine
 // publishes into from any thread and that monitor clients subscribe to.
 #pragma once
 
@@ -22,9 +22,10 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
-namespace babe::control {
+namespace babe::engine {
 
 class event_hub;
 
@@ -120,11 +121,30 @@ struct event {
     std::string detail;                       // drop reason, failure reason, interface...
 };
 
-// babectl send / recv: a stream over the reliable transport (protocol.hh).
+// What a stream's client reads besides the data chunks: the engine says what
+// happened (typed), the control layer says how it is written on the socket
+// (control/stream_text.hh: JSON lines). Called on the engine's thread, once
+// per session event (not per segment).
+class stream_text {
+public:
+    virtual ~stream_text() = default;
+    // send: connected to (peer, port); recv: a peer connected from (peer, port).
+    virtual std::string connected(ipv4 peer, std::uint16_t port) const = 0;
+    virtual std::string accepted(ipv4 peer, std::uint16_t port) const = 0;
+    // The stream ended well: `bytes` acknowledged (send) or delivered (recv).
+    virtual std::string sent(std::uint64_t bytes) const = 0;
+    virtual std::string received(std::uint64_t bytes) const = 0;
+    // The stream failed: a code (unreachable, reset, timed_out, refused,
+    // aborted, busy) and a message for the user.
+    virtual std::string failed(std::string_view code, std::string_view message) const = 0;
+};
+
+// babectl send / recv: a byte stream over the reliable transport.
 struct stream_request {
     bool send = true;        // send: connect to (peer, port); recv: accept on port
     ipv4 peer = 0;
     std::uint16_t port = 0;
+    const stream_text* text = nullptr; // how the session's lines are written; outlives the session
 };
 
 // The node as the control socket sees it. Every method but discover()
@@ -149,8 +169,8 @@ public:
     // Drop every cached route (DSR caches and the kernel's routes map).
     // Returns how many routes were dropped.
     virtual std::uint64_t flush() = 0;
-    // Take over a client's socket `fd` for a transport stream (protocol.hh):
-    // from then on the implementation speaks the stream protocol on it and
+    // Take over a client's socket `fd` for a transport stream: from then on
+    // the implementation writes the data chunks and r.text's lines on it and
     // closes it. Owns `fd` in every case (closes it on failure) and throws
     // with a message for the client when it cannot take the stream.
     virtual void open_stream(const stream_request& /*r*/, int fd)
@@ -163,4 +183,4 @@ public:
     virtual event_hub& events() = 0;
 };
 
-} // namespace babe::control
+} // namespace babe::engine

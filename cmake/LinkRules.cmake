@@ -1,0 +1,51 @@
+# SPDX-License-Identifier: Apache-2.0
+# Dependencies run one way (ARCHITECTURE.md section 2), and the build says
+# so: babe_forbid_links(<target> <forbidden>...) fails the configure step
+# when <target>'s whole link closure (direct and transitive, through every
+# target it links) names one of <forbidden>. Call it once every target is
+# defined (at the end of the top-level CMakeLists.txt).
+function(_babe_link_closure target out)
+  set(seen "")
+  set(todo ${target})
+  while(todo)
+    list(POP_FRONT todo t)
+    if(t IN_LIST seen)
+      continue()
+    endif()
+    list(APPEND seen ${t})
+    if(NOT TARGET ${t})
+      continue()
+    endif()
+    get_target_property(type ${t} TYPE)
+    set(deps "")
+    if(NOT type STREQUAL "INTERFACE_LIBRARY")
+      get_target_property(direct ${t} LINK_LIBRARIES)
+      if(direct)
+        list(APPEND deps ${direct})
+      endif()
+    endif()
+    get_target_property(iface ${t} INTERFACE_LINK_LIBRARIES)
+    if(iface)
+      list(APPEND deps ${iface})
+    endif()
+    foreach(d IN LISTS deps)
+      # $<LINK_ONLY:x> (PRIVATE links of static libraries) still links x.
+      string(REGEX REPLACE "^\\$<LINK_ONLY:(.*)>$" "\\1" d "${d}")
+      list(APPEND todo ${d})
+    endforeach()
+  endwhile()
+  set(${out} ${seen} PARENT_SCOPE)
+endfunction()
+
+function(babe_forbid_links target)
+  if(NOT TARGET ${target})
+    return()
+  endif()
+  _babe_link_closure(${target} closure)
+  foreach(f IN LISTS ARGN)
+    if(f IN_LIST closure)
+      message(FATAL_ERROR "${target} links ${f}, which ARCHITECTURE.md section 2 forbids it "
+                          "(link closure: ${closure})")
+    endif()
+  endforeach()
+endfunction()
