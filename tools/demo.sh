@@ -43,7 +43,7 @@ mesh_exec $N ping -c 3 -i 0.2 -W 2 "$(mesh_addr 1)" | grep -E 'bytes from|loss' 
 
 say "== TCP transfer n1 -> n$N (iperf3, 3 s) over five links"
 mesh_exec $N iperf3 -s -1 -D -B "$(mesh_addr $N)" --logfile "$MESH_RUN/iperf3-server.log"
-sleep 0.3
+wait_until 5 mesh_listening $N 5201 || fail "the iperf3 server on n$N does not listen"
 rx0=$(stat_sum '^io_.*_rx_packets$' $(seq 1 $N))
 t0=$(stat_sum '^xdp_transit_packets$' $(seq 2 $((N - 1))))
 mesh_exec 1 iperf3 -c "$(mesh_addr $N)" -B "$(mesh_addr 1)" -t 3 -f m | grep -E 'sender|receiver' | indent ||

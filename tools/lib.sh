@@ -11,6 +11,28 @@ pass() { printf 'PASS: %s\n' "$*"; }
 fail() { printf 'FAIL: %s\n' "$*"; exit 1; }
 skip() { printf 'SKIP: %s\n' "$*"; exit 77; }
 
+# wait_until SECONDS COMMAND [ARGS...]: run COMMAND every 20 ms until it
+# succeeds; status 1 if it still fails after SECONDS (may be fractional).
+# Tests wait for the condition they need this way, never for a fixed time:
+# a fixed sleep is too short on a loaded machine and too long on an idle one.
+wait_until() {
+	local end
+	end=$((${EPOCHREALTIME/[.,]/} + $(awk -v s="$1" 'BEGIN { printf "%d", s * 1000000 }')))
+	shift
+	until "$@"; do
+		((${EPOCHREALTIME/[.,]/} < end)) || return 1
+		sleep 0.02
+	done
+}
+
+# port_bound NS tcp|udp PORT: a socket in network namespace NS listens on
+# (tcp) or is bound to (udp) PORT, e.g. a server started in the background.
+port_bound() {
+	local opt=-t
+	[ "$2" = udp ] && opt=-u
+	[ -n "$(ip netns exec "$1" ss -Hln "$opt" "sport = :$3")" ]
+}
+
 # Exit 77 (SKIP) unless we may create namespaces and load XDP programs.
 require_root_netns() {
 	[ "$(id -u)" -eq 0 ] || skip "needs root for network namespaces and XDP"

@@ -28,6 +28,8 @@ mesh_addr() { printf '%s.%s' "$MESH_PREFIX" "$1"; }
 mesh_sock() { printf '%s/n%s.sock' "$MESH_RUN" "$1"; }
 mesh_ctl() { local i=$1; shift; "$babectl_bin" -s "$(mesh_sock "$i")" "$@"; }
 mesh_exec() { local i=$1; shift; ip netns exec "$(mesh_ns "$i")" "$@"; }
+# mesh_listening I PORT: a TCP server on node I listens on PORT (iperf3 -D).
+mesh_listening() { port_bound "$(mesh_ns "$1")" tcp "$2"; }
 
 # mesh_init N: N namespaces, no links yet.
 mesh_init() {

@@ -62,7 +62,7 @@ tx3_before=$(stat_of 3 '^engine_tx_data$')
 dl5_before=$(stat_of 5 '^engine_delivered_local$')
 say "== iperf3 TCP 10.77.0.1 -> 10.77.0.5 for 3 s"
 mesh_exec 5 iperf3 -s -1 -D -B "$(mesh_addr 5)" --logfile "$MESH_RUN/iperf3-server.log"
-sleep 0.3
+wait_until 5 mesh_listening 5 5201 || fail "the iperf3 server on node 5 does not listen"
 out=$(mesh_exec 1 iperf3 -c "$(mesh_addr 5)" -B "$(mesh_addr 1)" -t 3 -J) || fail "iperf3 failed"
 bytes=$(jq '.end.sum_received.bytes' <<< "$out")
 bps=$(jq '.end.sum_received.bits_per_second | floor' <<< "$out")

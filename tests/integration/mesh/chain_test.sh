@@ -43,9 +43,9 @@ mesh_exec 6 ping -c 1 -W 5 "$(mesh_addr 1)" > /dev/null || fail "reverse ping fa
 # Five pings a second keep the route in use from here on (in the kernel's
 # fast path, like the transfer), so that it cannot expire while the
 # counters are read before the transfer starts.
-ip netns exec "$(mesh_ns 1)" ping -q -i 0.2 -w $((TRANSFER_S + 30)) "$(mesh_addr 6)" > /dev/null 2>&1 &
+ip netns exec "$(mesh_ns 1)" ping -n -i 0.2 -w $((TRANSFER_S + 30)) "$(mesh_addr 6)" > "$MESH_RUN/keep.txt" 2>&1 &
 keep_pid=$!
-sleep 0.5
+wait_until 5 grep -q 'bytes from' "$MESH_RUN/keep.txt" || fail "the keep-alive ping gets no reply"
 rx_before=0
 for i in 1 2 3 4 5 6; do rx_before=$((rx_before + $(stat_of "$i" '^io_.*_rx_packets$'))); done
 transit_before=0
@@ -55,7 +55,7 @@ for i in 1 6; do ends_before=$((ends_before + $(stat_of "$i" '^(dsr_rreq_origina
 
 say "== iperf3 TCP 10.77.0.1 -> 10.77.0.6 for $TRANSFER_S s (link_min_lifetime_ms $LINK_LIFETIME_MS)"
 mesh_exec 6 iperf3 -s -1 -D -B "$(mesh_addr 6)" --logfile "$MESH_RUN/iperf3-server.log"
-sleep 0.3
+wait_until 5 mesh_listening 6 5201 || fail "the iperf3 server on node 6 does not listen"
 out=$(mesh_exec 1 iperf3 -c "$(mesh_addr 6)" -B "$(mesh_addr 1)" -t "$TRANSFER_S" -J) || fail "iperf3 failed"
 bytes=$(jq '.end.sum_received.bytes' <<< "$out")
 bps=$(jq '.end.sum_received.bits_per_second | floor' <<< "$out")

@@ -43,6 +43,10 @@ ping_replies() {
 	awk -v after="${2:-0}" -F'[][]' '/bytes from/ && $2 + 0 > after { n++ } END { print n + 0 }' "$1"
 }
 
+# replies_over FILE N [AFTER]: more than N replies in a ping_stream file
+# (stamped after AFTER); a condition for wait_until.
+replies_over() { [ "$(ping_replies "$1" "${3:-0}")" -gt "$2" ]; }
+
 now_s() { date +%s.%N; }
 
 # link_cut A B: fail the link between nodes A and B silently (carrier up,

@@ -32,7 +32,7 @@ fwd0=$(stat_of 2 '^dsr_rreq_forwarded$')
 lim0=$(stat_of 2 '^dsr_rreq_rate_limited$')
 stream=$MESH_RUN/ping.txt
 ping_stream 1 4 8 "$stream"
-sleep 0.5
+wait_until 5 replies_over "$stream" 0 || fail "the ping stream 1 -> 4 gets no reply"
 say "== node 5 floods node 2 with $FLOOD Route Requests (initiator 10.77.0.250, target 10.77.0.251)"
 t0=$(now_s)
 sent=$(mesh_exec 5 python3 "$babe_root/tests/integration/mesh/rreq_flood.py" m2 10.77.0.250 10.77.0.251 "$FLOOD")
@@ -41,7 +41,17 @@ secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
 say "   sent $sent Route Requests in $secs s"
 wait "$ping_pid" || true
 ping_pid=
-sleep 0.5
+# Node 2 has worked through the flood once its counters stop moving.
+flood_counts() { echo "$(stat_of 2 '^dsr_rreq_(forwarded|rate_limited)$') $(stat_of 2 '^io_m5_rx_packets$')"; }
+last_counts=
+flood_settled() {
+	local c
+	c=$(flood_counts)
+	[ "$c" = "$last_counts" ] && return 0
+	last_counts=$c
+	return 1
+}
+wait_until 10 flood_settled || fail "node 2's counters still move 10 s after the flood"
 fwd=$(($(stat_of 2 '^dsr_rreq_forwarded$') - fwd0))
 lim=$(($(stat_of 2 '^dsr_rreq_rate_limited$') - lim0))
 rx=$(stat_of 2 '^io_m5_rx_packets$')

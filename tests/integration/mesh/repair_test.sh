@@ -43,8 +43,7 @@ pass "route 1 -> 3 via node $before"
 stream=$MESH_RUN/ping.txt
 total_s=$((3 + REPAIR_LIMIT_S + 3))
 ping_stream 1 3 "$total_s" "$stream"
-sleep 2
-[ "$(ping_replies "$stream")" -gt 50 ] || fail "the ping stream does not flow: $(tail -3 "$stream")"
+wait_until 3 replies_over "$stream" 50 || fail "the ping stream does not flow: $(tail -3 "$stream")"
 
 say "== $mode failure of link 2-3 under a 100/s ping stream"
 t_cut=$(now_s)
@@ -53,11 +52,11 @@ if [ "$mode" = carrier ]; then link_down 2 3; else link_cut 2 3 || fail "cannot 
 # Wait for replies again (stamped well after the cut: nothing in flight).
 repaired=0
 t_after=$(awk -v t="$t_cut" 'BEGIN { printf "%.6f", t + 0.05 }')
-for ((t = 0; t < REPAIR_LIMIT_S * 10; t++)); do
-	sleep 0.1
-	if [ "$(ping_replies "$stream" "$t_after")" -gt 20 ]; then repaired=1; break; fi
-done
-sleep 0.5
+if wait_until "$REPAIR_LIMIT_S" replies_over "$stream" 20 "$t_after"; then repaired=1; fi
+# The route check below: node 1's installed route leaves node 2 once the
+# Route Error or the new reply has reached it.
+off_node2() { [ "$(route_hops 1 3)" != 2 ]; }
+[ "$repaired" -ne 1 ] || wait_until 2 off_node2 || true
 if [ "$mode" = silent ]; then dropped=$(link_cut_count 2 3); fi
 gap=$(ping_gap_ms "$stream" "$t_cut")
 counters() {

@@ -57,7 +57,7 @@ mesh_exec 1 ping -c 2 -W 5 "$(mesh_addr 4)" > /dev/null || fail "ping across 3 l
 pass "ping through discovery with 2 shards per node"
 
 mesh_exec 4 iperf3 -s -1 -D -B "$(mesh_addr 4)"
-sleep 0.3
+wait_until 5 mesh_listening 4 5201 || fail "the iperf3 server on node 4 does not listen"
 out=$(mesh_exec 1 iperf3 -c "$(mesh_addr 4)" -B "$(mesh_addr 1)" -t 2 -P 4 -J) || fail "iperf3 failed"
 bytes=$(jq '.end.sum_received.bytes' <<< "$out")
 [ "$bytes" -gt 100000 ] || fail "iperf3 moved only $bytes bytes"

@@ -53,7 +53,13 @@ rc=$?
 set -e
 [ "$rc" -ne 0 ] || fail "a host ping to a missing node got a reply"
 grep -q 'bytes from' "$MESH_RUN/ping.txt" && fail "a host ping to a missing node got a reply"
-sleep 1.5
+# The pings time out of the Send Buffer and the discovery gives up (about a
+# second after the first ping).
+gave_up() {
+	[ $(($(stat_of 1 '^dsr_send_buffer_timeouts$') - before_to)) -ge 3 ] &&
+		[ $(($(stat_of 1 '^dsr_discovery_failed$') - before_df)) -ge 1 ]
+}
+wait_until 5 gave_up || true
 to=$(($(stat_of 1 '^dsr_send_buffer_timeouts$') - before_to))
 df=$(($(stat_of 1 '^dsr_discovery_failed$') - before_df))
 say "   $(mesh_ctl 1 stats -m send_buffer | tr -s ' \n' ' ')"

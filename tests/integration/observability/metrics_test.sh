@@ -93,7 +93,8 @@ pass "Prometheus: up == 1 for 127.0.0.1:8477 and $(mesh_addr 2):8477"
 transit_q="babe_xdp_packets_total{action=\"transit\",instance=\"$(mesh_addr 2):8477\"}"
 # The value Prometheus has now for node 2's transit counter (after one more scrape).
 transit_now() { query "$transit_q" | jq -r '.[0].value[1] // "none"'; }
-sleep 1.2
+transit_scraped() { [ "$(transit_now)" != none ]; }
+wait_until 5 transit_scraped || true
 before=$(transit_now)
 [ "$before" != none ] || fail "no $transit_q in Prometheus"
 say "   node 2 transit in Prometheus before the traffic: $before"

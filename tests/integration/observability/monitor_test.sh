@@ -41,7 +41,9 @@ monitor() {
 }
 monitor disc --kind discovery_done,discovery_failed --count 2
 monitor node3 --node "$(mesh_addr 3)" --kind discovery_done,route_changed,discovery_failed --count 1
-sleep 0.5
+# subscribed NAME: the monitor printed babed's answer to its subscription.
+subscribed() { [ -s "$MESH_RUN/$1.out" ]; }
+wait_until 5 subscribed disc && wait_until 5 subscribed node3 || fail "the monitors were not subscribed"
 
 mesh_exec 1 ping -c 1 -W 1 "$ghost" > /dev/null 2>&1 || true
 mesh_exec 1 ping -c 1 -W 5 "$(mesh_addr 3)" > /dev/null || fail "ping n1 -> n3"
@@ -71,7 +73,7 @@ say "== a stalled monitor while node 1 drops thousands of packets"
 # (send_buffer_full at once, or send_buffer_timeout): one drop event each,
 # far more than the monitor's socket buffer and queue (16) hold.
 monitor stall --kind drop
-sleep 0.3
+wait_until 5 subscribed stall || fail "the stalled monitor was not subscribed"
 kill -STOP "$mon_stall"
 sent=8000
 mesh_exec 1 python3 -c '
@@ -83,9 +85,16 @@ for i in range(int(sys.argv[2])):
     except OSError:
         pass
 ' "$ghost" "$sent"
-sleep 1
+# Every datagram is dropped once the Send Buffer is empty again (the rest
+# time out after 300 ms).
+send_drops() { mesh_ctl 1 --json stats | jq '.stats.dsr_send_buffer_overflows + .stats.dsr_send_buffer_timeouts'; }
+drained() {
+	mesh_ctl 1 --json stats | jq -e '.stats | .dsr_send_buffer_overflows + .dsr_send_buffer_timeouts > 1000 and
+		.engine_send_buffer_depth == 0' > /dev/null
+}
+wait_until 5 drained || true
 mesh_ctl 1 status > /dev/null || fail "babed stopped answering"
-drops=$(mesh_ctl 1 --json stats | jq '.stats.dsr_send_buffer_overflows + .stats.dsr_send_buffer_timeouts')
+drops=$(send_drops)
 kill -CONT "$mon_stall"
 for ((t = 0; t < 30; t++)); do
 	grep -q '"dropped"' "$MESH_RUN/stall.out" && break

@@ -32,9 +32,14 @@ for i in 1 2 3 4; do mesh_link_loss "$i" $((i + 1)) "$LOSS"; done
 say "== 5 nodes, 4 hops, $LOSS % random loss on every link (each way)"
 
 head -c "$SIZE" /dev/urandom > "$MESH_RUN/in.bin"
+# receiving: node 5's transport opened a session more than the count given
+# (the babectl recv / libbabe receiver started after reading it listens).
+sessions() { stat_of 5 '^transport_sessions_opened$'; }
+receiving() { [ "$(sessions)" -gt "$1" ]; }
+s0=$(sessions)
 mesh_ctl 5 recv 7000 "$MESH_RUN/out.bin" > "$MESH_RUN/recv.log" 2>&1 &
 recv_pid=$!
-sleep 0.5
+wait_until 5 receiving "$s0" || fail "babectl recv on node 5 does not listen"
 start=$(now_s)
 dump() { for i in 1 5; do say "node $i:"; mesh_ctl "$i" stats -m transport | grep -v ' 0$' | sed 's/^/   /'; done; cat "$MESH_RUN"/*recv*.log; }
 timeout 120 "$babectl_bin" -s "$(mesh_sock 1)" send "$(mesh_addr 5):7000" "$MESH_RUN/in.bin" ||
@@ -71,9 +76,10 @@ pass "$dropped frames lost on the links, repaired by $hop_rx hop retransmissions
 
 say "== libbabe example: a generated 300 kB stream, checked byte by byte"
 mesh_exec 5 true
+s0=$(sessions)
 "$example_bin" recv "$(mesh_sock 5)" 7001 > "$MESH_RUN/example-recv.log" 2>&1 &
 ex_pid=$!
-sleep 0.3
+wait_until 5 receiving "$s0" || fail "babe-example recv on node 5 does not listen"
 out=$(timeout 60 "$example_bin" send "$(mesh_sock 1)" "$(mesh_addr 5)" 7001 300000) || { dump; fail "babe-example send failed: $out"; }
 wait "$ex_pid" || { cat "$MESH_RUN/example-recv.log"; fail "babe-example recv failed"; }
 grep -q "received 300000 bytes from $(mesh_addr 1):.*, 0 wrong" "$MESH_RUN/example-recv.log" ||
@@ -97,14 +103,18 @@ set -e
 pass "no such node: exit $rc, '$out'"
 
 # A sender that dies mid-stream: the receiver must report an error.
+s0=$(sessions)
 mesh_ctl 5 recv 7002 "$MESH_RUN/cut.bin" > "$MESH_RUN/cut.log" 2>&1 &
 recv_pid=$!
-sleep 0.3
+wait_until 5 receiving "$s0" || fail "babectl recv on node 5 does not listen"
+# The sleep keeps the sender's stream open after its 200 kB (not
+# synchronisation: the sender must still be mid-stream when it is killed).
 (head -c 200000 /dev/urandom; sleep 30) | "$babectl_bin" -s "$(mesh_sock 1)" send "$(mesh_addr 5):7002" \
 	> /dev/null 2>&1 &
 send_pid=$!
-for _ in $(seq 50); do [ -s "$MESH_RUN/cut.bin" ] && break; sleep 0.1; done
-sleep 0.5
+# Killed once its 200 kB have arrived: the stream is open and idle.
+all_arrived() { [ "$(stat -c %s "$MESH_RUN/cut.bin" 2> /dev/null || echo 0)" -ge 200000 ]; }
+wait_until 10 all_arrived || say "   the receiver had $(stat -c %s "$MESH_RUN/cut.bin" 2> /dev/null || echo 0) bytes when the sender was killed"
 kill "$send_pid" 2> /dev/null || true
 set +e
 timeout 30 tail --pid="$recv_pid" -f /dev/null

@@ -74,6 +74,9 @@ test_udp_stream() {
 	n5 python3 -c '
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+# Room for every datagram (SO_RCVBUFFORCE, root): the count must not depend
+# on when this process is scheduled after binding.
+s.setsockopt(socket.SOL_SOCKET, getattr(socket, "SO_RCVBUFFORCE", 33), 1 << 22)
 s.bind((sys.argv[1], 9999)); s.settimeout(3)
 n = 0
 try:
@@ -83,7 +86,7 @@ except socket.timeout:
     pass
 print(n)' "$(chain_addr 5)" $k >"$tmp/udp" &
 	local rx=$!
-	sleep 0.3
+	wait_until 5 port_bound "$(chain_ns 5)" udp 9999 || fail "the UDP receiver on n5 is not bound"
 	n1 python3 -c '
 import socket, sys, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -116,7 +119,7 @@ while True:
     h.update(b); n += len(b)
 print(n, h.hexdigest())' "$(chain_addr 5)" >"$tmp/tcp" &
 	local rx=$!
-	sleep 0.3
+	wait_until 5 port_bound "$(chain_ns 5)" tcp 5001 || fail "the TCP server on n5 does not listen"
 	n1 python3 -c '
 import socket, sys
 s = socket.create_connection((sys.argv[1], 5001), timeout=20)
@@ -142,7 +145,8 @@ test_restart_keeps_forwarding() {
 	chain_clear_stats
 	n1 ping -c 150 -i 0.01 -W 2 "$(chain_addr 5)" >"$tmp/ping" &
 	local p=$!
-	sleep 0.3
+	# The reload must come while the pings flow: wait for the tenth reply.
+	wait_until 5 grep -q 'icmp_seq=10 ' "$tmp/ping" || fail "the ping n1 -> n5 does not flow"
 	local out
 	out=$(chain_dpctl 3 attach mesh mesh-l) || fail "reload on n3: $out"
 	grep -q 'maps reused' <<<"$out" && grep -q 'updated mesh_ingress on mesh-l' <<<"$out" ||
