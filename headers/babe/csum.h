@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: Apache-2.0 */
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * The Internet checksum (RFC 1071) of IPv4 headers, computed in full or
  * updated incrementally when a 16- or 32-bit field changes (RFC 1624 eqn. 3:

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: Apache-2.0 */
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * The BPF maps shared by the XDP programs (bpf/) and the engine/loader
  * (userspace/dataplane/): names, key and value layouts. One definition for

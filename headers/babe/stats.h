@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: Apache-2.0 */
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * Counter ids of the `stats` map: one per XDP action and one per drop
  * reason. X-macro tables give BPF the codes, the map value its field names

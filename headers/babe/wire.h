@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: Apache-2.0 */
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * The DSR wire format of RFC 4728 (section 6, and section 7 for the optional
  * flow state header): protocol number, option types, fixed-layout option
