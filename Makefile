@@ -7,7 +7,7 @@ JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 CTEST_FLAGS ?=
 
-.PHONY: all build deps test test-unit demo bench bench-xdp bench-forward bench-sim bench-daemon bench-transport fuzz clean format install
+.PHONY: all build deps image test test-unit demo bench bench-xdp bench-forward bench-sim bench-daemon bench-transport fuzz clean format install
 
 all: build
 
@@ -31,6 +31,12 @@ test-unit: build
 
 demo: build
 	bash tools/demo.sh
+
+# The container image of babed and babectl (tools/image.sh): from scratch,
+# no registry; buildah, podman and runc come with it (install-deps.sh image).
+image: build
+	@bash tools/install-deps.sh image
+	bash tools/image.sh
 
 # Every benchmark prints one JSON object with ratios against a baseline
 # measured in the same run (tools/bench/<name>.sh).
