@@ -25,6 +25,23 @@ wait_until() {
 	done
 }
 
+# wait_settled SECONDS COMMAND [ARGS...]: run COMMAND, which prints a value
+# (a counter), until two outputs 50 ms apart are equal: what was in flight
+# has been processed. Status 1 if it still changes after SECONDS.
+wait_settled() {
+	local end prev cur
+	end=$((${EPOCHREALTIME/[.,]/} + $(awk -v s="$1" 'BEGIN { printf "%d", s * 1000000 }')))
+	shift
+	prev=$("$@")
+	while :; do
+		sleep 0.05
+		cur=$("$@")
+		[ "$cur" = "$prev" ] && return 0
+		((${EPOCHREALTIME/[.,]/} < end)) || return 1
+		prev=$cur
+	done
+}
+
 # port_bound NS tcp|udp PORT: a socket in network namespace NS listens on
 # (tcp) or is bound to (udp) PORT, e.g. a server started in the background.
 port_bound() {

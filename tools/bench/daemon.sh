@@ -203,6 +203,9 @@ if part discovery; then
 	MESH_DSR_EXTRA="$MESH_DSR_EXTRA"$'\n'"$DISC_EXTRA" mesh_start_all
 	for h in 1 2 3 4 5 6 7 8; do
 		mesh_ctl 1 discover "$(mesh_addr $((h + 1)))" -w 3000 > /dev/null || fail "warm-up discovery of node $((h + 1)) failed"
+		# Not synchronisation: the routes just learned time out of every
+		# node's cache (RouteCacheTimeout 200 ms), so that the next
+		# discovery starts with nothing cached anywhere.
 		sleep "$DISC_PAUSE_S"
 	done
 	declare -A samples
@@ -211,7 +214,7 @@ if part discovery; then
 			us=$(mesh_ctl 1 --json discover "$(mesh_addr $((h + 1)))" -w 3000 | jq '.discover.latency_us') ||
 				fail "discovery of node $((h + 1)) failed (round $r)"
 			samples[$h]+="$us "
-			sleep "$DISC_PAUSE_S"
+			sleep "$DISC_PAUSE_S" # the routes time out everywhere (above)
 		done
 		((r % 10 == 0)) && log "discovery round $r/$REPS"
 	done
@@ -255,6 +258,8 @@ if part start; then
 	first_json=$(tr ' ' '\n' <<< "$firsts" | sed '/^$/d' | stats_of)
 	ready_json=$(tr ' ' '\n' <<< "$readys" | sed '/^$/d' | stats_of)
 	mesh_wait_all
+	# Not synchronisation: a quiet spell after the start-up's first ping
+	# (its discovery, the last Route Maintenance) before idle is measured.
 	sleep 2
 	declare -a cpu0
 	tx_bytes() { # every mesh interface's tx bytes, whole mesh
@@ -274,7 +279,7 @@ if part start; then
 	for ((i = 1; i <= mesh_nodes; i++)); do cpu0[i]=$(cpu_ns "$(babed_pid "$i")"); done
 	b0=$(tx_bytes)
 	f0=$(tx_frames)
-	sleep "$IDLE_S"
+	sleep "$IDLE_S" # what is measured: the mesh left alone
 	b1=$(tx_bytes)
 	f1=$(tx_frames)
 	cpus=""
@@ -308,7 +313,8 @@ if part repair; then
 		[ -n "$last" ] || last=1
 		stream=$MESH_RUN/ping-$r.txt
 		ping_stream 1 3 9 "$stream"
-		sleep 1.5
+		# The stream has flowed for 1.5 s (150 replies) when the link is cut.
+		wait_until 5 replies_over "$stream" 150 || fail "the ping stream 1 -> 3 does not flow (round $r)"
 		t_cut=$(now_s)
 		link_cut "$last" 3 || fail "cannot cut link $last-3"
 		t_after=$(awk -v t="$t_cut" 'BEGIN { printf "%.6f", t + 0.05 }')
@@ -329,6 +335,8 @@ if part repair; then
 			repair_failures=$((repair_failures + 1))
 			log "repair round $r: link $last-3 cut, traffic NOT back within 5 s"
 		fi
+		# Not synchronisation: the restored link is probed back into use
+		# (once a second after a silent break) before the next round.
 		sleep 2
 	done
 	repair_json=$(tr ' ' '\n' <<< "$repairs" | sed '/^$/d' | stats_of)
@@ -409,7 +417,7 @@ NFT
 		c0=$(cpu_ns "$pid" "$shard_re")
 		out=$("$pktgen" --netns "$(mesh_ns 1)" --dev babe0 --dst-mac "$p0_mac" --src "$(mesh_addr 1)" \
 			--dst "$(mesh_addr 3)" --count "$MISS_COUNT" --cpu "$BENCH_CPU" --rate "$MISS_RATE")
-		sleep 0.3
+		wait_settled 5 stat_of 3 '^xdp_deliver_packets$' || fail "node 3 still receives 5 s after the generator stopped"
 		c1=$(cpu_ns "$pid" "$shard_re")
 		tx1=$(stat_of 1 '^engine_tx_data$')
 		b1=$(stat_of 1 '^engine_s0_busy_ns$')
@@ -435,7 +443,7 @@ NFT
 		c0=$(cpu_ns "$echo_pid")
 		out=$("$pktgen" --netns $E_GEN --dev xa --dst-mac "$xb_mac" --src 10.99.0.1 --dst 10.99.0.2 \
 			--count "$MISS_COUNT" --cpu "$BENCH_CPU" --rate "$MISS_RATE")
-		sleep 0.3
+		wait_settled 5 sink_count || fail "the echo's frames still arrive 5 s after the generator stopped"
 		c1=$(cpu_ns "$echo_pid")
 		r1=$(echo_report)
 		t1=$(jq .tx <<< "$r1")

@@ -65,15 +65,19 @@ cc=$(mesh_exec 1 sysctl -n net.ipv4.tcp_congestion_control)
 head -c "$BYTES" /dev/urandom > "$MESH_RUN/in.bin"
 want=$(sha256sum < "$MESH_RUN/in.bin" | cut -d' ' -f1)
 mesh_exec 5 iperf3 -s -D -B "$(mesh_addr 5)" --logfile "$MESH_RUN/iperf3-server.log"
-sleep 0.5
+wait_until 5 mesh_listening 5 5201 || fail "the iperf3 server on node 5 does not listen"
+# receiving N: node 5's transport has opened more than N sessions (a babectl
+# recv started after reading N listens).
+receiving() { [ "$(stat_of 5 '^transport_sessions_opened$')" -gt "$1" ]; }
 
 # One Babe transfer; prints bytes/s (0 when it failed).
 babe_once() {
-	local port=$1 start end rc=0
+	local port=$1 start end rc=0 s0
 	rm -f "$MESH_RUN/out.bin"
+	s0=$(stat_of 5 '^transport_sessions_opened$')
 	mesh_ctl 5 recv "$port" "$MESH_RUN/out.bin" 2> "$MESH_RUN/recv.err" &
 	local rp=$!
-	sleep 0.3
+	wait_until 5 receiving "$s0" || log "   babectl recv on node 5 does not listen"
 	start=$(now_s)
 	timeout 300 "$babectl_bin" -s "$(mesh_sock 1)" send "$(mesh_addr 5):$port" "$MESH_RUN/in.bin" \
 		2> "$MESH_RUN/send.err" || rc=$?

@@ -43,15 +43,7 @@ wait "$ping_pid" || true
 ping_pid=
 # Node 2 has worked through the flood once its counters stop moving.
 flood_counts() { echo "$(stat_of 2 '^dsr_rreq_(forwarded|rate_limited)$') $(stat_of 2 '^io_m5_rx_packets$')"; }
-last_counts=
-flood_settled() {
-	local c
-	c=$(flood_counts)
-	[ "$c" = "$last_counts" ] && return 0
-	last_counts=$c
-	return 1
-}
-wait_until 10 flood_settled || fail "node 2's counters still move 10 s after the flood"
+wait_settled 10 flood_counts || fail "node 2's counters still move 10 s after the flood"
 fwd=$(($(stat_of 2 '^dsr_rreq_forwarded$') - fwd0))
 lim=$(($(stat_of 2 '^dsr_rreq_rate_limited$') - lim0))
 rx=$(stat_of 2 '^io_m5_rx_packets$')
