@@ -16,6 +16,7 @@
 #include "cli/render.hh"
 #include "control/client.hh"
 #include "control/protocol.hh"
+#include "core/ipv4.hh"
 #include "libbabe/babe.hh"
 
 #include <fcntl.h>
@@ -92,10 +93,10 @@ int simple(const options& o, command cmd, const char* field, std::string (*human
 
 std::uint32_t parse_node(const std::string& s)
 {
-    auto a = babe::control::parse_ipv4(s);
+    auto a = babe::ipv4_address::parse(s);
     if (!a)
         throw CLI::ValidationError("NODE", fmt::format("'{}' is not an IPv4 address", s));
-    return *a;
+    return a->host();
 }
 
 // The cached route to `target`, or one found by a discovery run now.
@@ -112,7 +113,7 @@ std::optional<obtained> obtain_route(const options& o, client& c, std::uint32_t 
     auto a = one_shot(o, c, r, rc);
     if (!a)
         return std::nullopt;
-    auto dst = babe::control::format_ipv4(target);
+    auto dst = babe::ipv4_address::from_host(target).to_string();
     for (const auto& route : (*a)["routes"])
         if (route.value("dst", "") == dst)
             return obtained{route, false, 0};
@@ -223,7 +224,7 @@ int cmd_traceroute(const options& o, const std::string& node, int probes, int wa
     json out_hops = json::array();
     bool reached = false;
     for (std::size_t i = 0; i < hops.size(); ++i) {
-        auto addr = *babe::control::parse_ipv4(hops[i]);
+        auto addr = babe::ipv4_address::parse(hops[i])->host();
         json rtts = json::array();
         std::string line = fmt::format("{:2}  {:<15}", i + 1, hops[i]);
         for (int p = 0; p < probes; ++p) {
@@ -325,7 +326,7 @@ int cmd_send(const options& o, const std::string& target, const std::string& fil
     auto colon = target.rfind(':');
     int port = colon == std::string::npos ? 0 : std::atoi(target.c_str() + colon + 1);
     std::string node = colon == std::string::npos ? target : target.substr(0, colon);
-    if (port < 1 || port > 65535 || !babe::control::parse_ipv4(node)) {
+    if (port < 1 || port > 65535 || !babe::ipv4_address::parse(node)) {
         std::cerr << "babectl: send: the target is NODE:PORT (an IPv4 address and a port 1-65535)\n";
         return 2;
     }

@@ -4,17 +4,14 @@
 // the reload plan, so a key can never be readable yet missing from either.
 #include "config/babed_config.hh"
 
+#include "core/ipv4.hh"
+
 #include <fmt/format.h>
 
 #include <functional>
 #include <set>
 
 namespace babe::config {
-
-std::string format_ipv4(std::uint32_t a)
-{
-    return fmt::format("{}.{}.{}.{}", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);
-}
 
 namespace {
 
@@ -108,7 +105,7 @@ std::string check_listen(const std::string& s)
     auto colon = s.rfind(':');
     if (colon == std::string::npos || colon == 0)
         return fmt::format("'{}' is not ADDRESS:PORT", s);
-    if (!parse_ipv4(s.substr(0, colon)))
+    if (!ipv4_address::parse(s.substr(0, colon)))
         return fmt::format("'{}' is not an IPv4 address", s.substr(0, colon));
     auto port = s.substr(colon + 1);
     char* end = nullptr;
@@ -142,12 +139,12 @@ const std::vector<key_def>& keys()
         std::vector<key_def> k;
         k.push_back({"node.address",
                      [](babed_config& c, const value_ref& v) {
-                         auto a = parse_ipv4(v.as_string());
-                         if (!a || *a == 0 || *a == 0xffffffffu)
+                         auto a = ipv4_address::parse(v.as_string());
+                         if (!a || a->host() == 0 || a->host() == 0xffffffffu)
                              v.fail(fmt::format("'{}' is not a unicast IPv4 address", v.as_string()));
-                         c.node_address = *a;
+                         c.node_address = a->host();
                      },
-                     [](const babed_config& c) { return format_ipv4(c.node_address); },
+                     [](const babed_config& c) { return ipv4_address::from_host(c.node_address).to_string(); },
                      [](babed_config& d, const babed_config& s) { d.node_address = s.node_address; },
                      true, true});
         k.push_back({"mesh.interfaces",
@@ -183,7 +180,9 @@ const std::vector<key_def>& keys()
                          c.mesh_prefix_len = p->second;
                      },
                      [](const babed_config& c) {
-                         return fmt::format("{}/{}", format_ipv4(c.mesh_prefix), c.mesh_prefix_len);
+                         return fmt::format("{}/{}",
+                                            ipv4_address::from_host(c.mesh_prefix).to_string(),
+                                            c.mesh_prefix_len);
                      },
                      [](babed_config& d, const babed_config& s) {
                          d.mesh_prefix = s.mesh_prefix;
@@ -316,9 +315,11 @@ babed_config read_with(const std::function<void(const schema&)>& read, const std
             throw config_exception{error{name, 0, k.key, "required key is missing"}};
     std::uint32_t mask = c.mesh_prefix_len == 0 ? 0 : ~std::uint32_t{0} << (32 - c.mesh_prefix_len);
     if ((c.node_address & mask) != c.mesh_prefix)
-        throw config_exception{error{name, 0, "node.address",
-                                     fmt::format("{} is outside mesh.prefix {}/{}", format_ipv4(c.node_address),
-                                                 format_ipv4(c.mesh_prefix), c.mesh_prefix_len)}};
+        throw config_exception{error{
+            name, 0, "node.address",
+            fmt::format("{} is outside mesh.prefix {}/{}",
+                        ipv4_address::from_host(c.node_address).to_string(),
+                        ipv4_address::from_host(c.mesh_prefix).to_string(), c.mesh_prefix_len)}};
     for (const auto& i : c.mesh_interfaces)
         if (i == c.local_interface || i == c.local_peer)
             throw config_exception{error{name, 0, "mesh.interfaces",

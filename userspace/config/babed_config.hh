@@ -125,6 +125,4 @@ struct reload_plan {
 };
 reload_plan plan_reload(const babed_config& current, const babed_config& next);
 
-std::string format_ipv4(std::uint32_t host_order);
-
 } // namespace babe::config

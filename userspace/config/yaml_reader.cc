@@ -2,10 +2,10 @@
 // Strict YAML reading with located errors (see yaml_reader.hh).
 #include "config/yaml_reader.hh"
 
+#include "core/ipv4.hh"
+
 #include <yaml-cpp/yaml.h>
 #include <fmt/format.h>
-
-#include <arpa/inet.h>
 
 #include <cerrno>
 #include <cmath>
@@ -203,27 +203,19 @@ void schema::read_string(const std::string& text, const std::string& name,
     read_node(root, name, overrides);
 }
 
-std::optional<std::uint32_t> parse_ipv4(const std::string& s)
-{
-    in_addr a{};
-    if (inet_pton(AF_INET, s.c_str(), &a) != 1)
-        return std::nullopt;
-    return ntohl(a.s_addr);
-}
-
 std::optional<std::pair<std::uint32_t, int>> parse_prefix(const std::string& s)
 {
     auto slash = s.find('/');
     if (slash == std::string::npos)
         return std::nullopt;
-    auto addr = parse_ipv4(s.substr(0, slash));
+    auto addr = ipv4_address::parse(std::string_view{s}.substr(0, slash));
     auto len_s = s.substr(slash + 1);
     char* end = nullptr;
     long len = std::strtol(len_s.c_str(), &end, 10);
     if (!addr || len_s.empty() || *end != '\0' || len < 0 || len > 32)
         return std::nullopt;
     std::uint32_t mask = len == 0 ? 0 : ~std::uint32_t{0} << (32 - len);
-    return std::make_pair(*addr & mask, static_cast<int>(len));
+    return std::make_pair(addr->host() & mask, static_cast<int>(len));
 }
 
 } // namespace babe::config

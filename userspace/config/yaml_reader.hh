@@ -71,8 +71,6 @@ private:
     std::map<std::string, parser> _parsers;
 };
 
-// Parse "a.b.c.d" into a host-order IPv4 address; nullopt when malformed.
-std::optional<std::uint32_t> parse_ipv4(const std::string& s);
 // Parse "a.b.c.d/len" into (host-order network, length).
 std::optional<std::pair<std::uint32_t, int>> parse_prefix(const std::string& s);
 

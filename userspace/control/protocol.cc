@@ -4,7 +4,8 @@
 // turned into typed errors.
 #include "control/protocol.hh"
 
-#include <arpa/inet.h>
+#include "core/ipv4.hh"
+
 #include <fmt/format.h>
 
 namespace babe::control {
@@ -41,19 +42,6 @@ const char* to_string(error_code c)
     case error_code::discovery_failed: return "discovery_failed";
     }
     return "unknown";
-}
-
-std::string format_ipv4(ipv4 a)
-{
-    return fmt::format("{}.{}.{}.{}", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);
-}
-
-std::optional<ipv4> parse_ipv4(const std::string& s)
-{
-    in_addr a{};
-    if (s.size() > 15 || ::inet_pton(AF_INET, s.c_str(), &a) != 1)
-        return std::nullopt;
-    return ntohl(a.s_addr);
 }
 
 std::string format_mac(const std::array<std::uint8_t, 6>& m)
@@ -95,10 +83,10 @@ result<ipv4, proto_error> address_field(const json& j, const char* key)
         return bad(error_code::bad_request, fmt::format("'{}' is required", key));
     if (!it->is_string())
         return bad(error_code::bad_request, fmt::format("'{}' must be a string", key));
-    auto a = parse_ipv4(it->get<std::string>());
+    auto a = ipv4_address::parse(it->get<std::string>());
     if (!a)
         return bad(error_code::bad_request, fmt::format("'{}' is not an IPv4 address", key));
-    return *a;
+    return a->host();
 }
 
 } // namespace
@@ -203,7 +191,7 @@ std::string encode_request(const request& r)
     j["cmd"] = to_string(r.cmd);
     switch (r.cmd) {
     case command::discover:
-        j["target"] = format_ipv4(r.target);
+        j["target"] = ipv4_address::from_host(r.target).to_string();
         j["timeout_ms"] = r.timeout_ms;
         break;
     case command::monitor:
@@ -215,14 +203,14 @@ std::string encode_request(const request& r)
             j["kinds"] = kinds;
         }
         if (r.filter.node)
-            j["node"] = format_ipv4(*r.filter.node);
+            j["node"] = ipv4_address::from_host(*r.filter.node).to_string();
         break;
     case command::stats:
         if (!r.match.empty())
             j["match"] = r.match;
         break;
     case command::send:
-        j["peer"] = format_ipv4(r.peer);
+        j["peer"] = ipv4_address::from_host(r.peer).to_string();
         j["port"] = r.port;
         break;
     case command::recv:
@@ -239,7 +227,7 @@ json addr_list(const std::vector<ipv4>& v)
 {
     json a = json::array();
     for (auto x : v)
-        a.push_back(format_ipv4(x));
+        a.push_back(ipv4_address::from_host(x).to_string());
     return a;
 }
 } // namespace
@@ -250,7 +238,7 @@ json to_json(const status_info& s)
     for (const auto& i : s.mesh_interfaces)
         ifs.push_back(i);
     return json{{"version", s.version},
-                {"node_address", format_ipv4(s.node_address)},
+                {"node_address", ipv4_address::from_host(s.node_address).to_string()},
                 {"mesh_prefix", s.mesh_prefix},
                 {"mesh_interfaces", ifs},
                 {"local_interface", s.local_interface},
@@ -266,14 +254,16 @@ json to_json(const status_info& s)
 
 json to_json(const route_info& r)
 {
-    return json{{"dst", format_ipv4(r.dst)}, {"hops", addr_list(r.hops)},
-                {"age_ms", r.age_ms},        {"expires_ms", r.expires_ms},
+    return json{{"dst", ipv4_address::from_host(r.dst).to_string()},
+                {"hops", addr_list(r.hops)},
+                {"age_ms", r.age_ms},
+                {"expires_ms", r.expires_ms},
                 {"installed", r.installed}};
 }
 
 json to_json(const neighbour_info& n)
 {
-    return json{{"addr", format_ipv4(n.addr)},
+    return json{{"addr", ipv4_address::from_host(n.addr).to_string()},
                 {"iface", n.iface},
                 {"mac", format_mac(n.mac)},
                 {"last_heard_ms", n.last_heard_ms}};
@@ -292,11 +282,11 @@ json to_json(const event& e)
 {
     json j{{"kind", to_string(e.kind)}, {"time_ms", e.time_ms}};
     if (e.dst)
-        j["dst"] = format_ipv4(e.dst);
+        j["dst"] = ipv4_address::from_host(e.dst).to_string();
     if (e.from)
-        j["from"] = format_ipv4(e.from);
+        j["from"] = ipv4_address::from_host(e.from).to_string();
     if (e.to)
-        j["to"] = format_ipv4(e.to);
+        j["to"] = ipv4_address::from_host(e.to).to_string();
     if (!e.hops.empty() || e.kind == event_kind::route_added || e.kind == event_kind::route_changed ||
         e.kind == event_kind::discovery_done)
         j["hops"] = addr_list(e.hops);

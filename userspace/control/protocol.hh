@@ -85,8 +85,6 @@ result<request, proto_error> parse_request(std::string_view line);
 // The request as one JSON line (no newline), for clients.
 std::string encode_request(const request& r);
 
-std::string format_ipv4(ipv4 a);
-std::optional<ipv4> parse_ipv4(const std::string& s);
 std::string format_mac(const std::array<std::uint8_t, 6>& mac);
 
 nlohmann::json to_json(const status_info& s);

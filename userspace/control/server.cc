@@ -5,6 +5,7 @@
 #include "control/server.hh"
 
 #include "control/stream_text.hh"
+#include "core/ipv4.hh"
 
 #include <fmt/format.h>
 
@@ -262,7 +263,7 @@ struct server::impl {
                         kinds.push_back(to_string(static_cast<event_kind>(i)));
                 json m{{"kinds", kinds}, {"queue", options.monitor_queue}};
                 if (r.filter.node)
-                    m["node"] = format_ipv4(*r.filter.node);
+                    m["node"] = ipv4_address::from_host(*r.filter.node).to_string();
                 c.out += to_line(json{{"ok", true}, {"monitor", m}});
                 break;
             }

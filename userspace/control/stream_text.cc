@@ -3,6 +3,7 @@
 #include "control/stream_text.hh"
 
 #include "control/protocol.hh"
+#include "core/ipv4.hh"
 
 namespace babe::control {
 
@@ -12,11 +13,15 @@ class json_text final : public stream_text {
 public:
     std::string connected(ipv4 peer, std::uint16_t port) const override
     {
-        return to_line({{"ok", true}, {"connected", {{"peer", format_ipv4(peer)}, {"port", port}}}});
+        return to_line(
+            {{"ok", true},
+             {"connected", {{"peer", ipv4_address::from_host(peer).to_string()}, {"port", port}}}});
     }
     std::string accepted(ipv4 peer, std::uint16_t port) const override
     {
-        return to_line({{"ok", true}, {"accepted", {{"peer", format_ipv4(peer)}, {"port", port}}}});
+        return to_line(
+            {{"ok", true},
+             {"accepted", {{"peer", ipv4_address::from_host(peer).to_string()}, {"port", port}}}});
     }
     std::string sent(std::uint64_t bytes) const override { return to_line({{"ok", true}, {"sent", bytes}}); }
     std::string received(std::uint64_t bytes) const override

@@ -5,6 +5,7 @@
 #include "daemon/daemon.hh"
 
 #include "control/server.hh"
+#include "core/ipv4.hh"
 #include "daemon/health.hh"
 #include "daemon/local_link.hh"
 #include "daemon/startup_clock.hh"
@@ -137,8 +138,10 @@ void setup_logging(const std::string& level)
 
 int run_daemon(const daemon_options& options, config::babed_config cfg, const engine_factory& make)
 {
-    spdlog::info("babed {} starting: node {}, mesh {}/{} on {}", options.version, config::format_ipv4(cfg.node_address),
-                 config::format_ipv4(cfg.mesh_prefix), cfg.mesh_prefix_len, fmt::join(cfg.mesh_interfaces, ","));
+    spdlog::info("babed {} starting: node {}, mesh {}/{} on {}", options.version,
+                 ipv4_address::from_host(cfg.node_address).to_string(),
+                 ipv4_address::from_host(cfg.mesh_prefix).to_string(), cfg.mesh_prefix_len,
+                 fmt::join(cfg.mesh_interfaces, ","));
 
     sigset_t set;
     sigemptyset(&set);
@@ -165,8 +168,8 @@ int run_daemon(const daemon_options& options, config::babed_config cfg, const en
             ctx.local_mac = l.local_mac;
             spdlog::info("{} {} ({} <-> {}): {}/32, {}/{} routed into it", cfg.local_interface,
                          l.created ? "created" : "reused", cfg.local_interface, cfg.local_peer,
-                         config::format_ipv4(cfg.node_address), config::format_ipv4(cfg.mesh_prefix),
-                         cfg.mesh_prefix_len);
+                         ipv4_address::from_host(cfg.node_address).to_string(),
+                         ipv4_address::from_host(cfg.mesh_prefix).to_string(), cfg.mesh_prefix_len);
         } catch (const std::exception& e) {
             spdlog::critical("cannot set up {}: {}", cfg.local_interface, e.what());
             notify(fmt::format("STATUS=failed: {}", e.what()));

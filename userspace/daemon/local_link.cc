@@ -3,6 +3,7 @@
 // set MTU, ARP off, up, the node address and the mesh route.
 #include "daemon/local_link.hh"
 
+#include "core/ipv4.hh"
 #include "core/sysctl.hh"
 
 #include <fmt/format.h>
@@ -180,7 +181,7 @@ void add_address(std::uint32_t ifindex, std::uint32_t addr_host)
     std::uint32_t a = htonl(addr_host);
     m.put_attr(IFA_LOCAL, &a, 4);
     m.put_attr(IFA_ADDRESS, &a, 4);
-    check(nl_talk(m), fmt::format("adding {}/32", config::format_ipv4(addr_host)));
+    check(nl_talk(m), fmt::format("adding {}/32", ipv4_address::from_host(addr_host).to_string()));
 }
 
 void add_route(std::uint32_t ifindex, std::uint32_t prefix_host, int len, std::uint32_t src_host)
@@ -198,7 +199,8 @@ void add_route(std::uint32_t ifindex, std::uint32_t prefix_host, int len, std::u
     m.put_attr(RTA_DST, &dst, 4);
     m.put_u32(RTA_OIF, ifindex);
     m.put_attr(RTA_PREFSRC, &src, 4);
-    check(nl_talk(m), fmt::format("routing {}/{} into interface {}", config::format_ipv4(prefix_host), len, ifindex));
+    check(nl_talk(m), fmt::format("routing {}/{} into interface {}",
+                                  ipv4_address::from_host(prefix_host).to_string(), len, ifindex));
 }
 
 std::array<std::uint8_t, 6> read_mac(const std::string& ifname)

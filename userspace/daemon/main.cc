@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "config/babed_config.hh"
+#include "core/ipv4.hh"
 #include "daemon/daemon.hh"
 #include "engine/api.hh"
 #include "daemon/startup_clock.hh"
@@ -32,8 +33,9 @@ int main(int argc, char** argv)
         try {
             auto cfg = babe::config::load_babed_config(check_path, overrides);
             std::cout << fmt::format("{}: ok (node {}, mesh {}/{})\n", check_path,
-                                     babe::config::format_ipv4(cfg.node_address),
-                                     babe::config::format_ipv4(cfg.mesh_prefix), cfg.mesh_prefix_len);
+                                     babe::ipv4_address::from_host(cfg.node_address).to_string(),
+                                     babe::ipv4_address::from_host(cfg.mesh_prefix).to_string(),
+                                     cfg.mesh_prefix_len);
             return 0;
         } catch (const babe::config::config_exception& e) {
             std::cerr << "babed: " << e.err.what() << "\n";

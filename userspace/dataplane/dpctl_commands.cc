@@ -2,6 +2,8 @@
 // babe-dpctl map commands (see dpctl_commands.hh).
 #include "dataplane/dpctl_commands.hh"
 
+#include "core/ipv4.hh"
+
 #include <fmt/format.h>
 
 #include <charconv>
@@ -42,7 +44,7 @@ std::string value_of(std::span<const std::string> args, std::size_t from, std::s
 
 std::string format_route(be32 dst, const babe_route& r)
 {
-    std::string s = format_ipv4(dst);
+    std::string s = ipv4_address::from_network(dst).to_string();
     if (r.n_hops == 0) {
         s += " direct";
     } else {
@@ -50,7 +52,7 @@ std::string format_route(be32 dst, const babe_route& r)
         for (unsigned i = 0; i < r.n_hops && i < BABE_MAX_ROUTE_HOPS; ++i) {
             if (i)
                 s += ',';
-            s += format_ipv4(r.hops[i]);
+            s += ipv4_address::from_network(r.hops[i]).to_string();
         }
     }
     s += fmt::format(" generation {}\n", r.generation);
@@ -110,8 +112,8 @@ dp_result<void> neigh_command(dpctl_env& env, std::span<const std::string> args)
             return unexpected(list.error());
         for (const auto& [addr, n] : list.value())
             env.out += fmt::format("{} ifindex {} lladdr {} src {} last_heard_ns {}\n",
-                                   format_ipv4(addr), n.ifindex, format_mac(n.mac),
-                                   format_mac(n.src_mac), n.last_heard_ns);
+                                   ipv4_address::from_network(addr).to_string(), n.ifindex,
+                                   format_mac(n.mac), format_mac(n.src_mac), n.last_heard_ns);
         return {};
     }
     if (args.size() < 3)
@@ -182,10 +184,11 @@ dp_result<void> config_command(dpctl_env& env, std::span<const std::string> args
         if (!c)
             return unexpected(c.error());
         const babe_config& v = c.value();
-        env.out += fmt::format("self {} prefix {}/{} local_ifindex {} local_mac {} flags {:#x}\n",
-                               format_ipv4(v.self_addr), format_ipv4(v.mesh_prefix),
-                               v.mesh_prefix_len, v.local_ifindex, format_mac(v.local_mac),
-                               v.flags);
+        env.out +=
+            fmt::format("self {} prefix {}/{} local_ifindex {} local_mac {} flags {:#x}\n",
+                        ipv4_address::from_network(v.self_addr).to_string(),
+                        ipv4_address::from_network(v.mesh_prefix).to_string(), v.mesh_prefix_len,
+                        v.local_ifindex, format_mac(v.local_mac), v.flags);
         return {};
     }
     // config self ADDR prefix NET/LEN [local IFNAME] [disabled]

@@ -2,7 +2,8 @@
 // OS helpers of the data plane: bpffs, netns, interfaces, address parsing.
 #include "dataplane/system.hh"
 
-#include <arpa/inet.h>
+#include "core/ipv4.hh"
+
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <linux/magic.h>
@@ -114,20 +115,11 @@ dp_result<mac_addr> find_mac(const std::string& ifname)
 
 dp_result<be32> parse_ipv4(std::string_view text)
 {
-    std::string s{text};
-    in_addr a{};
-    if (inet_pton(AF_INET, s.c_str(), &a) != 1)
-        return make_dp_error(errc::invalid_argument, fmt::format("not an IPv4 address: '{}'", s));
-    return static_cast<be32>(a.s_addr);
-}
-
-std::string format_ipv4(be32 addr)
-{
-    char buf[INET_ADDRSTRLEN] = {};
-    in_addr a{};
-    a.s_addr = addr;
-    inet_ntop(AF_INET, &a, buf, sizeof(buf));
-    return buf;
+    auto a = ipv4_address::parse(text);
+    if (!a)
+        return make_dp_error(errc::invalid_argument,
+                             fmt::format("not an IPv4 address: '{}'", text));
+    return a->network();
 }
 
 dp_result<mac_addr> parse_mac(std::string_view text)

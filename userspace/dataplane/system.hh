@@ -34,8 +34,9 @@ dp_result<void> enter_netns(const std::string& name);
 dp_result<std::uint32_t> find_ifindex(const std::string& ifname);
 dp_result<mac_addr> find_mac(const std::string& ifname);
 
+// core's ipv4_address::parse, in the maps' network order and with the error
+// dpctl and the packet generator print.
 dp_result<be32> parse_ipv4(std::string_view text);
-std::string format_ipv4(be32 addr);
 dp_result<mac_addr> parse_mac(std::string_view text);
 std::string format_mac(const std::uint8_t* mac);
 

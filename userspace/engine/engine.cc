@@ -10,6 +10,7 @@
 #include "engine/afxdp_io.hh"
 #include "engine/shard.hh"
 #include "engine/transport_service.hh"
+#include "core/ipv4.hh"
 #include "core/sched_slice.hh"
 #include "core/seqlock.hh"
 #include "core/slab_pool.hh"
@@ -504,7 +505,7 @@ public:
         status_info s;
         s.version = _ctx.version;
         s.node_address = _cfg.node_address;
-        s.mesh_prefix = fmt::format("{}/{}", config::format_ipv4(_cfg.mesh_prefix), _cfg.mesh_prefix_len);
+        s.mesh_prefix = fmt::format("{}/{}", ipv4_address::from_host(_cfg.mesh_prefix).to_string(), _cfg.mesh_prefix_len);
         s.mesh_interfaces = _cfg.mesh_interfaces;
         s.local_interface = _ctx.local_ifname;
         s.xdp_mode = _attached_mode;

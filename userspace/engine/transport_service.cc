@@ -2,6 +2,7 @@
 // The reliable transport inside babed (see transport_service.hh).
 #include "engine/transport_service.hh"
 
+#include "core/ipv4.hh"
 #include "dsr/codec/codec.hh"
 
 #include <arpa/inet.h>
@@ -36,12 +37,6 @@ void store_be32(std::uint8_t* p, std::uint32_t v)
     p[1] = static_cast<std::uint8_t>(v >> 16);
     p[2] = static_cast<std::uint8_t>(v >> 8);
     p[3] = static_cast<std::uint8_t>(v);
-}
-
-// For messages to the user (the core IPv4 type will replace it).
-std::string dotted(std::uint32_t a)
-{
-    return fmt::format("{}.{}.{}.{}", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);
 }
 
 } // namespace
@@ -251,7 +246,8 @@ void transport_service::unreachable(time_point now, dsr::addr dst)
             continue;
         ++_ctr.unreachable;
         fail(now, *s, "unreachable",
-             fmt::format("no route to {}: Route Discovery found none", dotted(dst)));
+             fmt::format("no route to {}: Route Discovery found none",
+                         ipv4_address::from_host(dst).to_string()));
     }
 }
 
@@ -446,16 +442,18 @@ void transport_service::on_event(time_point now, const transport::event& e)
             s->conn.reset();
             bool refused = e.why == transport::reason::refused;
             fail(now, *s, refused ? "refused" : "reset",
-                 refused ? fmt::format("{} port {} refused the connection (nobody receives there)",
-                                       dotted(e.peer), e.peer_port)
-                         : fmt::format("the connection was reset ({})", transport::to_string(e.why)));
+                 refused
+                     ? fmt::format("{} port {} refused the connection (nobody receives there)",
+                                   ipv4_address::from_host(e.peer).to_string(), e.peer_port)
+                     : fmt::format("the connection was reset ({})", transport::to_string(e.why)));
         }
         break;
     case event_kind::timed_out:
         if ((s = find(e.conn))) {
             s->conn.reset();
             fail(now, *s, "timed_out",
-                 fmt::format("{} did not answer ({}): unreachable", dotted(e.peer),
+                 fmt::format("{} did not answer ({}): unreachable",
+                             ipv4_address::from_host(e.peer).to_string(),
                              transport::to_string(e.why)));
         }
         break;

@@ -19,6 +19,7 @@
 
 #include "config/babed_config.hh"
 #include "control/fake_service.hh"
+#include "core/ipv4.hh"
 #include "daemon/daemon.hh"
 
 namespace {
@@ -35,7 +36,8 @@ public:
         control::status_info s;
         s.version = "fake";
         s.node_address = cfg.node_address;
-        s.mesh_prefix = fmt::format("{}/{}", config::format_ipv4(cfg.mesh_prefix), cfg.mesh_prefix_len);
+        s.mesh_prefix = fmt::format("{}/{}", ipv4_address::from_host(cfg.mesh_prefix).to_string(),
+                                    cfg.mesh_prefix_len);
         s.mesh_interfaces = cfg.mesh_interfaces;
         s.local_interface = cfg.local_interface;
         s.xdp_mode = "none (fake engine)";

@@ -2,6 +2,7 @@
 // Strict YAML reading: values reach their parsers, and every error names the
 // file, the line and the key (unknown keys, bad values, out of range).
 #include "config/yaml_reader.hh"
+#include "core/ipv4.hh"
 
 #include <gtest/gtest.h>
 
@@ -25,10 +26,12 @@ schema make_schema(settings& s)
     sc.add("dsr.request_period_ms", [&](const value_ref& v) { s.period_ms = v.as_int(1, 60000); })
         .add("dsr.enabled", [&](const value_ref& v) { s.enabled = v.as_bool(); })
         .add("dataplane.xdp_mode",
-             [&](const value_ref& v) { s.mode = v.as_enum({"auto", "native", "generic"}); })
+             [&](const value_ref& v) {
+                 s.mode = v.as_enum({"auto", "native", "generic"});
+             })
         .add("interfaces.mesh", [&](const value_ref& v) { s.ifaces = v.as_string_list(); })
         .add("node.address", [&](const value_ref& v) {
-            if (!parse_ipv4(v.as_string()))
+            if (!ipv4_address::parse(v.as_string()))
                 v.fail("not an IPv4 address");
             s.address = v.as_string();
         });
@@ -121,8 +124,8 @@ TEST(YamlReader, MissingFileIsAClearError)
 
 TEST(YamlReader, ParsesAddressesAndPrefixes)
 {
-    EXPECT_EQ(parse_ipv4("10.1.2.3"), 0x0a010203U);
-    EXPECT_FALSE(parse_ipv4("10.1.2"));
+    EXPECT_EQ(ipv4_address::parse("10.1.2.3"), ipv4_address::from_host(0x0a010203U));
+    EXPECT_FALSE(ipv4_address::parse("10.1.2"));
     auto p = parse_prefix("10.77.3.4/16");
     ASSERT_TRUE(p);
     EXPECT_EQ(p->first, 0x0a4d0000U);

@@ -3,6 +3,7 @@
 // behave like the kernel maps it stands for: HASH maps refuse a new key when
 // full, the LRU routes map evicts its oldest entry instead, missing keys are
 // not_found, and the counter labels come from the stats.h X-macro tables.
+#include "core/ipv4.hh"
 #include "dataplane/memory_maps.hh"
 #include "dataplane/system.hh"
 
@@ -95,7 +96,7 @@ TEST(parsing, ipv4_and_mac_round_trip_and_reject_garbage)
     const auto* bytes = reinterpret_cast<const unsigned char*>(&a.value());
     EXPECT_EQ(bytes[0], 10); // network order in memory
     EXPECT_EQ(bytes[3], 5);
-    EXPECT_EQ(format_ipv4(a.value()), "10.77.0.5");
+    EXPECT_EQ(babe::ipv4_address::from_network(a.value()).to_string(), "10.77.0.5");
     EXPECT_EQ(parse_ipv4("10.77.0").error().code, errc::invalid_argument);
     EXPECT_FALSE(parse_ipv4("10.77.0.256"));
 
