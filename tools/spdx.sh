@@ -21,21 +21,29 @@ licence_of() {
 # Source files: code, build files, scripts, configuration and man pages
 # under version control (documentation, data and test corpora carry none).
 sources() {
-	git ls-files -- "$@" | grep -E '(\.(c|h|cc|hh|sh|py|bt|cmake|yaml|service|[58])|CMakeLists\.txt|Makefile|^\.ci/run)$' |
-		grep -v -E '^(tests/fuzz/corpus|tests/integration/codec/samples)/' || true
+	git ls-files -- "$@" | grep -E '(\.(c|h|cc|hh|sh|py|bt|js|tpl|cmake|yaml|service|[58])|CMakeLists\.txt|Makefile|^\.ci/run)$' |
+		grep -v -E '/corpus/' || true
 }
+
+# spdx_lines FILE: its SPDX lines (the tag after a comment opener: #, //,
+# /*, a block comment's *, {{/*, <!--, .\" ).
+spdx_lines() { grep -E '^[[:space:]]*(#|//|/?\*|\{\{-? */\*|<!--|\.\\")[[:space:]]*SPDX-License-Identifier:' "$1" || true; }
+# expression LINE: the licence expression of an SPDX line, without the
+# comment's closer.
+expression() { sed -E 's/.*SPDX-License-Identifier: *//; s/[[:space:]]*(\*\/|-->).*$//; s/[[:space:]]+$//' <<< "$1"; }
 
 case ${1:-check} in
 check)
 	bad=0
 	while IFS= read -r f; do
-		n=$(grep -c 'SPDX-License-Identifier:' "$f" || true)
+		lines=$(spdx_lines "$f")
+		n=$(grep -c . <<< "$lines" || true)
 		want=$(licence_of "$f")
 		if [ "$n" != 1 ]; then
 			echo "$f: $n SPDX lines"
 			bad=1
-		elif ! grep -q "SPDX-License-Identifier: $want\( \*/\| -->\)\?\$" "$f"; then
-			echo "$f: $(grep -o 'SPDX-License-Identifier: .*' "$f"), want $want"
+		elif [ "$(expression "$lines")" != "$want" ]; then
+			echo "$f: $(expression "$lines"), want $want"
 			bad=1
 		fi
 	done < <(sources)
@@ -45,7 +53,10 @@ apply)
 	shift
 	while IFS= read -r f; do
 		want=$(licence_of "$f")
-		sed -i -E "s#(SPDX-License-Identifier: ).*( \*/| -->)\$#\1$want\2#; t; s#(SPDX-License-Identifier: ).*\$#\1$want#" "$f"
+		sed -i -E "/^[[:space:]]*(#|\/\/|\/?\*|\{\{-? *\/\*|<!--|\.\\\\\")[[:space:]]*SPDX-License-Identifier:/{
+			s#(SPDX-License-Identifier: ).*( \*/.*| -->.*)\$#\1$want\2#; t
+			s#(SPDX-License-Identifier: ).*\$#\1$want#
+		}" "$f"
 	done < <(sources "$@")
 	;;
 *)
