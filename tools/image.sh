@@ -6,7 +6,8 @@
 # Debian's busybox-static) for the chart's init container (sysctls, bpffs)
 # and `kubectl exec ... sh`, the default config, /etc/passwd and /etc/group.
 # Reproducible: every file's time and the image's are the last commit's
-# (SOURCE_DATE_EPOCH), so the same build gives the same image ID.
+# (SOURCE_DATE_EPOCH), so the same build gives the same image ID (layer and
+# config digests; the OCI archive's outer tar is not byte-identical).
 #
 #   IMAGE=localhost/babe TAG=<version> bash tools/image.sh
 #
@@ -43,7 +44,8 @@ for l in $libs; do
 	cp -L "$l" "$rootfs$l"
 done
 install -m755 "$(command -v busybox)" "$rootfs/bin/busybox"
-ldd "$rootfs/bin/busybox" 2>&1 | grep -q 'not a dynamic' ||
+bb_ldd=$(ldd "$rootfs/bin/busybox" 2>&1 || true)
+grep -q 'not a dynamic' <<< "$bb_ldd" ||
 	{ echo "image: $(command -v busybox) is not static (install busybox-static)" >&2; exit 1; }
 ln -s busybox "$rootfs/bin/sh"
 install -m644 "$babe_root/packaging/babe.yaml" "$rootfs/etc/babe/babe.yaml"
