@@ -24,7 +24,12 @@ public:
     virtual ~agent() = default;
     virtual void handle_packet(time_point now, dsr::addr prev_hop, std::span<const std::byte> pkt,
                                std::optional<dsr::packet_handle> h, bool overheard) = 0;
-    virtual void send(time_point now, dsr::packet_handle h, std::span<const std::byte> ip_packet) = 0;
+    // hop_recovery: as dsr::node::send (false for a transport's pure ACKs).
+    virtual void send(time_point now, dsr::packet_handle h, std::span<const std::byte> ip_packet,
+                      bool hop_recovery) = 0;
+    // dsr::node::hop_room: how many more hop-recovered packets to dst the
+    // next hop's window takes.
+    virtual std::uint32_t hop_room(dsr::addr dst) const = 0;
     virtual void handle_link_feedback(time_point now, dsr::addr next_hop, dsr::link_status status) = 0;
     virtual void handle_timeout(time_point now) = 0;
     virtual std::optional<time_point> poll_timeout() const = 0;

@@ -44,7 +44,9 @@ public:
         _events.push_back(e);
     }
 
-    void send(time_point, dsr::packet_handle h, std::span<const std::byte> pkt) override
+    std::uint32_t hop_room(dsr::addr) const override { return 0xffffffffu; }
+
+    void send(time_point, dsr::packet_handle h, std::span<const std::byte> pkt, bool) override
     {
         dsr::transmit t;
         t.next_hop = pkt.size() >= 20 ? load_be32(pkt.data() + 16) : dsr::broadcast;

@@ -24,10 +24,12 @@ public:
     {
         _node.handle_packet(now, 0, prev_hop, pkt, h, overheard);
     }
-    void send(time_point now, dsr::packet_handle h, std::span<const std::byte> ip_packet) override
+    void send(time_point now, dsr::packet_handle h, std::span<const std::byte> ip_packet,
+              bool hop_recovery) override
     {
-        _node.send(now, h, ip_packet);
+        _node.send(now, h, ip_packet, hop_recovery);
     }
+    std::uint32_t hop_room(dsr::addr dst) const override { return _node.hop_room(dst); }
     void handle_link_feedback(time_point now, dsr::addr next_hop, dsr::link_status status) override
     {
         _node.handle_link_feedback(now, next_hop, status);

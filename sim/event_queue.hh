@@ -21,6 +21,7 @@ enum class ev : std::uint8_t {
     fault_start,  // a: fault index
     fault_end,    // a: fault index
     rebin,        // spatial grid refresh
+    transfer,     // a: transfer index (its connection opens)
     stop,         // end of the run
 };
 

@@ -44,6 +44,36 @@ nlohmann::ordered_json to_json(const run_result& r)
         {"airtime_s", r.mac_airtime_s},
     };
     j["core_counters"] = r.core_counters;
+    if (r.transfers) { // only when the scenario has transfers: other runs print what they always did
+        const auto& t = *r.transfers;
+        nlohmann::ordered_json list = nlohmann::ordered_json::array();
+        for (const auto& x : t.list)
+            list.push_back({{"src", x.src},
+                            {"dst", x.dst},
+                            {"bytes", x.bytes},
+                            {"start_s", x.start_s},
+                            {"state", x.state},
+                            {"error", x.error},
+                            {"delivered", x.delivered},
+                            {"duration_s", x.duration_s},
+                            {"goodput_bps", x.goodput_bps},
+                            {"segments_retransmitted", x.segments_retransmitted},
+                            {"bytes_retransmitted", x.bytes_retransmitted}});
+        j["transfers"] = {
+            {"completed", t.completed},
+            {"failed", t.failed},
+            {"bytes_requested", t.bytes_requested},
+            {"bytes_delivered", t.bytes_delivered},
+            {"mean_goodput_bps", t.mean_goodput_bps},
+            {"segments_retransmitted", t.segments_retransmitted},
+            {"bytes_retransmitted", t.bytes_retransmitted},
+            {"hop_retransmissions", t.hop_retransmissions},
+            {"frames", t.frames},
+            {"frame_bytes", t.frame_bytes},
+            {"list", list},
+            {"transport_counters", t.transport_counters},
+        };
+    }
     j["checkers"] = r.failure ? *r.failure : std::string("ok");
     j["events"] = r.events;
     j["sim_memory_bytes"] = r.sim_memory_bytes;

@@ -8,10 +8,38 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 namespace babe::sim {
+
+// One bulk transfer's outcome (scenario `transfers`).
+struct transfer_result {
+    std::uint32_t src = 0, dst = 0;
+    std::uint64_t bytes = 0;
+    double start_s = 0;
+    std::string state;           // completed, failed (or, when checkers are off: pending, connecting, streaming)
+    std::string error;           // failed: what the transfer reported
+    std::uint64_t delivered = 0; // bytes the receiver got in order, each checked
+    double duration_s = 0;       // start to completion or failure (to the end of the run if neither)
+    double goodput_bps = 0;      // delivered bits / duration_s
+    std::uint64_t segments_retransmitted = 0, bytes_retransmitted = 0; // end to end, data
+};
+
+// The transfers of a run: present only when the scenario has some.
+struct transfers_result {
+    std::vector<transfer_result> list;
+    std::uint64_t completed = 0, failed = 0;
+    std::uint64_t bytes_requested = 0, bytes_delivered = 0;
+    double mean_goodput_bps = 0;              // over the completed transfers
+    std::uint64_t segments_retransmitted = 0; // end to end: data segments sent again by the sources
+    std::uint64_t bytes_retransmitted = 0;
+    std::uint64_t hop_retransmissions = 0;    // a node sending a segment it holds again (Route
+                                              // Maintenance retransmission or salvage), every hop
+    std::uint64_t frames = 0, frame_bytes = 0; // segment frames handed to the MAC, every hop
+    std::map<std::string, std::uint64_t> transport_counters; // every endpoint's transport::counters
+};
 
 struct run_result {
     std::uint64_t seed = 0;
@@ -50,6 +78,7 @@ struct run_result {
     double wall_s = 0;
     std::uint64_t sim_memory_bytes = 0;   // the simulator's own tables and pools at the end
     std::optional<std::string> failure;   // a checker's message, if one failed
+    std::optional<transfers_result> transfers;
 };
 
 nlohmann::ordered_json to_json(const run_result& r);

@@ -22,6 +22,7 @@ enum class stream : std::uint64_t {
     mac = 4,
     core = 5,
     placement = 6,
+    transport = 7, // each node's transport endpoint (ISNs)
 };
 
 // The seed of stream `s` for index `i` (a node, a flow) of a run seeded `seed`.

@@ -11,6 +11,8 @@
 #include <functional>
 #include <map>
 
+#include <babe/maps.h>
+
 #include "config/yaml_reader.hh"
 
 namespace babe::sim {
@@ -46,6 +48,7 @@ namespace {
 
 constexpr double big = 1e12;
 constexpr std::int64_t max_nodes = 1'000'000;
+constexpr std::size_t max_transfers = 65535; // transfer i listens on transport port i + 1
 
 duration from_s(double s) { return duration{static_cast<std::int64_t>(std::llround(s * 1e9))}; }
 duration from_ms(double ms) { return from_s(ms / 1e3); }
@@ -186,6 +189,24 @@ schema make_schema(scenario& sc, const std::string& base_dir)
         });
     });
 
+    s.add("transfers", [&](const value_ref& v) {
+        sc.transfers.clear();
+        read_items(v, [&] {
+            sc.transfers.emplace_back();
+            auto& t = sc.transfers.back();
+            auto at = [&t](const value_ref& x) { t.line = t.line ? t.line : x.line; };
+            return item_fields{
+                {"src", [&t, at](const value_ref& x) { at(x); t.src = as_u32(x, max_nodes); }},
+                {"dst", [&t, at](const value_ref& x) { at(x); t.dst = as_u32(x, max_nodes); }},
+                {"bytes", [&t, at](const value_ref& x) {
+                     at(x);
+                     t.bytes = static_cast<std::uint64_t>(x.as_int(1, std::int64_t{1} << 40));
+                 }},
+                {"start_s", [&t, at](const value_ref& x) { at(x); t.start_s = x.as_double(0, big); }},
+            };
+        });
+    });
+
     s.add("faults", [&](const value_ref& v) {
         sc.faults.clear();
         read_items(v, [&] {
@@ -252,14 +273,20 @@ schema make_schema(scenario& sc, const std::string& base_dir)
     s.add("dsr.discovery_table_size", [&](const value_ref& v) { d.discovery_table_size = as_u32(v, 1 << 20); });
     s.add("dsr.cache_degree", [&](const value_ref& v) { d.cache_degree = as_u32(v, 1 << 16); });
     s.add("dsr.cache_paths_per_dst", [&](const value_ref& v) { d.cache_paths_per_dst = as_u32(v, 1 << 16); });
+    s.add("dsr.hop_recovery", [&](const value_ref& v) { sc.hop_recovery = v.as_bool(); });
+    s.add("dsr.hop_window", [&](const value_ref& v) { d.hop_window = as_u32(v, 65536); });
+    s.add("dsr.hop_max_rexmt", [&](const value_ref& v) { d.hop_max_rexmt = as_u32(v, 1024); });
+    s.add("dsr.hop_min_ack_timeout_ms", [&](const value_ref& v) { d.hop_min_ack_timeout = from_ms(v.as_double(0, 1e9)); });
+    s.add("dsr.ack_redundancy", [&](const value_ref& v) { d.ack_redundancy = as_u32(v, 4); });
     s.add("dsr.rreq_rate_table_size", [&](const value_ref& v) { d.rreq_rate_table_size = as_u32(v, 1 << 20); });
     return s;
 }
 
-void check(bool ok, const std::string& name, const std::string& key, const std::string& message)
+void check(bool ok, const std::string& name, const std::string& key, const std::string& message,
+           int line = 0)
 {
     if (!ok)
-        throw config_exception{{name, 0, key, message}};
+        throw config_exception{{name, line, key, message}};
 }
 
 void validate(const scenario& sc)
@@ -285,6 +312,16 @@ void validate(const scenario& sc)
         check(f.src != f.dst, n, k, "src and dst are the same node");
         check(f.size_b >= 16, n, k + ".size_b", "at least 16 bytes (the simulator's tag)");
     }
+    check(sc.transfers.size() <= max_transfers, n, "transfers",
+          fmt::format("at most {} transfers (one transport port each)", max_transfers));
+    for (std::size_t i = 0; i < sc.transfers.size(); ++i) {
+        const auto& t = sc.transfers[i];
+        auto k = fmt::format("transfers.{}", i);
+        check(t.src < sc.nodes && t.dst < sc.nodes, n, k, "node out of range", t.line);
+        check(t.src != t.dst, n, k, "src and dst are the same node", t.line);
+        check(t.start_s < sc.duration_s, n, k + ".start_s", "not before the end of the run (duration_s)",
+              t.line);
+    }
     for (std::size_t i = 0; i < sc.faults.size(); ++i) {
         const auto& f = sc.faults[i];
         auto k = fmt::format("faults.{}", i);
@@ -300,6 +337,8 @@ void validate(const scenario& sc)
 scenario finish(scenario sc)
 {
     sc.dsr.use_link_feedback = sc.radio.link_feedback;
+    if (!sc.transfers.empty() && sc.hop_recovery)
+        sc.dsr.hop_reliable_next_header = BABE_NEXT_HEADER_TRANSPORT;
 #ifdef BABE_SIM_HAVE_DSR
     if (!dsr::validate_config(sc.dsr))
         throw config_exception{{sc.name, 0, "dsr", "the DSR configuration is not valid"}};

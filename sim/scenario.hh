@@ -34,6 +34,15 @@ struct flow_spec {
     double stop_s = -1;         // < 0: until the end of the run
 };
 
+// A bulk transfer over the reliable transport (userspace/transport): `bytes`
+// from node src to node dst, the connection opened at start_s.
+struct transfer_spec {
+    std::uint32_t src = 0, dst = 0;
+    std::uint64_t bytes = 1 << 20;
+    double start_s = 0;
+    int line = 0; // where the item was read (errors name it)
+};
+
 struct fault_spec {
     fault_kind kind = fault_kind::crash;
     double at_s = 0;
@@ -100,7 +109,11 @@ struct scenario {
     mobility_spec mobility;
     traffic_spec traffic;
     std::vector<fault_spec> faults;
+    std::vector<transfer_spec> transfers;
     dsr::config dsr = dsr::default_config();
+    // The DSR core recovers transport segments hop by hop (as babed's
+    // dsr.hop_recovery); only in effect when the scenario has transfers.
+    bool hop_recovery = true;
     bool checkers = true;
     double checker_leak_s = 60;  // a data packet held by a core longer than this at the end is a leak
     double rebin_s = 1; // spatial grid refresh period (mobile models); also the age bound of the

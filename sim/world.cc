@@ -12,8 +12,11 @@
 #include <cstring>
 #include <stdexcept>
 
+#include <babe/maps.h>
+
 #include "sim/data_packet.hh"
 #include "sim/frame_parse.hh"
+#include "sim/transport_agent.hh"
 
 namespace babe::sim {
 
@@ -90,6 +93,8 @@ world::world(const scenario& sc, std::uint64_t seed, const run_options& opt)
         _link_loss.emplace_back(link_key(l.a, l.b), l.p);
     std::sort(_link_loss.begin(), _link_loss.end());
 
+    if (!_sc.transfers.empty())
+        setup_transfers();
     _q.push(_end_ns, ev::stop);
     if (!opt.pcap_path.empty())
         _pcap.open(opt.pcap_path);
@@ -124,6 +129,8 @@ run_result world::run()
     }
     _pcap.close();
     _r.events = events;
+    if (_books && _sc.checkers && !_failure)
+        check_transfers();
     if (_sc.checkers && !_failure) {
         std::int64_t leak_ns = ns_of(_sc.checker_leak_s);
         _ledger.for_each_held([&](std::uint32_t h, std::uint32_t owner) {
@@ -158,6 +165,8 @@ void world::dispatch(const event& e)
         auto t = ns.core->poll_timeout();
         if (t && to_ns(*t) <= _now)
             ns.core->handle_timeout(now_tp());
+        if (auto* x = tp(e.a))
+            x->handle_timeout(now_tp());
         if (ns.same_time_ns == _now) {
             if (++ns.same_time_count > 100000)
                 return fail(fmt::format("core: node {} asks for a timer at the same instant "
@@ -172,6 +181,9 @@ void world::dispatch(const event& e)
     }
     case ev::traffic:
         send_data(e.a);
+        return;
+    case ev::transfer:
+        start_transfer(e.a);
         return;
     case ev::fault_start:
         start_fault(e.a);
@@ -215,6 +227,17 @@ void world::drain(std::uint32_t n)
     if (!ns.alive)
         return;
     agent& a = *ns.core;
+    transport_agent* tpa = tp(n);
+    // With a transport here: its segments go to the core first, and what the
+    // core reports (segments delivered, packets released: room in the hop
+    // window) may let it send more, so round again until the core is quiet.
+    for (std::uint32_t round = 0;; ++round) {
+        if (tpa) {
+            if (round > 100000)
+                return fail(fmt::format("core: node {}'s transport and DSR core exchange without end", n));
+            pump_transport(n);
+        }
+    bool heard = false;
     while (auto t = a.poll_transmit(now_tp(), _out)) {
         if (t->length > _out.size())
             return fail(fmt::format("core: node {} wrote {} bytes into a {}-byte buffer", n,
@@ -228,7 +251,11 @@ void world::drain(std::uint32_t n)
             std::uint32_t h = t->handle->id;
             if (!_ledger.holds(n, h))
                 return fail("handle: " + _ledger.refusal(fmt::format("node {}", n), h, "transmits"));
-            const auto& s = _slots[h];
+            auto& s = _slots[h];
+            if (s.transport && s.sends > 0)
+                ++_hop_retx; // this node sends a segment it holds again: a hop-level retransmission
+            if (s.sends < 0xff)
+                ++s.sends;
             if (t->payload_offset > s.len || len + (s.len - t->payload_offset) > max_frame_bytes)
                 return fail(fmt::format("core: node {} frame of handle {} is out of bounds "
                                         "(offset {}, packet {} B, headers {} B)",
@@ -247,13 +274,18 @@ void world::drain(std::uint32_t n)
         m.want_feedback = t->want_link_feedback;
         m.uid = pf.uid;
         m.hops = hops;
-        m.control = pf.uid == no_uid;
+        const bool segment = !_tps.empty() && pf.uid == no_uid && pf.dsr &&
+                             pf.next_header == BABE_NEXT_HEADER_TRANSPORT;
+        m.control = pf.uid == no_uid && !segment;
         if (_sc.checkers)
             check_frame(n, {b, len});
         if (m.uid != no_uid) {
             if (m.uid >= _data.size())
                 return fail(fmt::format("books: node {} sends a data tag {} never generated", n, m.uid));
             ++_data[m.uid].live;
+        } else if (segment) {
+            ++_tp_frames;
+            _tp_bytes += len;
         } else {
             ++_r.control_packets;
             _r.control_bytes += len;
@@ -262,8 +294,13 @@ void world::drain(std::uint32_t n)
         if (_failure)
             return;
     }
-    while (auto e = a.poll_event())
+    while (auto e = a.poll_event()) {
         handle_core_event(n, *e);
+        heard = true;
+    }
+    if (!tpa || !heard || _failure || !ns.alive)
+        break;
+    }
     schedule_timer(n);
 }
 
@@ -305,6 +342,12 @@ void world::schedule_timer(std::uint32_t n)
     if (!ns.alive)
         return;
     auto t = ns.core->poll_timeout();
+    // A transport stopped by the hop window has segments due now (paced, or
+    // an ACK) that wait for room: the core's next event at this node, not a
+    // timer, lets them go.
+    if (auto* x = tp(n))
+        if (auto tt = x->poll_timeout(); tt && (!t || *tt < *t) && !(_tp_blocked[n] && to_ns(*tt) <= _now))
+            t = tt;
     if (!t)
         return;
     std::int64_t tn = std::max(to_ns(*t), _now);
@@ -334,7 +377,9 @@ void world::on_receive(std::uint32_t node, std::uint32_t frame, bool overheard)
         mark(node);
         return;
     }
-    std::uint32_t h = new_slot(node, slot_info{m.uid, m.len, static_cast<std::uint16_t>(m.hops + 1)});
+    // A frame with no data tag that is not control carries a transport segment.
+    std::uint32_t h = new_slot(node, slot_info{m.uid, m.len, static_cast<std::uint16_t>(m.hops + 1), 0,
+                                               m.uid == no_uid && !m.control});
     std::memcpy(_packets.data(h), _medium->bytes(frame), m.len);
     if (m.uid != no_uid)
         ++_data[m.uid].live;
@@ -433,6 +478,8 @@ void world::handle_core_event(std::uint32_t n, const dsr::event& e)
         if (!e.handle)
             return;
         auto h = e.handle->id;
+        if (!_tps.empty() && _slots[h].transport && _ledger.holds(n, h))
+            transport_segment(n, e);
         if (_ledger.holds(n, h) && _slots[h].uid != no_uid) {
             std::uint32_t uid = _slots[h].uid;
             auto& d = _data[uid];
@@ -503,6 +550,8 @@ void world::handle_core_event(std::uint32_t n, const dsr::event& e)
         return;
     case k::discovery_failed:
         ++_r.discoveries_failed;
+        if (auto* x = tp(n))
+            x->unreachable(now_tp(), e.dst);
         return;
     default:
         return;
@@ -530,7 +579,7 @@ void world::send_data(std::uint32_t fi)
     d.live = 1;
     d.shortest = shortest_hops(fi);
     _data.push_back(d);
-    ns.core->send(now_tp(), dsr::packet_handle{h}, {_packets.data(h), len});
+    ns.core->send(now_tp(), dsr::packet_handle{h}, {_packets.data(h), len}, true);
     mark(fl.src);
 }
 
@@ -684,6 +733,10 @@ void world::crash(std::uint32_t n)
     });
     ns.core.reset();
     ns.timer_ns = -1;
+    if (auto* x = tp(n)) {
+        x->crash(now_tp()); // its applications and buffers go with it
+        _tps[n].reset();
+    }
 }
 
 void world::restart(std::uint32_t n)
@@ -696,6 +749,8 @@ void world::restart(std::uint32_t n)
     if (!ns.core)
         return fail(fmt::format("restart: no agent for node {}", n));
     ns.alive = true;
+    if (!_tps.empty())
+        new_transport(n);
     schedule_timer(n);
 }
 
@@ -746,6 +801,8 @@ run_result world::finish_results(double wall_s)
     r.mac_queue_drops = ms.queue_drops;
     r.mac_purged = ms.purged;
     r.mac_airtime_s = double(ms.airtime_ns) / 1e9;
+    if (_books)
+        transfer_results();
     r.sim_memory_bytes = _medium->memory_bytes() + _packets.bytes_reserved() +
                          _slots.capacity() * sizeof(slot_info) + _ledger.capacity() * sizeof(std::uint32_t) +
                          _data.capacity() * sizeof(data_rec) +

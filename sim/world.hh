@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,11 +29,17 @@
 
 namespace babe::sim {
 
+class transport_agent;
+struct transfer_books;
+
 struct run_options {
     std::string pcap_path; // empty: no capture
     // Tests: build each node's agent with this instead of the scenario's kind.
     std::function<std::unique_ptr<agent>(std::uint32_t node, dsr::addr self, std::uint64_t seed)>
         agent_factory;
+    // Tests: the sender of transfer `first` writes a wrong byte at stream
+    // offset `second` (the transfer checker must catch it).
+    std::optional<std::pair<std::uint32_t, std::uint64_t>> corrupt_transfer_byte;
 };
 
 class world final : public medium_host {
@@ -52,7 +59,10 @@ private:
         std::uint32_t uid = no_uid;
         std::uint32_t len = 0;
         std::uint16_t hops = 0;
+        std::uint8_t sends = 0;    // transmissions by its holder (saturating)
+        bool transport = false;    // a transport segment
     };
+    static_assert(sizeof(slot_info) == 12, "sim_memory_bytes of runs without transfers stays put");
     enum class data_state : std::uint8_t { in_flight, delivered, dropped };
     struct data_rec {
         std::int64_t sent_ns = 0;
@@ -96,6 +106,15 @@ private:
     void take_back(std::uint32_t n, dsr::packet_handle h, const char* what);
     void schedule_timer(std::uint32_t n);
     void send_data(std::uint32_t flow_index);
+    // transfers (sim/transport_agent.hh)
+    void setup_transfers();
+    void new_transport(std::uint32_t n);
+    void start_transfer(std::uint32_t t);
+    void pump_transport(std::uint32_t n);
+    void transport_segment(std::uint32_t n, const dsr::event& e);
+    void check_transfers();
+    void transfer_results();
+    transport_agent* tp(std::uint32_t n) { return _tps.empty() ? nullptr : _tps[n].get(); }
     void start_fault(std::uint32_t i);
     void end_fault(std::uint32_t i);
     void crash(std::uint32_t n);
@@ -156,6 +175,13 @@ private:
     std::vector<std::uint32_t> _adj_start, _adj;
     void build_adjacency();
     std::vector<std::uint32_t> _bfs_queue;
+
+    // transfers (none: all empty, and every path is as without them)
+    std::unique_ptr<transfer_books> _books;
+    std::vector<std::unique_ptr<transport_agent>> _tps; // by node: its transport (endpoints only)
+    std::vector<std::byte> _seg_out;      // a segment's IPv4 packet, scratch
+    std::vector<bool> _tp_blocked;        // by node: its transport waits for room in the hop window
+    std::uint64_t _hop_retx = 0, _tp_frames = 0, _tp_bytes = 0;
 
     std::vector<std::byte> _out;          // poll_transmit scratch
     capture _pcap;

@@ -11,6 +11,7 @@
 #include "engine/shard.hh"
 #include "engine/transport_service.hh"
 #include "core/ipv4.hh"
+#include "transport/mesh_config.hh"
 #include "core/sched_slice.hh"
 #include "core/seqlock.hh"
 #include "core/slab_pool.hh"
@@ -748,37 +749,12 @@ public:
         _shards[0]->transport->open(monotonic_now(), r, fd);
     }
 
-    // hop_recovery: the DSR core recovers the segments' losses on every hop
-    // (dsr.hop_recovery), so a segment overtaken by later ones is late,
-    // not lost: RACK waits 100 ms for it (a hop's Ack wait and a backed-off
-    // retry) and the duplicate-count rule is off.
+    // The transport over the mesh (transport/mesh_config.hh), as the
+    // simulator runs it too.
     static transport_service_config transport_defaults(bool hop_recovery)
     {
         transport_service_config c;
-        c.core.max_connections = 64;
-        c.core.max_listeners = 32;
-        c.core.max_send_chunks = 1024;
-        c.core.max_segments = 1024;
-        c.core.max_ooo_segments = 512;
-        c.core.event_reserve = 512;
-        // No more than the held out-of-order segments can take: a window
-        // beyond max_ooo_segments full segments let a hole (a hop's repair
-        // under way) fill the buffer and drop what came after.
-        c.core.recv_window = 600 * 1024;
-        c.core.max_syn_retransmits = 5;
-        // Multi-hop radio: losses with no queue on the path are not
-        // congestion (docs/transport.md, loss differentiation). The RTO floor
-        // stays TCP's 200 ms: with 40 ms, queues on shaped links made RTOs
-        // fire spuriously and resend whole windows (bench-transport). Up to
-        // 20 ms of RTT above the minimum is end-host scheduling jitter, not
-        // a queue: with 5 ms, jitter on a loaded host made random losses
-        // count as congestion, the window collapsed and tails took RTOs.
-        c.core.min_rto = 200ms;
-        c.core.ld_rtt_slack = 20ms;
-        c.core.ld_isolated_only = false;
-        c.core.ld_rto_keeps_ssthresh = true;
-        if (hop_recovery)
-            c.core.min_reo_wnd = 100ms;
+        c.core = transport::mesh_config(hop_recovery);
         c.max_queued_per_session = 768;
         return c;
     }

@@ -172,8 +172,8 @@ TEST(world, same_seed_same_bytes_other_seed_other_run)
     std::string path = std::string(BABE_SIM_SCENARIOS) + "/mobile.yaml";
     auto sc = load_scenario(path, {"agent=direct", "duration_s=20"});
     std::string pa = ::testing::TempDir() + "sim_det_a.pcap", pb = ::testing::TempDir() + "sim_det_b.pcap";
-    auto a = world(sc, 5, run_options{pa, {}}).run();
-    auto b = world(sc, 5, run_options{pb, {}}).run();
+    auto a = world(sc, 5, run_options{pa, {}, {}}).run();
+    auto b = world(sc, 5, run_options{pb, {}, {}}).run();
     auto c = world(sc, 6, run_options{}).run();
     auto ja = to_json(a), jb = to_json(b), jc = to_json(c);
     ja.erase("wall_s");
@@ -201,7 +201,8 @@ public:
         if (h)
             release(*h);
     }
-    void send(babe::time_point, babe::dsr::packet_handle h, std::span<const std::byte>) override
+    std::uint32_t hop_room(babe::dsr::addr) const override { return 0xffffffffu; }
+    void send(babe::time_point, babe::dsr::packet_handle h, std::span<const std::byte>, bool) override
     {
         if (_k == leak)
             return;
