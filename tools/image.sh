@@ -65,8 +65,11 @@ buildah config \
 	--label org.opencontainers.image.licenses=Apache-2.0 \
 	--created-by "tools/image.sh" \
 	"$ctr"
+old=$(buildah images --noheading --quiet --no-trunc "$IMAGE:$TAG" 2> /dev/null || true)
 id=$(buildah commit --quiet --timestamp "$epoch" --rm "$ctr" "$IMAGE:$TAG")
 trap - EXIT
+# The image this tag named before, now untagged: removed unless in use.
+[ -z "$old" ] || [ "$old" = "sha256:$id" ] || [ "$old" = "$id" ] || buildah rmi "$old" > /dev/null 2>&1 || true
 rm -f "$out/babe-$TAG.oci.tar"
 buildah push --quiet "$IMAGE:$TAG" "oci-archive:$out/babe-$TAG.oci.tar:$IMAGE:$TAG" > /dev/null
 size=$(du -sb "$rootfs" | cut -f1)

@@ -31,31 +31,31 @@ app.kubernetes.io/part-of: babe
 {{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
 {{- end -}}
 
-{{/* The port of config.metrics.listen ("" when metrics are off). */}}
+{{/* The port of babed.config.metrics.listen ("" when metrics are off). */}}
 {{- define "babe.metricsPort" -}}
-{{- $listen := (.Values.config.metrics | default dict).listen | default "" -}}
+{{- $listen := (.Values.babed.config.metrics | default dict).listen | default "" -}}
 {{- if $listen -}}{{- regexFind "[0-9]+$" $listen -}}{{- end -}}
 {{- end -}}
 
 {{/* The control socket's directory: a host path, so the host's babectl works. */}}
 {{- define "babe.socketDir" -}}
-{{- dir ((.Values.config.control | default dict).socket | default "/run/babe/babe.sock") -}}
+{{- dir ((.Values.babed.config.control | default dict).socket | default "/run/babe/babe.sock") -}}
 {{- end -}}
 
 {{/* A few keys the chart depends on, checked beyond the schema. */}}
 {{- define "babe.check" -}}
-{{- $listen := (.Values.config.metrics | default dict).listen | default "" -}}
-{{- if and .Values.probes.enabled (not $listen) -}}
-{{- fail "probes.enabled needs config.metrics.listen: /healthz and /readyz are served there" -}}
+{{- $listen := (.Values.babed.config.metrics | default dict).listen | default "" -}}
+{{- if and .Values.babed.probes.enabled (not $listen) -}}
+{{- fail "babed.probes.enabled needs babed.config.metrics.listen: /healthz and /readyz are served there" -}}
 {{- end -}}
-{{- if and .Values.probes.enabled (hasPrefix "127." $listen) -}}
-{{- fail (printf "config.metrics.listen %s is loopback: the kubelet probes the node's address (use 0.0.0.0:PORT or set probes.enabled false)" $listen) -}}
+{{- if and .Values.babed.probes.enabled (hasPrefix "127." $listen) -}}
+{{- fail (printf "babed.config.metrics.listen %s is loopback: the kubelet probes the node's address (use 0.0.0.0:PORT or set babed.probes.enabled false)" $listen) -}}
 {{- end -}}
 {{- if and .Values.monitoring.prometheusOperator (not $listen) -}}
-{{- fail "monitoring.prometheusOperator needs config.metrics.listen" -}}
+{{- fail "monitoring.prometheusOperator needs babed.config.metrics.listen" -}}
 {{- end -}}
-{{- $pin := (.Values.config.xdp | default dict).pin_path | default "/sys/fs/bpf/babe" -}}
+{{- $pin := (.Values.babed.config.xdp | default dict).pin_path | default "/sys/fs/bpf/babe" -}}
 {{- if not (hasPrefix "/sys/fs/bpf/" $pin) -}}
-{{- fail (printf "config.xdp.pin_path %s must lie under /sys/fs/bpf/ (the host's bpffs, so pinned maps and links outlive the pod)" $pin) -}}
+{{- fail (printf "babed.config.xdp.pin_path %s must lie under /sys/fs/bpf/ (the host's bpffs, so pinned maps and links outlive the pod)" $pin) -}}
 {{- end -}}
 {{- end -}}

@@ -91,21 +91,21 @@ refuse() { # refuse PATTERN ARGS...: helm template fails naming PATTERN
 	out=$(render "$@" 2>&1) && fail "accepted: $*"
 	grep -q -- "$pat" <<< "$out" || fail "refused without naming '$pat': $out"
 }
-refuse 'config.xdp.pin_path' --set config.xdp.pin_path=/var/lib/babe
-refuse 'Additional property bogus' --set config.bogus.key=1
-refuse 'nodeAddresses.edge-1' --set nodeAddresses.edge-1=10.77.0
-refuse 'config.mesh: interfaces is required' --set 'config.mesh.interfaces=null'
-refuse 'config.mesh.interfaces.0' --set 'config.mesh.interfaces[0]=wlan0/x'
-refuse 'extraCapabilities' --set 'extraCapabilities={SYS_ADMIN}'
-refuse 'config.metrics.listen 127.0.0.1:8477 is loopback' --set config.metrics.listen=127.0.0.1:8477
-refuse 'probes.enabled needs config.metrics.listen' --set config.metrics.listen=
+refuse 'babed.config.xdp.pin_path' --set babed.config.xdp.pin_path=/var/lib/babe
+refuse 'Additional property bogus' --set babed.config.bogus.key=1
+refuse 'babed.nodeAddresses.edge-1' --set babed.nodeAddresses.edge-1=10.77.0
+refuse 'babed.config.mesh: interfaces is required' --set 'babed.config.mesh.interfaces=null'
+refuse 'babed.config.mesh.interfaces.0' --set 'babed.config.mesh.interfaces[0]=wlan0/x'
+refuse 'babed.extraCapabilities' --set 'babed.extraCapabilities={SYS_ADMIN}'
+refuse 'babed.config.metrics.listen 127.0.0.1:8477 is loopback' --set babed.config.metrics.listen=127.0.0.1:8477
+refuse 'babed.probes.enabled needs babed.config.metrics.listen' --set babed.config.metrics.listen=
 refuse 'pullPolicy' --set image.pullPolicy=Sometimes
 pass "bad values refused, each naming its key"
 
 sum() { render "$@" | k8s_json | jq -r '.[] | select(.kind == "DaemonSet") | .spec.template.metadata.annotations["checksum/config"]'; }
 c0=$(sum)
-c1=$(sum --set config.log.level=debug)
-c2=$(sum --set resources.requests.cpu=1)
+c1=$(sum --set babed.config.log.level=debug)
+c2=$(sum --set babed.resources.requests.cpu=1)
 [ "$c0" != "$c1" ] || fail "checksum/config did not change with babe.yaml"
 [ "$c0" = "$c2" ] || fail "checksum/config changed without a config change"
 pass "checksum/config rolls the pods on a babe.yaml change only"

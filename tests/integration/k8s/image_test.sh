@@ -32,6 +32,7 @@ ctr=babe-t-image-n2
 image=localhost/babe-test:ctest
 cleanup() {
 	podman rm -f -t 2 "$ctr" > /dev/null 2>&1 || true
+	podman rmi "$image" > /dev/null 2>&1 || true
 	mesh_down
 	rm -rf "$tmp"
 }
@@ -44,8 +45,8 @@ pass "$(tail -2 "$tmp/image.out" | paste -sd ';')"
 
 mesh_chain 3
 node=mesh-n2
-render --set "config.mesh.interfaces={m1,m3}" --set "config.mesh.prefix=$MESH_PREFIX.0/24" \
-	--set "nodeAddresses.$node=$(mesh_addr 2)" --set config.dsr.try_passive_acks=0 \
+render --set "babed.config.mesh.interfaces={m1,m3}" --set "babed.config.mesh.prefix=$MESH_PREFIX.0/24" \
+	--set "babed.nodeAddresses.$node=$(mesh_addr 2)" --set babed.config.dsr.try_passive_acks=0 \
 	| k8s_json > "$tmp/chart.json"
 mkdir -p "$tmp/etc-babe" "$MESH_RUN/n2run"
 for k in babe.yaml node-addresses prepare-node.sh run-babed.sh; do
