@@ -13,6 +13,7 @@
 
 #include "babe/maps.h"
 #include "babe/stats.h"
+#include "lib/ack.h"
 #include "lib/maps.h"
 #include "lib/stats.h"
 
@@ -32,8 +33,10 @@
  * interface the program runs on: the engine gives each interface a block of
  * slots (xsk_slots: ifindex -> first slot) and binds queue q at first + q.
  * Without one, fallback is the verdict (XDP_PASS on the mesh, XDP_DROP on
- * babe0) and counts NO_XSK. reason is a BABE_STAT_ENGINE_* id, counted as
- * well. (The slow path only: one hash lookup more is no cost here.)
+ * babe0) and counts NO_XSK, but for a neighbour's standalone Ack Request on
+ * the mesh, which XDP answers itself (ack.h; ACK_REPLY). reason is a
+ * BABE_STAT_ENGINE_* id, counted as well. (The slow path only: one hash
+ * lookup more is no cost here.)
  */
 static __noinline int babe_to_engine(struct xdp_md *ctx, __u32 reason, __u64 bytes,
 				     __u64 fallback)
@@ -42,7 +45,17 @@ static __noinline int babe_to_engine(struct xdp_md *ctx, __u32 reason, __u64 byt
 	__u32 *first = bpf_map_lookup_elem(&xsk_slots, &ifindex);
 	__u32 slot = ctx->rx_queue_index + (first ? *first : 0);
 	int rc = bpf_redirect_map(&xsks, slot, fallback);
+	struct babe_config *cfg;
+	__u32 key = 0;
 
+	if (rc != XDP_REDIRECT && fallback == XDP_PASS && reason == BABE_STAT_ENGINE_CONTROL) {
+		cfg = bpf_map_lookup_elem(&config, &key);
+		if (cfg && babe_answer_ack_request(ctx, cfg->self_addr)) {
+			babe_count(BABE_STAT_ACK_REPLY, bytes);
+			babe_count(reason, bytes);
+			return XDP_TX;
+		}
+	}
 	babe_count(rc == XDP_REDIRECT ? BABE_STAT_TO_ENGINE : BABE_STAT_NO_XSK, bytes);
 	babe_count(reason, bytes);
 	return rc;

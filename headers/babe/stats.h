@@ -19,7 +19,8 @@
 	X(ENCAP, encap)                     /* locally originated, header inserted */         \
 	X(TO_ENGINE, to_engine)             /* redirected to AF_XDP */                        \
 	X(PASS_OTHER, pass_other)           /* not DSR: passed to the stack */                \
-	X(NO_XSK, no_xsk)   /* for the engine, no socket: passed (ingress), dropped (egress) */
+	X(NO_XSK, no_xsk)   /* for the engine, no socket: passed (ingress), dropped (egress) */ \
+	X(ACK_REPLY, ack_reply) /* a neighbour's Ack Request, no socket: answered by XDP */
 
 /* X(enum suffix, label) — every way a packet is dropped. */
 #define BABE_DROP_REASONS(X)                                                                       \
@@ -42,7 +43,7 @@
 
 /*
  * X(enum suffix, label) — why a packet went to the engine. Counted in addition
- * to TO_ENGINE or NO_XSK, so that these rows add up to those two.
+ * to TO_ENGINE, NO_XSK or ACK_REPLY, so that these rows add up to those three.
  */
 #define BABE_ENGINE_REASONS(X)                                                                     \
 	X(CONTROL, control)                 /* RREQ/RREP/RERR/Ack Request/Ack option */       \

@@ -451,7 +451,13 @@ public:
 
     void stop() override
     {
+        release_xsk_slots();
         _stop.store(true);
+        for (auto& rt : _shards) {
+            std::uint64_t one = 1; // a sleeping shard sees _stop now, not after its 100 ms
+            if (rt->wake_fd >= 0)
+                [[maybe_unused]] auto r = write(rt->wake_fd, &one, sizeof(one));
+        }
         for (auto& rt : _shards)
             if (rt->thread.joinable())
                 rt->thread.join();
@@ -900,6 +906,25 @@ private:
         if (!io)
             throw engine_error(fmt::format("AF_XDP sockets: {}", error));
         return io;
+    }
+
+    // Our sockets out of the XSKMAP before the shards stop reading them: a
+    // neighbour's Ack Request is then answered by XDP (bpf/lib/ack.h) until
+    // the next babed binds its own, instead of waiting in the RX ring of a
+    // stopping shard until the neighbour declares the link broken.
+    void release_xsk_slots()
+    {
+        if (_backend != "afxdp" || _shards.empty())
+            return;
+        int xsks = bpf_obj_get((_cfg.pin_path + "/" BABE_MAP_XSKS).c_str());
+        if (xsks < 0)
+            return;
+        for (std::size_t p = 0; p < _ports.size(); ++p)
+            for (std::size_t q = 0; q < _shards.size(); ++q) {
+                auto slot = static_cast<std::uint32_t>(p * BABE_XSK_QUEUES_PER_IF + q);
+                bpf_map_delete_elem(xsks, &slot);
+            }
+        close(xsks);
     }
 
     // A mesh port whose carrier dropped loses its neighbours at once

@@ -75,7 +75,7 @@ constexpr help_row helps[] = {
     {"babe_xdp_drops_total", "Packets XDP dropped, by reason (per-CPU stats map, summed over CPUs)."},
     {"babe_xdp_dropped_bytes_total", "Bytes XDP dropped, by reason."},
     {"babe_xdp_to_engine_total",
-     "Packets XDP sent to the engine (or would have: no socket), by why; adds up to the to_engine and no_xsk actions."},
+     "Packets XDP sent to the engine (or would have: no socket), by why; adds up to the to_engine, no_xsk and ack_reply actions."},
     {"babe_xdp_to_engine_bytes_total", "Bytes XDP sent to the engine, by why."},
     {"babe_afxdp_rx_packets_total", "Frames received on the engine's AF_XDP socket."},
     {"babe_afxdp_tx_packets_total", "Frames transmitted through the engine's AF_XDP socket."},

@@ -146,6 +146,23 @@ std::vector<fixture> ingress_fixtures()
     t.push_back({"ack request in transit", I,
                  data_frame(concat({ack_req_option(9), srcrt_option({b_, c_}, 2)})), XDP_PASS, {},
                  BABE_STAT_NO_XSK, BABE_STAT_ENGINE_CONTROL});
+    // A neighbour's maintenance probe with no engine socket bound (babed
+    // restarting): XDP answers it with the Ack the engine would send.
+    {
+        ip_fields probe{.src = c_, .dst = b_, .ttl = 1, .id = 0x0777, .frag = 0};
+        ip_fields ack{.src = b_, .dst = c_, .ttl = 1, .id = 0x0777, .frag = 0};
+        t.push_back({"standalone ack request for us, no socket -> answered", I,
+                     dsr_frame(self_mac, node_mac(C), probe, 59, ack_req_option(0xbdc7), {}),
+                     XDP_TX, dsr_frame(node_mac(C), self_mac, ack, 59, ack_option(0xbdc7, b_, c_), {}),
+                     BABE_STAT_ACK_REPLY, BABE_STAT_ENGINE_CONTROL});
+        ip_fields other{.src = c_, .dst = d_, .ttl = 1, .id = 0x0777, .frag = 0};
+        t.push_back({"standalone ack request for another node -> not answered", I,
+                     dsr_frame(self_mac, node_mac(C), other, 59, ack_req_option(1), {}), XDP_PASS, {},
+                     BABE_STAT_NO_XSK, BABE_STAT_ENGINE_CONTROL});
+        t.push_back({"ack request for us with more options -> not answered", I,
+                     dsr_frame(self_mac, node_mac(C), probe, 59, concat({ack_req_option(1), padn_option(2)}), {}),
+                     XDP_PASS, {}, BABE_STAT_NO_XSK, BABE_STAT_ENGINE_CONTROL});
+    }
     t.push_back({"ack", I, data_frame(concat({ack_option(9, c_, b_), bytes{0, 0}}), 64, b_, 59, C),
                  XDP_PASS, {}, BABE_STAT_NO_XSK, BABE_STAT_ENGINE_CONTROL});
     t.push_back({"transport segment for us", I, data_frame(srcrt_option({c_}, 0), 64, b_, 253, C),
