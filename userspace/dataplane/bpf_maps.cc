@@ -103,7 +103,7 @@ dp_result<std::unique_ptr<bpf_maps>> bpf_maps::open_pinned(const std::string& pi
     std::unique_ptr<bpf_maps> m{new bpf_maps()};
     struct slot {
         const char* name;
-        int* fd;
+        unique_fd* fd;
     } slots[] = {{BABE_MAP_ROUTES, &m->_routes},
                  {BABE_MAP_NEIGHBOURS, &m->_neighbours},
                  {BABE_MAP_TX_PORTS, &m->_tx_ports},
@@ -111,8 +111,8 @@ dp_result<std::unique_ptr<bpf_maps>> bpf_maps::open_pinned(const std::string& pi
                  {BABE_MAP_CONFIG, &m->_config}};
     for (auto& s : slots) {
         std::string path = pin_path + "/" + s.name;
-        *s.fd = bpf_obj_get(path.c_str());
-        if (*s.fd < 0) {
+        s.fd->reset(bpf_obj_get(path.c_str()));
+        if (!*s.fd) {
             int err = errno;
             if (err == ENOENT)
                 return make_dp_error(errc::not_found,
@@ -124,22 +124,22 @@ dp_result<std::unique_ptr<bpf_maps>> bpf_maps::open_pinned(const std::string& pi
     }
     bpf_map_info info{};
     __u32 len = sizeof(info);
-    if (bpf_obj_get_info_by_fd(m->_tx_ports, &info, &len) == 0)
+    if (bpf_obj_get_info_by_fd(m->_tx_ports.get(), &info, &len) == 0)
         m->_tx_value_size = info.value_size;
-    if (auto r = check(m->_routes, BABE_MAP_ROUTES, BPF_MAP_TYPE_LRU_HASH, 4, sizeof(babe_route));
+    if (auto r = check(m->_routes.get(), BABE_MAP_ROUTES, BPF_MAP_TYPE_LRU_HASH, 4, sizeof(babe_route));
         !r)
         return unexpected(r.error());
-    if (auto r = check(m->_neighbours, BABE_MAP_NEIGHBOURS, BPF_MAP_TYPE_HASH, 4,
+    if (auto r = check(m->_neighbours.get(), BABE_MAP_NEIGHBOURS, BPF_MAP_TYPE_HASH, 4,
                        sizeof(babe_neighbour));
         !r)
         return unexpected(r.error());
-    if (auto r = check(m->_tx_ports, BABE_MAP_TX_PORTS, BPF_MAP_TYPE_DEVMAP_HASH, 4, 0); !r)
+    if (auto r = check(m->_tx_ports.get(), BABE_MAP_TX_PORTS, BPF_MAP_TYPE_DEVMAP_HASH, 4, 0); !r)
         return unexpected(r.error());
-    if (auto r = check(m->_stats, BABE_MAP_STATS, BPF_MAP_TYPE_ARRAY, 4, sizeof(babe_stats_cpu));
+    if (auto r = check(m->_stats.get(), BABE_MAP_STATS, BPF_MAP_TYPE_ARRAY, 4, sizeof(babe_stats_cpu));
         !r)
         return unexpected(r.error());
-    m->_stats_entries = max_entries_of(m->_stats);
-    if (auto r = check(m->_config, BABE_MAP_CONFIG, BPF_MAP_TYPE_ARRAY, 4, sizeof(babe_config));
+    m->_stats_entries = max_entries_of(m->_stats.get());
+    if (auto r = check(m->_config.get(), BABE_MAP_CONFIG, BPF_MAP_TYPE_ARRAY, 4, sizeof(babe_config));
         !r)
         return unexpected(r.error());
     return m;
@@ -150,7 +150,7 @@ dp_result<std::unique_ptr<bpf_maps>> bpf_maps::from_object(bpf_object* obj)
     std::unique_ptr<bpf_maps> m{new bpf_maps()};
     struct slot {
         const char* name;
-        int* fd;
+        unique_fd* fd;
     } slots[] = {{BABE_MAP_ROUTES, &m->_routes},
                  {BABE_MAP_NEIGHBOURS, &m->_neighbours},
                  {BABE_MAP_TX_PORTS, &m->_tx_ports},
@@ -161,42 +161,35 @@ dp_result<std::unique_ptr<bpf_maps>> bpf_maps::from_object(bpf_object* obj)
         if (!map || bpf_map__fd(map) < 0)
             return make_dp_error(errc::not_found,
                                  fmt::format("the object has no loaded map {}", s.name));
-        *s.fd = fcntl(bpf_map__fd(map), F_DUPFD_CLOEXEC, 0);
-        if (*s.fd < 0)
+        s.fd->reset(fcntl(bpf_map__fd(map), F_DUPFD_CLOEXEC, 0));
+        if (!*s.fd)
             return map_errno(s.name, errno);
     }
-    m->_stats_entries = max_entries_of(m->_stats);
+    m->_stats_entries = max_entries_of(m->_stats.get());
     bpf_map_info info{};
     __u32 len = sizeof(info);
-    if (bpf_obj_get_info_by_fd(m->_tx_ports, &info, &len) == 0)
+    if (bpf_obj_get_info_by_fd(m->_tx_ports.get(), &info, &len) == 0)
         m->_tx_value_size = info.value_size;
     return m;
-}
-
-bpf_maps::~bpf_maps()
-{
-    for (int fd : {_routes, _neighbours, _tx_ports, _stats, _config})
-        if (fd >= 0)
-            close(fd);
 }
 
 dp_result<void> bpf_maps::put_route(be32 dst, const babe_route& route)
 {
     if (route.n_hops > BABE_MAX_ROUTE_HOPS)
         return make_dp_error(errc::invalid_argument, "route longer than BABE_MAX_ROUTE_HOPS");
-    return update(_routes, dst, route, "routes update");
+    return update(_routes.get(), dst, route, "routes update");
 }
 
-dp_result<void> bpf_maps::erase_route(be32 dst) { return erase(_routes, dst, "routes delete"); }
+dp_result<void> bpf_maps::erase_route(be32 dst) { return erase(_routes.get(), dst, "routes delete"); }
 
 dp_result<std::optional<babe_route>> bpf_maps::find_route(be32 dst) const
 {
-    return lookup<babe_route>(_routes, dst, "routes lookup");
+    return lookup<babe_route>(_routes.get(), dst, "routes lookup");
 }
 
 dp_result<std::vector<std::pair<be32, babe_route>>> bpf_maps::list_routes() const
 {
-    return dump<babe_route>(_routes, "routes");
+    return dump<babe_route>(_routes.get(), "routes");
 }
 
 dp_result<std::size_t> bpf_maps::used_routes(std::uint16_t a, std::uint16_t b, std::span<be32> out) const
@@ -205,10 +198,10 @@ dp_result<std::size_t> bpf_maps::used_routes(std::uint16_t a, std::uint16_t b, s
     be32 key = 0;
     be32 next = 0;
     const void* prev = nullptr;
-    while (bpf_map_get_next_key(_routes, prev, &next) == 0) {
+    while (bpf_map_get_next_key(_routes.get(), prev, &next) == 0) {
         babe_route r{};
         // A lookup from a syscall leaves the LRU order alone.
-        if (bpf_map_lookup_elem(_routes, &next, &r) == 0 && (r.used_epoch == a || r.used_epoch == b)) {
+        if (bpf_map_lookup_elem(_routes.get(), &next, &r) == 0 && (r.used_epoch == a || r.used_epoch == b)) {
             if (n < out.size())
                 out[n] = next;
             ++n;
@@ -223,22 +216,22 @@ dp_result<std::size_t> bpf_maps::used_routes(std::uint16_t a, std::uint16_t b, s
 
 dp_result<void> bpf_maps::put_neighbour(be32 addr, const babe_neighbour& n)
 {
-    return update(_neighbours, addr, n, "neighbours update");
+    return update(_neighbours.get(), addr, n, "neighbours update");
 }
 
 dp_result<void> bpf_maps::erase_neighbour(be32 addr)
 {
-    return erase(_neighbours, addr, "neighbours delete");
+    return erase(_neighbours.get(), addr, "neighbours delete");
 }
 
 dp_result<std::optional<babe_neighbour>> bpf_maps::find_neighbour(be32 addr) const
 {
-    return lookup<babe_neighbour>(_neighbours, addr, "neighbours lookup");
+    return lookup<babe_neighbour>(_neighbours.get(), addr, "neighbours lookup");
 }
 
 dp_result<std::vector<std::pair<be32, babe_neighbour>>> bpf_maps::list_neighbours() const
 {
-    return dump<babe_neighbour>(_neighbours, "neighbours");
+    return dump<babe_neighbour>(_neighbours.get(), "neighbours");
 }
 
 dp_result<void> bpf_maps::put_tx_port(std::uint32_t ifindex)
@@ -248,8 +241,8 @@ dp_result<void> bpf_maps::put_tx_port(std::uint32_t ifindex)
     val.ifindex = ifindex;
     val.bpf_prog.fd = -1;
     int rc = _tx_value_size == sizeof(bpf_devmap_val)
-                 ? bpf_map_update_elem(_tx_ports, &ifindex, &val, BPF_ANY)
-                 : bpf_map_update_elem(_tx_ports, &ifindex, &ifindex, BPF_ANY);
+                 ? bpf_map_update_elem(_tx_ports.get(), &ifindex, &val, BPF_ANY)
+                 : bpf_map_update_elem(_tx_ports.get(), &ifindex, &ifindex, BPF_ANY);
     if (rc != 0)
         return map_errno("tx_ports update", errno);
     return {};
@@ -257,7 +250,7 @@ dp_result<void> bpf_maps::put_tx_port(std::uint32_t ifindex)
 
 dp_result<void> bpf_maps::erase_tx_port(std::uint32_t ifindex)
 {
-    if (bpf_map_delete_elem(_tx_ports, &ifindex) != 0)
+    if (bpf_map_delete_elem(_tx_ports.get(), &ifindex) != 0)
         return map_errno("tx_ports delete", errno);
     return {};
 }
@@ -268,7 +261,7 @@ dp_result<std::vector<std::uint32_t>> bpf_maps::list_tx_ports() const
     std::uint32_t key = 0;
     std::uint32_t next = 0;
     const void* prev = nullptr;
-    while (bpf_map_get_next_key(_tx_ports, prev, &next) == 0) {
+    while (bpf_map_get_next_key(_tx_ports.get(), prev, &next) == 0) {
         out.push_back(next);
         key = next;
         prev = &key;
@@ -279,7 +272,7 @@ dp_result<std::vector<std::uint32_t>> bpf_maps::list_tx_ports() const
 dp_result<void> bpf_maps::write_config(const babe_config& config)
 {
     std::uint32_t key = 0;
-    if (bpf_map_update_elem(_config, &key, &config, BPF_ANY) != 0)
+    if (bpf_map_update_elem(_config.get(), &key, &config, BPF_ANY) != 0)
         return map_errno("config update", errno);
     return {};
 }
@@ -288,7 +281,7 @@ dp_result<babe_config> bpf_maps::read_config() const
 {
     std::uint32_t key = 0;
     babe_config c{};
-    if (bpf_map_lookup_elem(_config, &key, &c) != 0)
+    if (bpf_map_lookup_elem(_config.get(), &key, &c) != 0)
         return map_errno("config lookup", errno);
     return c;
 }
@@ -299,7 +292,7 @@ dp_result<stats_snapshot> bpf_maps::read_stats() const
     stats_snapshot out{};
     for (std::uint32_t k = 0; k < _stats_entries; ++k) {
         babe_stats_cpu v{};
-        if (bpf_map_lookup_elem(_stats, &k, &v) != 0)
+        if (bpf_map_lookup_elem(_stats.get(), &k, &v) != 0)
             return map_errno("stats lookup", errno);
         babe_stat c[BABE_STAT_MAX];
         std::memcpy(c, &v, sizeof(c)); // the fields are the counters in id order
@@ -315,7 +308,7 @@ dp_result<void> bpf_maps::clear_stats()
 {
     babe_stats_cpu zero{};
     for (std::uint32_t k = 0; k < _stats_entries; ++k)
-        if (bpf_map_update_elem(_stats, &k, &zero, BPF_ANY) != 0)
+        if (bpf_map_update_elem(_stats.get(), &k, &zero, BPF_ANY) != 0)
             return map_errno("stats update", errno);
     return {};
 }

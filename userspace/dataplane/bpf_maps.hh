@@ -6,6 +6,7 @@
 // open, so a stale pin from an older layout is an error, not corruption.
 #pragma once
 
+#include "core/unique_fd.hh"
 #include "dataplane/map_access.hh"
 
 #include <memory>
@@ -22,7 +23,6 @@ public:
     // Takes (dups) the fds of a loaded object's maps.
     static dp_result<std::unique_ptr<bpf_maps>> from_object(bpf_object* obj);
 
-    ~bpf_maps() override;
     bpf_maps(const bpf_maps&) = delete;
     bpf_maps& operator=(const bpf_maps&) = delete;
 
@@ -47,22 +47,22 @@ public:
     dp_result<stats_snapshot> read_stats() const override;
     dp_result<void> clear_stats() override;
 
-    int routes_fd() const { return _routes; }
-    int neighbours_fd() const { return _neighbours; }
-    int tx_ports_fd() const { return _tx_ports; }
-    int stats_fd() const { return _stats; }
-    int config_fd() const { return _config; }
+    int routes_fd() const { return _routes.get(); }
+    int neighbours_fd() const { return _neighbours.get(); }
+    int tx_ports_fd() const { return _tx_ports.get(); }
+    int stats_fd() const { return _stats.get(); }
+    int config_fd() const { return _config.get(); }
 
 private:
     bpf_maps() = default;
     static dp_result<void> check(int fd, const char* name, unsigned type, unsigned key_size,
                                  unsigned value_size);
 
-    int _routes = -1;
-    int _neighbours = -1;
-    int _tx_ports = -1;
-    int _stats = -1;
-    int _config = -1;
+    unique_fd _routes;
+    unique_fd _neighbours;
+    unique_fd _tx_ports;
+    unique_fd _stats;
+    unique_fd _config;
     unsigned _tx_value_size = 4; // 4 (ifindex) or 8 (struct bpf_devmap_val)
     std::uint32_t _stats_entries = 0; // CPUs + 1 (see headers/babe/stats.h)
 };

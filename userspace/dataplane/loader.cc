@@ -3,6 +3,7 @@
 // and detach (see loader.hh).
 #include "dataplane/loader.hh"
 
+#include "core/unique_fd.hh"
 #include "dataplane/system.hh"
 
 #include "babe_xdp.skel.h"
@@ -258,8 +259,8 @@ dp_result<std::unique_ptr<xdp_loader>> xdp_loader::load(const loader_options& op
             ++pinnable;
             const char* name = bpf_map__name(map);
             std::string path = options.pin_path + "/" + name;
-            int pinned = bpf_obj_get(path.c_str());
-            if (pinned < 0) {
+            unique_fd pinned(bpf_obj_get(path.c_str()));
+            if (!pinned) {
                 // Not pinned yet: libbpf creates the map and pins it at load.
                 if (bpf_map__set_pin_path(map, path.c_str()) != 0)
                     return make_dp_error(errc::system, fmt::format("set pin path {}", path));
@@ -268,11 +269,12 @@ dp_result<std::unique_ptr<xdp_loader>> xdp_loader::load(const loader_options& op
             // Pinned by an earlier load: reuse it. Checked here rather than by
             // libbpf's pin_path reuse, which rejects every devmap (the kernel
             // adds BPF_F_RDONLY_PROG to its flags).
-            auto ok = check_reusable(pinned, map, path);
-            if (ok && bpf_map__reuse_fd(map, pinned) != 0)
+            // reuse_fd takes its own duplicate: ours is closed here.
+            auto ok = check_reusable(pinned.get(), map, path);
+            if (ok && bpf_map__reuse_fd(map, pinned.get()) != 0)
                 ok = make_dp_error(errc::system, fmt::format("reuse {}: {}", path,
                                                              std::strerror(errno)));
-            close(pinned);
+            pinned.reset();
             if (!ok)
                 return unexpected(ok.error());
             ++reused;
@@ -319,26 +321,24 @@ dp_result<attach_result> xdp_loader::attach(xdp_role role, const std::string& if
     fs::create_directories(_pin_path + "/links", ec);
 
     // A pinned link for this interface: swap the program in place.
-    int link_fd = bpf_obj_get(pin.c_str());
-    if (link_fd >= 0) {
+    unique_fd link(bpf_obj_get(pin.c_str()));
+    if (link) {
         bpf_link_info info{};
         __u32 len = sizeof(info);
-        int rc = bpf_obj_get_info_by_fd(link_fd, &info, &len);
+        int rc = bpf_obj_get_info_by_fd(link.get(), &info, &len);
         if (rc == 0 && info.type == BPF_LINK_TYPE_XDP && info.xdp.ifindex == out.ifindex) {
-            if (bpf_link_update(link_fd, prog, nullptr) != 0) {
+            if (bpf_link_update(link.get(), prog, nullptr) != 0) {
                 int err = errno;
-                close(link_fd);
                 return make_dp_error(errc_from_errno(err),
                                      fmt::format("update the link of {}: {}", ifname,
                                                  std::strerror(err)));
             }
             out.link_id = info.id;
             out.updated = true;
-            close(link_fd);
             return out;
         }
         // The interface went away (and maybe came back): the pin is stale.
-        close(link_fd);
+        link.reset();
         unlink(pin.c_str());
     }
 
@@ -346,8 +346,8 @@ dp_result<attach_result> xdp_loader::attach(xdp_role role, const std::string& if
     opts.flags = mode == xdp_mode::native    ? XDP_FLAGS_DRV_MODE
                  : mode == xdp_mode::generic ? XDP_FLAGS_SKB_MODE
                                              : 0;
-    link_fd = bpf_link_create(prog, static_cast<int>(out.ifindex), BPF_XDP, &opts);
-    if (link_fd < 0) {
+    link.reset(bpf_link_create(prog, static_cast<int>(out.ifindex), BPF_XDP, &opts));
+    if (!link) {
         int err = errno;
         switch (err) {
         case EOPNOTSUPP:
@@ -369,34 +369,32 @@ dp_result<attach_result> xdp_loader::attach(xdp_role role, const std::string& if
                                              std::strerror(err)));
         }
     }
-    if (bpf_obj_pin(link_fd, pin.c_str()) != 0) {
-        int err = errno;
-        close(link_fd); // the link goes with its last fd: nothing left attached
+    if (bpf_obj_pin(link.get(), pin.c_str()) != 0) {
+        int err = errno; // closing `link` on return detaches: its last fd goes
         return make_dp_error(errc_from_errno(err),
                              fmt::format("pin link {}: {}", pin, std::strerror(err)));
     }
     bpf_link_info info{};
     __u32 len = sizeof(info);
-    if (bpf_obj_get_info_by_fd(link_fd, &info, &len) == 0)
+    if (bpf_obj_get_info_by_fd(link.get(), &info, &len) == 0)
         out.link_id = info.id;
-    close(link_fd);
     return out;
 }
 
 dp_result<void> detach(const std::string& pin_path, const std::string& ifname)
 {
     std::string pin = link_pin(pin_path, ifname);
-    int fd = bpf_obj_get(pin.c_str());
-    if (fd < 0) {
+    unique_fd fd(bpf_obj_get(pin.c_str()));
+    if (!fd) {
         int err = errno;
         if (err == ENOENT)
             return make_dp_error(errc::not_found, fmt::format("no pinned link {}", pin));
         return make_dp_error(errc_from_errno(err),
                              fmt::format("open {}: {}", pin, std::strerror(err)));
     }
-    int rc = bpf_link_detach(fd);
+    int rc = bpf_link_detach(fd.get());
     int err = errno;
-    close(fd);
+    fd.reset();
     unlink(pin.c_str());
     // ENOLINK: the interface is gone, the link was already detached.
     if (rc != 0 && err != ENOLINK)

@@ -7,6 +7,7 @@
 // CPU time it took. On veth the receiving side runs in the sender's softirq,
 // so the time per packet includes every XDP program and kernel path the
 // frame crosses on its way to the sink.
+#include "core/unique_fd.hh"
 #include "dataplane/system.hh"
 
 #include <babe/csum.h>
@@ -188,11 +189,11 @@ int main(int argc, char** argv)
     udp->len = htons(static_cast<std::uint16_t>(frame.data() + size - p));
     udp->check = 0; // optional over IPv4
 
-    int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0); // protocol 0: send only
-    if (fd < 0)
+    babe::unique_fd fd(socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0)); // protocol 0: send only
+    if (!fd)
         return die(std::string{"AF_PACKET socket: "} + std::strerror(errno) + " (needs root)");
     int one = 1;
-    setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one));
+    setsockopt(fd.get(), SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one));
     sockaddr_ll to{};
     to.sll_family = AF_PACKET;
     to.sll_ifindex = static_cast<int>(ifindex.value());
@@ -221,21 +222,20 @@ int main(int argc, char** argv)
             while (clock_ns(CLOCK_MONOTONIC) < due) {
             }
         }
-        int rc = sendmmsg(fd, msgs.data(), n, 0);
+        int rc = sendmmsg(fd.get(), msgs.data(), n, 0);
         if (rc < 0) {
             if (errno == ENOBUFS || errno == EAGAIN || errno == EINTR) {
                 ++retries;
                 continue;
             }
             std::fprintf(stderr, "babe-pktgen: sendmmsg: %s\n", std::strerror(errno));
-            close(fd);
             return 1;
         }
         sent += static_cast<unsigned long>(rc);
     }
     const std::int64_t cpu_ns = clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu0;
     const std::int64_t wall_ns = clock_ns(CLOCK_MONOTONIC) - wall0;
-    close(fd);
+    fd.reset();
     double per = sent ? static_cast<double>(wall_ns) / static_cast<double>(sent) : 0.0;
     double cpu_per = sent ? static_cast<double>(cpu_ns) / static_cast<double>(sent) : 0.0;
     double pps = wall_ns > 0 ? static_cast<double>(sent) * 1e9 / static_cast<double>(wall_ns) : 0.0;

@@ -3,6 +3,7 @@
 #include "dataplane/system.hh"
 
 #include "core/ipv4.hh"
+#include "core/unique_fd.hh"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -69,14 +70,13 @@ dp_result<void> prepare_pin_path(const std::string& pin_path, bool mount_if_miss
 dp_result<void> enter_netns(const std::string& name)
 {
     std::string path = name.find('/') == std::string::npos ? "/run/netns/" + name : name;
-    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    unique_fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd)
         return make_dp_error(errno == ENOENT ? errc::no_netns : errc_from_errno(errno),
                              fmt::format("network namespace {}: {}", path,
                                          std::strerror(errno)));
-    int rc = setns(fd, CLONE_NEWNET);
+    int rc = setns(fd.get(), CLONE_NEWNET);
     int err = errno;
-    close(fd);
     if (rc != 0)
         return make_dp_error(errc_from_errno(err),
                              fmt::format("setns {}: {}", path, std::strerror(err)));
@@ -97,14 +97,13 @@ dp_result<mac_addr> find_mac(const std::string& ifname)
 {
     if (ifname.size() >= IFNAMSIZ)
         return make_dp_error(errc::no_interface, fmt::format("interface name {} too long", ifname));
-    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
+    unique_fd fd(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    if (!fd)
         return make_dp_error(errc::system, fmt::format("socket: {}", std::strerror(errno)));
     ifreq ifr{};
     std::memcpy(ifr.ifr_name, ifname.data(), ifname.size());
-    int rc = ioctl(fd, SIOCGIFHWADDR, &ifr);
+    int rc = ioctl(fd.get(), SIOCGIFHWADDR, &ifr);
     int err = errno;
-    close(fd);
     if (rc != 0)
         return make_dp_error(err == ENODEV ? errc::no_interface : errc_from_errno(err),
                              fmt::format("MAC of {}: {}", ifname, std::strerror(err)));
