@@ -20,19 +20,17 @@ enum class cache_kind : std::uint8_t {
     path, // whole paths per destination
 };
 
-struct config {
-    // ---- RFC 4728 §9 constants, RFC defaults ----
+// What reconfigure() replaces: timers, limits and behaviour flags.
+struct tunables {
+    // ---- RFC 4728 §9 constants, RFC defaults (their table sizes are bounds) ----
     std::uint8_t discovery_hop_limit = 255;      // DiscoveryHopLimit, hops
     duration broadcast_jitter = 10ms;            // BroadcastJitter
     duration route_cache_timeout = 300s;         // RouteCacheTimeout
     duration send_buffer_timeout = 30s;          // SendBufferTimeout
-    std::uint32_t request_table_size = 64;       // RequestTableSize, nodes
-    std::uint32_t request_table_ids = 16;        // RequestTableIds, per initiator
     std::uint32_t max_request_rexmt = 16;        // MaxRequestRexmt, retransmissions
     duration max_request_period = 10s;           // MaxRequestPeriod
     duration request_period = 500ms;             // RequestPeriod
     duration nonprop_request_timeout = 30ms;     // NonpropRequestTimeout
-    std::uint32_t rexmt_buffer_size = 50;        // RexmtBufferSize, packets
     duration maint_holdoff_time = 250ms;         // MaintHoldoffTime
     std::uint32_t max_maint_rexmt = 2;           // MaxMaintRexmt, retransmissions
     std::uint32_t try_passive_acks = 1;          // TryPassiveAcks, attempts
@@ -41,7 +39,6 @@ struct config {
     std::uint8_t max_salvage_count = BABE_DSR_MAX_SALVAGE_COUNT; // MAX_SALVAGE_COUNT
 
     // ---- behaviour choices ----
-    cache_kind cache = cache_kind::link;
     bool nonprop_first = true;       // §3.3.3: first a TTL-1 request, then the flood
     bool expanding_ring = false;     // §3.3.3: TTL 1, 2, 4, ... instead of one flood
     bool reply_from_cache = true;    // §3.3.2 / §8.2.3: intermediate nodes answer
@@ -89,7 +86,21 @@ struct config {
                                           // retransmission
     duration hop_dup_window = 2s;         // a source silent this long starts a new id window
 
-    // ---- table bounds (all pre-allocated) ----
+    // ---- flood protection ----
+    std::uint32_t rreq_rate_per_initiator = 20; // Route Requests per second per initiator
+    std::uint32_t rreq_burst_per_initiator = 10; // token bucket depth
+
+    std::uint16_t default_link = 0;  // link used toward a neighbour never heard on a link
+    std::uint8_t data_ttl = 64;      // IP TTL of packets the node originates if none given
+};
+
+// What construction fixes: the cache kind and the bound of every table and
+// buffer, allocated then (a reconfiguration keeps them).
+struct bounds {
+    cache_kind cache = cache_kind::link;
+    std::uint32_t request_table_size = 64;  // RequestTableSize, nodes
+    std::uint32_t request_table_ids = 16;   // RequestTableIds, per initiator
+    std::uint32_t rexmt_buffer_size = 50;   // RexmtBufferSize, packets
     std::uint32_t cache_nodes = 256;        // link cache: distinct addresses
     std::uint32_t cache_links = 1024;       // link cache: directed links
     std::uint32_t cache_degree = 32;        // link cache: links out of one node
@@ -106,15 +117,10 @@ struct config {
     std::uint32_t reply_queue_size = 64;    // delayed cached replies (§8.2.4)
     std::uint32_t hop_dup_table_size = 64;  // hop-by-hop recovery: sources whose recent IP ids
                                             // are kept (1024 ids each)
-
-    // ---- flood protection ----
-    std::uint32_t rreq_rate_per_initiator = 20; // Route Requests per second per initiator
-    std::uint32_t rreq_burst_per_initiator = 10; // token bucket depth
-    std::uint32_t rreq_rate_table_size = 128;    // initiators tracked for rate limiting
-
-    std::uint16_t default_link = 0;  // link used toward a neighbour never heard on a link
-    std::uint8_t data_ttl = 64;      // IP TTL of packets the node originates if none given
+    std::uint32_t rreq_rate_table_size = 128; // initiators tracked for rate limiting
 };
+
+struct config : tunables, bounds {};
 
 // The RFC defaults and Babe's default bounds.
 inline config default_config() { return config{}; }

@@ -70,6 +70,13 @@ struct packet_record : packet_fields {
 
     std::span<std::byte> extra_room() { return {extra.data() + extra_len, extra.size() - extra_len}; }
     std::span<const std::byte> extra_bytes() const { return {extra.data(), extra_len}; }
+    // Send it along `r`: its Source Route, all of it still ahead.
+    void set_source_route(const route& r)
+    {
+        path = r;
+        has_srcrt = r.hop_count > 0;
+        segs_left = r.hop_count;
+    }
     // Append encoded option bytes; false when they do not fit.
     bool append_extra(std::span<const std::byte> b);
     // The address this node sends to next: path.hops[n - segs_left] or the

@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: Apache-2.0
+// Packets whose next hop failed (RFC 4728 §8.3.6): someone else's data
+// packet goes on another cached route of this node's (Salvage count + 1,
+// up to MAX_SALVAGE_COUNT), our own goes on another route or back to the
+// Send Buffer; control packets are given up.
+#pragma once
+
+#include "dsr/node_state.hh"
+
+namespace babe::dsr {
+
+class forwarding;
+class maintenance;
+
+class salvage {
+public:
+    salvage(node_state& s, maintenance& maint, forwarding& fwd) : _s(s), _maint(maint), _fwd(fwd) {}
+
+    void salvage_packet(time_point now, packet_record rec);
+    void reroute_own(time_point now, packet_record rec);
+
+private:
+    node_state& _s;
+    maintenance& _maint;
+    forwarding& _fwd;
+};
+
+} // namespace babe::dsr
