@@ -52,7 +52,7 @@ fuzz: deps
 	cmake -S . -B $(BUILD)-fuzz -G Ninja -DCMAKE_BUILD_TYPE=Debug -DBABE_FUZZ=ON \
 		-DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DBABE_BPF=ON
 	cmake --build $(BUILD)-fuzz -j $(JOBS) --target fuzz_targets
-	bash tools/fuzz.sh $(BUILD)-fuzz $${FUZZ_SECONDS:-60}
+	bash tools/fuzz.sh $(BUILD)-fuzz $${FUZZ_SECONDS:-900} $${FUZZ_RUNS:-3000000}
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h' '*.cc' '*.hh')
