@@ -9,6 +9,8 @@
 #include <fmt/format.h>
 
 #include <functional>
+#include <initializer_list>
+#include <map>
 #include <set>
 
 namespace babe::config {
@@ -298,38 +300,71 @@ const std::vector<key_def>& keys()
 
 #undef BABE_FIELD
 
+// Where each key's value was read (file and line; "--set" and 0 for an
+// override), so that the checks made after reading locate their errors too:
+// at the first of the keys they name that was read, else at a key read from
+// the same section of the file (a required key missing), else at line 1.
+class origins {
+public:
+    explicit origins(std::string file) : _file(std::move(file)) {}
+
+    void read(const value_ref& v) { _at[v.key] = {v.file, v.line}; }
+    bool has(const std::string& key) const { return _at.count(key) != 0; }
+
+    [[noreturn]] void fail(const std::string& key, const std::string& message,
+                           std::initializer_list<std::string> blame = {}) const
+    {
+        std::vector<std::string> order(blame);
+        if (order.empty())
+            order.push_back(key);
+        for (const std::string& k : order)
+            if (auto it = _at.find(k); it != _at.end())
+                throw config_exception{error{it->second.first, it->second.second, key, message}};
+        const auto dot = key.find('.');
+        const std::string section = dot == std::string::npos ? key + "." : key.substr(0, dot + 1);
+        int line = 0;
+        for (const auto& [k, at] : _at)
+            if (at.first == _file && at.second > 0 && k.compare(0, section.size(), section) == 0 &&
+                (line == 0 || at.second < line))
+                line = at.second;
+        throw config_exception{error{_file, line > 0 ? line : 1, key, message}};
+    }
+
+private:
+    std::string _file;
+    std::map<std::string, std::pair<std::string, int>> _at;
+};
+
 babed_config read_with(const std::function<void(const schema&)>& read, const std::string& name)
 {
     babed_config c;
-    std::set<std::string> seen;
+    origins at(name);
     schema sc;
     for (const auto& k : keys()) {
-        sc.add(k.key, [&c, &seen, &k](const value_ref& v) {
+        sc.add(k.key, [&c, &at, &k](const value_ref& v) {
             k.parse(c, v);
-            seen.insert(k.key);
+            at.read(v);
         });
     }
     read(sc);
     for (const auto& k : keys())
-        if (k.required && !seen.count(k.key))
-            throw config_exception{error{name, 0, k.key, "required key is missing"}};
+        if (k.required && !at.has(k.key))
+            at.fail(k.key, "required key is missing");
     std::uint32_t mask = c.mesh_prefix_len == 0 ? 0 : ~std::uint32_t{0} << (32 - c.mesh_prefix_len);
     if ((c.node_address & mask) != c.mesh_prefix)
-        throw config_exception{error{
-            name, 0, "node.address",
-            fmt::format("{} is outside mesh.prefix {}/{}",
-                        ipv4_address::from_host(c.node_address).to_string(),
-                        ipv4_address::from_host(c.mesh_prefix).to_string(), c.mesh_prefix_len)}};
+        at.fail("node.address", fmt::format("{} is outside mesh.prefix {}/{}",
+                                            ipv4_address::from_host(c.node_address).to_string(),
+                                            ipv4_address::from_host(c.mesh_prefix).to_string(), c.mesh_prefix_len));
     for (const auto& i : c.mesh_interfaces)
         if (i == c.local_interface || i == c.local_peer)
-            throw config_exception{error{name, 0, "mesh.interfaces",
-                                         fmt::format("'{}' is also the local interface pair", i)}};
+            at.fail("mesh.interfaces", fmt::format("'{}' is also the local interface pair", i));
     if (c.local_interface == c.local_peer)
-        throw config_exception{error{name, 0, "local.peer", "must differ from local.interface"}};
+        at.fail("local.peer", "must differ from local.interface", {"local.peer", "local.interface"});
     if (c.dsr.max_request_period < c.dsr.request_period)
-        throw config_exception{error{name, 0, "dsr.max_request_period_ms", "is shorter than dsr.request_period_ms"}};
+        at.fail("dsr.max_request_period_ms", "is shorter than dsr.request_period_ms",
+                {"dsr.max_request_period_ms", "dsr.request_period_ms"});
     if (!dsr::validate_config(c.dsr))
-        throw config_exception{error{name, 0, "dsr", "the DSR settings are inconsistent (see babe.yaml(5))"}};
+        at.fail("dsr", "the DSR settings are inconsistent (see babe.yaml(5))");
     c.source = name;
     return c;
 }

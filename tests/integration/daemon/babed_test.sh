@@ -59,7 +59,7 @@ check_bad "unknown key named with file and line" "bad1\.yaml:9: dsr\.request_per
 cfg "$tmp/bad2.yaml" "dsr:" "  max_salvage_count: 99"
 check_bad "out of range" "bad2\.yaml:9: dsr\.max_salvage_count: 99 is out of range" "$tmp/bad2.yaml"
 printf 'mesh:\n  interfaces: [a]\n  prefix: 10.0.0.0/8\n' > "$tmp/bad3.yaml"
-check_bad "missing required key" "bad3\.yaml: node\.address: required key is missing" "$tmp/bad3.yaml"
+check_bad "missing required key" "bad3\.yaml:1: node\.address: required key is missing" "$tmp/bad3.yaml"
 cfg "$tmp/bad4.yaml" "xdp:" "  mode: turbo"
 check_bad "bad enum" "bad4\.yaml:9: xdp\.mode: 'turbo' is not one of: auto, native, generic" "$tmp/bad4.yaml"
 "$babed" --version | grep -Eq '^babed [0-9]+\.[0-9]+\.[0-9]+$' || fail "--version"

@@ -74,11 +74,27 @@ TEST(babed_config, errors_name_file_line_and_key)
     e = err(std::string(base) + "log:\n  level: loud\n");
     EXPECT_EQ(e.key, "log.level");
     EXPECT_EQ(e.line, 7);
+    // Errors found after reading are located too: at the key they name, at
+    // a key of its section, or at line 1 (found by fuzz_config_load).
     e = err("mesh:\n  interfaces: [a]\n  prefix: 10.0.0.0/8\n");
-    EXPECT_EQ(e.what(), "t.yaml: node.address: required key is missing");
+    EXPECT_EQ(e.what(), "t.yaml:1: node.address: required key is missing");
+    e = err("node:\n  address: 10.0.0.1\nmesh:\n  interfaces: [a]\n");
+    EXPECT_EQ(e.what(), "t.yaml:4: mesh.prefix: required key is missing");
+    EXPECT_EQ(err("").what(), "t.yaml:1: node.address: required key is missing");
     e = err("node: {address: 10.1.0.1}\nmesh: {interfaces: [a], prefix: 10.77.0.0/16}\n");
     EXPECT_EQ(e.key, "node.address");
+    EXPECT_EQ(e.line, 1);
     EXPECT_NE(e.message.find("outside mesh.prefix"), std::string::npos);
+    EXPECT_EQ(err(std::string(base) + "local:\n  interface: babe0p\n").what(),
+              "t.yaml:7: local.peer: must differ from local.interface");
+    EXPECT_EQ(err(std::string(base) + "dsr:\n  request_period_ms: 20000\n").what(),
+              "t.yaml:7: dsr.max_request_period_ms: is shorter than dsr.request_period_ms");
+    e = err(std::string(base) + "dsr:\n  cache_sweep_interval_ms: 5\n  maint_ack_timeout_ms: 60000\n");
+    EXPECT_EQ(e.key, "dsr");
+    EXPECT_EQ(e.line, 7);
+    EXPECT_EQ(err(std::string(base) + "local:\n  mtu: 1400\n  interface: wlan1\n").line, 4);
+    e = err(std::string(base), {"dsr.max_request_period_ms=100", "dsr.request_period_ms=500"});
+    EXPECT_EQ(e.what(), "--set: dsr.max_request_period_ms: is shorter than dsr.request_period_ms");
     e = err(std::string(base), {"dsr.max_request_period_ms=100", "dsr.request_period_ms=500"});
     EXPECT_EQ(e.key, "dsr.max_request_period_ms");
     EXPECT_EQ(err(std::string(base), {"mesh.interfaces=[babe0]"}).key, "mesh.interfaces");
