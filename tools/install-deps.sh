@@ -20,7 +20,7 @@ packages=(
 	# libraries
 	libgtest-dev libgmock-dev googletest libbenchmark-dev librapidcheck-dev
 	libyaml-cpp-dev libcli11-dev libcivetweb-dev nlohmann-json3-dev
-	libspdlog-dev libfmt-dev libpcap-dev systemtap-sdt-dev libsystemd-dev
+	libspdlog-dev libfmt-dev libpcap-dev systemtap-sdt-dev libsystemd-dev libmnl-dev
 	# test, demo and benchmark tools
 	iproute2 iputils-ping iperf3 nftables ethtool tcpdump tshark
 	bpftrace prometheus gnuplot-nox jq xxd procps psmisc kmod python3

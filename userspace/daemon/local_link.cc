@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
-// babe0 through rtnetlink (see local_link.hh): create or reuse the veth pair,
-// set MTU, ARP off, up, the node address and the mesh route.
+// babe0 through rtnetlink (libmnl; see local_link.hh): create or reuse the
+// veth pair, set MTU, ARP off, up, the node address and the mesh route.
 #include "daemon/local_link.hh"
 
 #include "core/ipv4.hh"
 #include "core/sysctl.hh"
 
 #include <fmt/format.h>
+#include <libmnl/libmnl.h>
 #include <spdlog/spdlog.h>
 
 #include <arpa/inet.h>
@@ -24,100 +25,67 @@
 #include <cstring>
 #include <thread>
 #include <stdexcept>
-#include <vector>
+#include <array>
 
 namespace babe::daemon {
 
 namespace {
 
-// A netlink request built attribute by attribute.
-class nl_msg {
+// One rtnetlink request, built with libmnl and sent on its own socket; the
+// kernel's acknowledgement is awaited (NLM_F_ACK).
+class nl_request {
 public:
-    nl_msg(std::uint16_t type, std::uint16_t flags)
+    nl_request(std::uint16_t type, std::uint16_t flags) : _nlh(mnl_nlmsg_put_header(_buf.data()))
     {
-        _buf.resize(NLMSG_HDRLEN);
-        hdr()->nlmsg_type = type;
-        hdr()->nlmsg_flags = static_cast<std::uint16_t>(flags | NLM_F_REQUEST | NLM_F_ACK);
-        hdr()->nlmsg_len = NLMSG_HDRLEN;
+        _nlh->nlmsg_type = type;
+        _nlh->nlmsg_flags = static_cast<std::uint16_t>(flags | NLM_F_REQUEST | NLM_F_ACK);
+        _nlh->nlmsg_seq = 1;
     }
     template <class T>
-    T* put_struct(const T& v)
+    T* put_header()
     {
-        auto off = _buf.size();
-        append(&v, sizeof v);
-        return reinterpret_cast<T*>(_buf.data() + off);
+        return static_cast<T*>(mnl_nlmsg_put_extra_header(_nlh, sizeof(T)));
     }
-    void put_attr(std::uint16_t type, const void* data, std::size_t len)
-    {
-        rtattr a{};
-        a.rta_type = type;
-        a.rta_len = static_cast<unsigned short>(RTA_LENGTH(len));
-        append(&a, sizeof a);
-        append(data, len);
-    }
-    void put_str(std::uint16_t type, const std::string& s) { put_attr(type, s.c_str(), s.size() + 1); }
-    void put_u32(std::uint16_t type, std::uint32_t v) { put_attr(type, &v, sizeof v); }
-    std::size_t begin_nest(std::uint16_t type)
-    {
-        auto off = _buf.size();
-        rtattr a{};
-        a.rta_type = type;
-        append(&a, sizeof a);
-        return off;
-    }
-    void end_nest(std::size_t off)
-    {
-        reinterpret_cast<rtattr*>(_buf.data() + off)->rta_len = static_cast<unsigned short>(_buf.size() - off);
-    }
-    nlmsghdr* hdr() { return reinterpret_cast<nlmsghdr*>(_buf.data()); }
-    const std::vector<char>& bytes() { return _buf; }
+    nlmsghdr* nlh() { return _nlh; }
 
-private:
-    void append(const void* p, std::size_t n)
+    // 0 or a negative errno.
+    int talk()
     {
-        auto off = _buf.size();
-        _buf.resize(off + NLMSG_ALIGN(n));
-        std::memcpy(_buf.data() + off, p, n);
-        hdr()->nlmsg_len = static_cast<std::uint32_t>(_buf.size());
-    }
-    std::vector<char> _buf;
-};
-
-// Sends `m` and waits for its ack; returns 0 or a negative errno.
-int nl_talk(nl_msg& m)
-{
-    int fd = ::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-    if (fd < 0)
-        return -errno;
-    sockaddr_nl sa{};
-    sa.nl_family = AF_NETLINK;
-    m.hdr()->nlmsg_seq = 1;
-    const auto& b = m.bytes();
-    if (::sendto(fd, b.data(), b.size(), 0, reinterpret_cast<sockaddr*>(&sa), sizeof sa) < 0) {
-        int e = errno;
-        ::close(fd);
-        return -e;
-    }
-    char buf[8192];
-    for (;;) {
-        auto n = ::recv(fd, buf, sizeof buf, 0);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            int e = errno;
-            ::close(fd);
-            return -e;
-        }
-        int len = static_cast<int>(n);
-        for (auto* h = reinterpret_cast<nlmsghdr*>(buf); NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
-            if (h->nlmsg_type == NLMSG_ERROR) {
-                auto* err = reinterpret_cast<nlmsgerr*>(NLMSG_DATA(h));
-                ::close(fd);
-                return err->error;
+        mnl_socket* nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+        if (!nl)
+            return -errno;
+        int rc = 0;
+        if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0 || mnl_socket_sendto(nl, _nlh, _nlh->nlmsg_len) < 0) {
+            rc = -errno;
+        } else {
+            const unsigned portid = mnl_socket_get_portid(nl);
+            for (;;) {
+                auto n = mnl_socket_recvfrom(nl, _buf.data(), _buf.size());
+                if (n < 0 && errno == EINTR)
+                    continue;
+                if (n < 0) {
+                    rc = -errno;
+                    break;
+                }
+                // The ack is an NLMSG_ERROR (error 0 on success): libmnl's
+                // callback turns it into -1 with errno set, or MNL_CB_STOP.
+                int r = mnl_cb_run(_buf.data(), static_cast<std::size_t>(n), 1, portid, nullptr, nullptr);
+                if (r == MNL_CB_ERROR) {
+                    rc = -errno;
+                    break;
+                }
+                if (r == MNL_CB_STOP)
+                    break;
             }
         }
+        mnl_socket_close(nl);
+        return rc;
     }
-}
+
+private:
+    std::array<char, 8192> _buf{}; // MNL_SOCKET_BUFFER_SIZE is not a constant
+    nlmsghdr* _nlh;
+};
 
 void check(int rc, const std::string& what)
 {
@@ -127,16 +95,15 @@ void check(int rc, const std::string& what)
 
 void set_link(std::uint32_t ifindex, unsigned flags, unsigned change, std::uint32_t mtu)
 {
-    nl_msg m(RTM_NEWLINK, 0);
-    ifinfomsg ifi{};
-    ifi.ifi_family = AF_UNSPEC;
-    ifi.ifi_index = static_cast<int>(ifindex);
-    ifi.ifi_flags = flags;
-    ifi.ifi_change = change;
-    m.put_struct(ifi);
+    nl_request m(RTM_NEWLINK, 0);
+    auto* ifi = m.put_header<ifinfomsg>();
+    ifi->ifi_family = AF_UNSPEC;
+    ifi->ifi_index = static_cast<int>(ifindex);
+    ifi->ifi_flags = flags;
+    ifi->ifi_change = change;
     if (mtu)
-        m.put_u32(IFLA_MTU, mtu);
-    check(nl_talk(m), fmt::format("setting up interface {}", ifindex));
+        mnl_attr_put_u32(m.nlh(), IFLA_MTU, mtu);
+    check(m.talk(), fmt::format("setting up interface {}", ifindex));
 }
 
 // `queues` RX/TX queues on both ends: the engine runs one shard per queue,
@@ -144,62 +111,58 @@ void set_link(std::uint32_t ifindex, unsigned flags, unsigned change, std::uint3
 void create_veth(const std::string& name, const std::string& peer, std::uint32_t mtu,
                  std::uint32_t queues)
 {
-    nl_msg m(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
-    ifinfomsg ifi{};
-    ifi.ifi_family = AF_UNSPEC;
-    m.put_struct(ifi);
-    m.put_str(IFLA_IFNAME, name);
-    m.put_u32(IFLA_MTU, mtu);
-    m.put_u32(IFLA_NUM_TX_QUEUES, queues);
-    m.put_u32(IFLA_NUM_RX_QUEUES, queues);
-    auto linkinfo = m.begin_nest(IFLA_LINKINFO);
-    m.put_str(IFLA_INFO_KIND, "veth");
-    auto data = m.begin_nest(IFLA_INFO_DATA);
-    auto peer_nest = m.begin_nest(VETH_INFO_PEER);
-    ifinfomsg pi{};
-    pi.ifi_family = AF_UNSPEC;
-    m.put_struct(pi);
-    m.put_str(IFLA_IFNAME, peer);
-    m.put_u32(IFLA_MTU, mtu);
-    m.put_u32(IFLA_NUM_TX_QUEUES, queues);
-    m.put_u32(IFLA_NUM_RX_QUEUES, queues);
-    m.end_nest(peer_nest);
-    m.end_nest(data);
-    m.end_nest(linkinfo);
-    check(nl_talk(m), fmt::format("creating veth pair {} <-> {}", name, peer));
+    nl_request m(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+    m.put_header<ifinfomsg>()->ifi_family = AF_UNSPEC;
+    nlmsghdr* nlh = m.nlh();
+    mnl_attr_put_strz(nlh, IFLA_IFNAME, name.c_str());
+    mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
+    mnl_attr_put_u32(nlh, IFLA_NUM_TX_QUEUES, queues);
+    mnl_attr_put_u32(nlh, IFLA_NUM_RX_QUEUES, queues);
+    auto* linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+    mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
+    auto* data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+    auto* peer_nest = mnl_attr_nest_start(nlh, VETH_INFO_PEER);
+    // VETH_INFO_PEER carries an ifinfomsg of its own before the attributes.
+    static_cast<ifinfomsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(ifinfomsg)))->ifi_family = AF_UNSPEC;
+    mnl_attr_put_strz(nlh, IFLA_IFNAME, peer.c_str());
+    mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
+    mnl_attr_put_u32(nlh, IFLA_NUM_TX_QUEUES, queues);
+    mnl_attr_put_u32(nlh, IFLA_NUM_RX_QUEUES, queues);
+    mnl_attr_nest_end(nlh, peer_nest);
+    mnl_attr_nest_end(nlh, data);
+    mnl_attr_nest_end(nlh, linkinfo);
+    check(m.talk(), fmt::format("creating veth pair {} <-> {}", name, peer));
 }
 
 void add_address(std::uint32_t ifindex, std::uint32_t addr_host)
 {
-    nl_msg m(RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE);
-    ifaddrmsg ifa{};
-    ifa.ifa_family = AF_INET;
-    ifa.ifa_prefixlen = 32;
-    ifa.ifa_scope = RT_SCOPE_UNIVERSE;
-    ifa.ifa_index = ifindex;
-    m.put_struct(ifa);
+    nl_request m(RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE);
+    auto* ifa = m.put_header<ifaddrmsg>();
+    ifa->ifa_family = AF_INET;
+    ifa->ifa_prefixlen = 32;
+    ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+    ifa->ifa_index = ifindex;
     std::uint32_t a = htonl(addr_host);
-    m.put_attr(IFA_LOCAL, &a, 4);
-    m.put_attr(IFA_ADDRESS, &a, 4);
-    check(nl_talk(m), fmt::format("adding {}/32", ipv4_address::from_host(addr_host).to_string()));
+    mnl_attr_put(m.nlh(), IFA_LOCAL, 4, &a);
+    mnl_attr_put(m.nlh(), IFA_ADDRESS, 4, &a);
+    check(m.talk(), fmt::format("adding {}/32", ipv4_address::from_host(addr_host).to_string()));
 }
 
 void add_route(std::uint32_t ifindex, std::uint32_t prefix_host, int len, std::uint32_t src_host)
 {
-    nl_msg m(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE);
-    rtmsg rt{};
-    rt.rtm_family = AF_INET;
-    rt.rtm_dst_len = static_cast<unsigned char>(len);
-    rt.rtm_table = RT_TABLE_MAIN;
-    rt.rtm_protocol = RTPROT_STATIC;
-    rt.rtm_scope = RT_SCOPE_LINK;
-    rt.rtm_type = RTN_UNICAST;
-    m.put_struct(rt);
+    nl_request m(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE);
+    auto* rt = m.put_header<rtmsg>();
+    rt->rtm_family = AF_INET;
+    rt->rtm_dst_len = static_cast<unsigned char>(len);
+    rt->rtm_table = RT_TABLE_MAIN;
+    rt->rtm_protocol = RTPROT_STATIC;
+    rt->rtm_scope = RT_SCOPE_LINK;
+    rt->rtm_type = RTN_UNICAST;
     std::uint32_t dst = htonl(prefix_host), src = htonl(src_host);
-    m.put_attr(RTA_DST, &dst, 4);
-    m.put_u32(RTA_OIF, ifindex);
-    m.put_attr(RTA_PREFSRC, &src, 4);
-    check(nl_talk(m), fmt::format("routing {}/{} into interface {}",
+    mnl_attr_put(m.nlh(), RTA_DST, 4, &dst);
+    mnl_attr_put_u32(m.nlh(), RTA_OIF, ifindex);
+    mnl_attr_put(m.nlh(), RTA_PREFSRC, 4, &src);
+    check(m.talk(), fmt::format("routing {}/{} into interface {}",
                                   ipv4_address::from_host(prefix_host).to_string(), len, ifindex));
 }
 
