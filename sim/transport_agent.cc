@@ -25,11 +25,16 @@ const char* to_string(transfer_state::phase p)
 {
     using ph = transfer_state::phase;
     switch (p) {
-    case ph::pending: return "pending";
-    case ph::connecting: return "connecting";
-    case ph::streaming: return "streaming";
-    case ph::completed: return "completed";
-    case ph::failed: return "failed";
+    case ph::pending:
+        return "pending";
+    case ph::connecting:
+        return "connecting";
+    case ph::streaming:
+        return "streaming";
+    case ph::completed:
+        return "completed";
+    case ph::failed:
+        return "failed";
     }
     return "?";
 }
@@ -41,16 +46,20 @@ std::byte transfer_byte(std::uint32_t t, std::uint64_t pos)
     return std::byte(static_cast<std::uint8_t>(x ^ (x >> 17)));
 }
 
-transport_agent::transport_agent(const transport::config& cfg, std::uint32_t node, std::uint32_t self_addr,
-                                 std::uint64_t seed, transfer_books& books)
-    : _node(node), _self(self_addr), _books(books), _ep(cfg, self_addr, seed), _pool(max_frame_bytes),
-      _max_chunks(std::min(queued_per_transfer, cfg.max_send_chunks)), _hdr(transport::header_max)
+transport_agent::transport_agent(const transport::config& cfg, std::uint32_t node,
+                                 std::uint32_t self_addr, std::uint64_t seed, transfer_books& books)
+    : _node(node), _self(self_addr), _books(books), _ep(cfg, self_addr, seed),
+      _pool(max_frame_bytes), _max_chunks(std::min(queued_per_transfer, cfg.max_send_chunks)),
+      _hdr(transport::header_max)
 {
 }
 
 transport_agent::~transport_agent() = default;
 
-std::string transport_agent::who() const { return fmt::format("transport of node {}", _node); }
+std::string transport_agent::who() const
+{
+    return fmt::format("transport of node {}", _node);
+}
 
 void transport_agent::listen(std::uint32_t t)
 {
@@ -72,17 +81,20 @@ void transport_agent::start(time_point now, std::uint32_t t, std::uint32_t peer_
     _conns.push_back(conn_rec{c.value(), t, peer_addr, true, false, 0});
 }
 
-void transport_agent::handle_segment(time_point now, std::uint32_t from, std::span<const std::byte> seg)
+void transport_agent::handle_segment(time_point now, std::uint32_t from,
+                                     std::span<const std::byte> seg)
 {
     if (seg.size() > _pool.slot_bytes())
-        return _books.fail(fmt::format("{}: a {}-byte segment does not fit a buffer", who(), seg.size()));
+        return _books.fail(
+            fmt::format("{}: a {}-byte segment does not fit a buffer", who(), seg.size()));
     const std::uint32_t id = _pool.alloc();
     if (id >= _bufs.size())
         _bufs.resize(_pool.capacity());
     _bufs[id] = buffer_rec{0, static_cast<std::uint32_t>(seg.size()), false};
     std::memcpy(_pool.data(id), seg.data(), seg.size());
     _ledger.give(_node, id);
-    auto r = _ep.handle_segment(now, from, {_pool.data(id), seg.size()}, transport::packet_handle{id}, 0);
+    auto r = _ep.handle_segment(now, from, {_pool.data(id), seg.size()},
+                                transport::packet_handle{id}, 0);
     if (!r) { // refused (busy): the handle stays ours, the segment is lost (the peer resends)
         _ledger.give_back(_node, id);
         _pool.free(id);
@@ -93,7 +105,8 @@ void transport_agent::unreachable(time_point now, std::uint32_t dst)
 {
     for (std::size_t i = 0; i < _conns.size(); ++i) {
         auto& c = _conns[i];
-        if (!c.sender || c.peer != dst || _books.state[c.transfer].ph != transfer_state::phase::connecting)
+        if (!c.sender || c.peer != dst ||
+            _books.state[c.transfer].ph != transfer_state::phase::connecting)
             continue;
         const auto id = c.id;
         finish(now, c.transfer, transfer_state::phase::failed,
@@ -115,7 +128,10 @@ void transport_agent::handle_timeout(time_point now)
         _ep.handle_timeout(now);
 }
 
-std::optional<time_point> transport_agent::poll_timeout() const { return _ep.poll_timeout(); }
+std::optional<time_point> transport_agent::poll_timeout() const
+{
+    return _ep.poll_timeout();
+}
 
 void transport_agent::pump(time_point now)
 {
@@ -141,7 +157,8 @@ bool transport_agent::feed(time_point now, conn_rec& c)
     const std::uint32_t mss = _ep.cfg().mss;
     bool any = false;
     while (st.queued < total && c.chunks < _max_chunks) {
-        const auto len = static_cast<std::uint32_t>(std::min<std::uint64_t>(mss, total - st.queued));
+        const auto len =
+            static_cast<std::uint32_t>(std::min<std::uint64_t>(mss, total - st.queued));
         const std::uint32_t id = _pool.alloc();
         if (id >= _bufs.size())
             _bufs.resize(_pool.capacity());
@@ -149,8 +166,8 @@ bool transport_agent::feed(time_point now, conn_rec& c)
         std::byte* p = _pool.data(id);
         for (std::uint32_t k = 0; k < len; ++k)
             p[k] = transfer_byte(c.transfer, st.queued + k);
-        if (_books.corrupt && _books.corrupt->first == c.transfer && _books.corrupt->second >= st.queued &&
-            _books.corrupt->second < st.queued + len)
+        if (_books.corrupt && _books.corrupt->first == c.transfer &&
+            _books.corrupt->second >= st.queued && _books.corrupt->second < st.queued + len)
             p[_books.corrupt->second - st.queued] ^= std::byte{0x5a};
         _ledger.give(_node, id);
         auto r = _ep.send(now, c.id, transport::packet_handle{id}, 0, {p, len});
@@ -158,8 +175,9 @@ bool transport_agent::feed(time_point now, conn_rec& c)
             _ledger.give_back(_node, id);
             _pool.free(id);
             if (r.error() != transport::error::send_queue_full)
-                finish(now, c.transfer, transfer_state::phase::failed,
-                       fmt::format("the transport refused data: {}", transport::to_string(r.error())));
+                finish(
+                    now, c.transfer, transfer_state::phase::failed,
+                    fmt::format("the transport refused data: {}", transport::to_string(r.error())));
             return any;
         }
         st.queued += len;
@@ -174,7 +192,8 @@ bool transport_agent::feed(time_point now, conn_rec& c)
     return any;
 }
 
-std::optional<transport_agent::segment> transport_agent::poll(time_point now, std::span<std::byte> out)
+std::optional<transport_agent::segment> transport_agent::poll(time_point now,
+                                                              std::span<std::byte> out)
 {
     auto t = _ep.poll_transmit(now, _hdr);
     if (!t)
@@ -203,7 +222,8 @@ std::optional<transport_agent::segment> transport_agent::poll(time_point now, st
             _books.fail(fmt::format("{}: transmit of buffer {} out of bounds", who(), id));
             return std::nullopt;
         }
-        std::memcpy(out.data() + ipv4_len + hl, _pool.data(id) + t->payload_offset, t->payload_length);
+        std::memcpy(out.data() + ipv4_len + hl, _pool.data(id) + t->payload_offset,
+                    t->payload_length);
         if (t->retransmission && _bufs[id].tx) {
             auto& st = _books.state[_bufs[id].transfer];
             ++st.segments_retransmitted;
@@ -228,12 +248,14 @@ transport_agent::conn_rec* transport_agent::find(transport::conn_id id)
 
 void transport_agent::forget(transport::conn_id id)
 {
-    auto it = std::find_if(_conns.begin(), _conns.end(), [&](const conn_rec& c) { return c.id == id; });
+    auto it =
+        std::find_if(_conns.begin(), _conns.end(), [&](const conn_rec& c) { return c.id == id; });
     if (it != _conns.end())
         _conns.erase(it);
 }
 
-void transport_agent::finish(time_point now, std::uint32_t t, transfer_state::phase ph, const std::string& error)
+void transport_agent::finish(time_point now, std::uint32_t t, transfer_state::phase ph,
+                             const std::string& error)
 {
     auto& st = _books.state[t];
     if (st.ph == transfer_state::phase::completed || st.ph == transfer_state::phase::failed)
@@ -268,9 +290,10 @@ void transport_agent::on_event(time_point now, const transport::event& e)
             auto& st = _books.state[c->transfer];
             st.receiver_fin = true;
             if (st.delivered != _books.specs[c->transfer].bytes)
-                _books.fail(fmt::format("transfer {}: the receiver saw the FIN after {} of {} bytes "
-                                        "(bytes lost without an error)",
-                                        c->transfer, st.delivered, _books.specs[c->transfer].bytes));
+                _books.fail(
+                    fmt::format("transfer {}: the receiver saw the FIN after {} of {} bytes "
+                                "(bytes lost without an error)",
+                                c->transfer, st.delivered, _books.specs[c->transfer].bytes));
             (void)_ep.close(now, e.conn);
         }
         return;
@@ -282,14 +305,16 @@ void transport_agent::on_event(time_point now, const transport::event& e)
             const auto& st = _books.state[t];
             if (e.kind == k::closed && e.why == transport::reason::none) {
                 if (st.delivered != _books.specs[t].bytes || !st.receiver_fin)
-                    _books.fail(fmt::format("transfer {}: the sender closed in order but the receiver "
-                                            "has {} of {} bytes{}",
-                                            t, st.delivered, _books.specs[t].bytes,
-                                            st.receiver_fin ? "" : " and no FIN"));
+                    _books.fail(
+                        fmt::format("transfer {}: the sender closed in order but the receiver "
+                                    "has {} of {} bytes{}",
+                                    t, st.delivered, _books.specs[t].bytes,
+                                    st.receiver_fin ? "" : " and no FIN"));
                 finish(now, t, transfer_state::phase::completed, "");
             } else {
                 finish(now, t, transfer_state::phase::failed,
-                       fmt::format("{} ({})", transport::to_string(e.kind), transport::to_string(e.why)));
+                       fmt::format("{} ({})", transport::to_string(e.kind),
+                                   transport::to_string(e.why)));
             }
         }
         forget(e.conn);
@@ -316,7 +341,8 @@ void transport_agent::on_handle(time_point now, const transport::event& e)
         if (conn_rec* c = find(e.conn); c && !c->sender)
             deliver(now, e, c->transfer);
         else
-            _books.fail(fmt::format("{}: bytes delivered on a connection no receiver holds", who()));
+            _books.fail(
+                fmt::format("{}: bytes delivered on a connection no receiver holds", who()));
     }
     _pool.free(id);
 }
@@ -330,15 +356,17 @@ void transport_agent::deliver(time_point now, const transport::event& e, std::ui
     if (std::size_t(e.payload_offset) + e.length > _bufs[id].len)
         return _books.fail(fmt::format("{}: delivered range outside its buffer", who()));
     if (st.delivered + e.length > total)
-        return _books.fail(fmt::format("transfer {}: {} bytes delivered after {} of {}: more than sent "
-                                       "(a duplicate delivery)",
-                                       t, e.length, st.delivered, total));
+        return _books.fail(
+            fmt::format("transfer {}: {} bytes delivered after {} of {}: more than sent "
+                        "(a duplicate delivery)",
+                        t, e.length, st.delivered, total));
     const std::byte* p = _pool.data(id) + e.payload_offset;
     for (std::uint32_t k = 0; k < e.length; ++k)
         if (p[k] != transfer_byte(t, st.delivered + k))
-            return _books.fail(fmt::format("transfer {}: the byte at stream offset {} differs from the "
-                                           "one sent (misordered, duplicated or corrupted)",
-                                           t, st.delivered + k));
+            return _books.fail(
+                fmt::format("transfer {}: the byte at stream offset {} differs from the "
+                            "one sent (misordered, duplicated or corrupted)",
+                            t, st.delivered + k));
     st.delivered += e.length;
     _ep.consume(now, e.conn, e.length);
 }

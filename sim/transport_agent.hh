@@ -36,12 +36,12 @@ namespace babe::sim {
 struct transfer_state {
     enum class phase : std::uint8_t { pending, connecting, streaming, completed, failed };
     phase ph = phase::pending;
-    std::uint64_t queued = 0;     // sender: bytes handed to the transport
-    std::uint64_t acked = 0;      // sender: bytes whose buffers came back released
-    std::uint64_t delivered = 0;  // receiver: bytes delivered in order, each checked
-    bool receiver_fin = false;    // receiver: the sender's FIN arrived
-    std::string error;            // failed: what the transfer reported
-    std::int64_t end_ns = -1;     // completed or failed at
+    std::uint64_t queued = 0;                 // sender: bytes handed to the transport
+    std::uint64_t acked = 0;                  // sender: bytes whose buffers came back released
+    std::uint64_t delivered = 0;              // receiver: bytes delivered in order, each checked
+    bool receiver_fin = false;                // receiver: the sender's FIN arrived
+    std::string error;                        // failed: what the transfer reported
+    std::int64_t end_ns = -1;                 // completed or failed at
     std::uint64_t segments_retransmitted = 0; // end to end, data segments
     std::uint64_t bytes_retransmitted = 0;
 };
@@ -62,7 +62,10 @@ const char* to_string(transfer_state::phase p);
 // The byte at stream offset `pos` of transfer `t`.
 std::byte transfer_byte(std::uint32_t t, std::uint64_t pos);
 // The transport port transfer `t` is received on.
-constexpr std::uint16_t transfer_port(std::uint32_t t) { return static_cast<std::uint16_t>(t + 1); }
+constexpr std::uint16_t transfer_port(std::uint32_t t)
+{
+    return static_cast<std::uint16_t>(t + 1);
+}
 
 class transport_agent {
 public:
@@ -98,8 +101,7 @@ public:
     // The next segment (nullopt: none); `out` holds at least max_frame_bytes.
     std::optional<segment> poll(time_point now, std::span<std::byte> out);
     // Whether a transfer is sending from here, and to whom (the hop window).
-    template <class F>
-    void for_each_sending_peer(F&& f) const
+    template <class F> void for_each_sending_peer(F&& f) const
     {
         for (const auto& c : _conns)
             if (c.sender)
@@ -108,6 +110,12 @@ public:
 
     const transport::counters& stats() const { return _ep.stats(); }
     std::size_t buffers_held() const { return _pool.in_use(); }
+    // The agent's own buffers and books (the endpoint's tables excluded).
+    std::size_t memory_bytes() const
+    {
+        return _pool.bytes_reserved() + _bufs.capacity() * sizeof(buffer_rec) +
+               _ledger.capacity() * sizeof(std::uint32_t) + _conns.capacity() * sizeof(conn_rec);
+    }
 
 private:
     struct conn_rec {
@@ -128,7 +136,8 @@ private:
     void on_handle(time_point now, const transport::event& e);
     void deliver(time_point now, const transport::event& e, std::uint32_t t);
     bool feed(time_point now, conn_rec& c);
-    void finish(time_point now, std::uint32_t t, transfer_state::phase ph, const std::string& error);
+    void finish(time_point now, std::uint32_t t, transfer_state::phase ph,
+                const std::string& error);
     conn_rec* find(transport::conn_id id);
     void forget(transport::conn_id id);
     std::string who() const;
@@ -138,12 +147,12 @@ private:
     transfer_books& _books;
     transport::endpoint _ep;
     buffer_pool _pool;
-    handle_ledger _ledger;              // transport buffer -> this node (the endpoint holds it)
-    std::vector<buffer_rec> _bufs;      // by buffer id
+    handle_ledger _ledger;         // transport buffer -> this node (the endpoint holds it)
+    std::vector<buffer_rec> _bufs; // by buffer id
     std::vector<conn_rec> _conns;
     std::uint32_t _max_chunks;
     std::uint16_t _ip_id = 0;
-    std::vector<std::byte> _hdr;        // poll_transmit's header scratch
+    std::vector<std::byte> _hdr; // poll_transmit's header scratch
 };
 
 } // namespace babe::sim

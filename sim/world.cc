@@ -226,7 +226,6 @@ void world::drain(std::uint32_t n)
     ns.dirty = false;
     if (!ns.alive)
         return;
-    agent& a = *ns.core;
     transport_agent* tpa = tp(n);
     // With a transport here: its segments go to the core first, and what the
     // core reports (segments delivered, packets released: room in the hop
@@ -234,13 +233,35 @@ void world::drain(std::uint32_t n)
     for (std::uint32_t round = 0;; ++round) {
         if (tpa) {
             if (round > 100000)
-                return fail(fmt::format("core: node {}'s transport and DSR core exchange without end", n));
+                return fail(
+                    fmt::format("core: node {}'s transport and DSR core exchange without end", n));
             pump_transport(n);
         }
-    bool heard = false;
+        if (!drain_transmits(n))
+            return;
+        bool heard = false;
+        while (auto e = ns.core->poll_event()) {
+            handle_core_event(n, *e);
+            heard = true;
+        }
+        if (!tpa || !heard || _failure)
+            break;
+    }
+    schedule_timer(n);
+}
+
+// Node n's frames onto its MAC queue, with the books and the frame checks;
+// false when a checker failed.
+bool world::drain_transmits(std::uint32_t n)
+{
+    agent& a = *_nodes[n].core;
+    auto stop = [&](const std::string& what) {
+        fail(what);
+        return false;
+    };
     while (auto t = a.poll_transmit(now_tp(), _out)) {
         if (t->length > _out.size())
-            return fail(fmt::format("core: node {} wrote {} bytes into a {}-byte buffer", n,
+            return stop(fmt::format("core: node {} wrote {} bytes into a {}-byte buffer", n,
                                     t->length, _out.size()));
         std::uint32_t f = _medium->new_frame();
         std::byte* b = _medium->bytes(f);
@@ -250,14 +271,15 @@ void world::drain(std::uint32_t n)
         if (t->handle) {
             std::uint32_t h = t->handle->id;
             if (!_ledger.holds(n, h))
-                return fail("handle: " + _ledger.refusal(fmt::format("node {}", n), h, "transmits"));
+                return stop("handle: " +
+                            _ledger.refusal(fmt::format("node {}", n), h, "transmits"));
             auto& s = _slots[h];
             if (s.transport && s.sends > 0)
                 ++_hop_retx; // this node sends a segment it holds again: a hop-level retransmission
             if (s.sends < 0xff)
                 ++s.sends;
             if (t->payload_offset > s.len || len + (s.len - t->payload_offset) > max_frame_bytes)
-                return fail(fmt::format("core: node {} frame of handle {} is out of bounds "
+                return stop(fmt::format("core: node {} frame of handle {} is out of bounds "
                                         "(offset {}, packet {} B, headers {} B)",
                                         n, h, t->payload_offset, s.len, len));
             std::uint32_t pl = s.len - t->payload_offset;
@@ -281,7 +303,8 @@ void world::drain(std::uint32_t n)
             check_frame(n, {b, len});
         if (m.uid != no_uid) {
             if (m.uid >= _data.size())
-                return fail(fmt::format("books: node {} sends a data tag {} never generated", n, m.uid));
+                return stop(
+                    fmt::format("books: node {} sends a data tag {} never generated", n, m.uid));
             ++_data[m.uid].live;
         } else if (segment) {
             ++_tp_frames;
@@ -292,16 +315,9 @@ void world::drain(std::uint32_t n)
         }
         _medium->enqueue(f);
         if (_failure)
-            return;
+            return false;
     }
-    while (auto e = a.poll_event()) {
-        handle_core_event(n, *e);
-        heard = true;
-    }
-    if (!tpa || !heard || _failure || !ns.alive)
-        break;
-    }
-    schedule_timer(n);
+    return true;
 }
 
 void world::check_frame(std::uint32_t sender, std::span<const std::byte> ip)
@@ -346,7 +362,8 @@ void world::schedule_timer(std::uint32_t n)
     // an ACK) that wait for room: the core's next event at this node, not a
     // timer, lets them go.
     if (auto* x = tp(n))
-        if (auto tt = x->poll_timeout(); tt && (!t || *tt < *t) && !(_tp_blocked[n] && to_ns(*tt) <= _now))
+        if (auto tt = x->poll_timeout();
+            tt && (!t || *tt < *t) && !(_tp_blocked[n] && to_ns(*tt) <= _now))
             t = tt;
     if (!t)
         return;
@@ -378,8 +395,8 @@ void world::on_receive(std::uint32_t node, std::uint32_t frame, bool overheard)
         return;
     }
     // A frame with no data tag that is not control carries a transport segment.
-    std::uint32_t h = new_slot(node, slot_info{m.uid, m.len, static_cast<std::uint16_t>(m.hops + 1), 0,
-                                               m.uid == no_uid && !m.control});
+    const auto hops = static_cast<std::uint16_t>(m.hops + 1);
+    std::uint32_t h = new_slot(node, slot_info{m.uid, m.len, hops, 0, m.uid == no_uid && !m.control});
     std::memcpy(_packets.data(h), _medium->bytes(frame), m.len);
     if (m.uid != no_uid)
         ++_data[m.uid].live;
@@ -456,7 +473,8 @@ std::uint32_t world::new_slot(std::uint32_t n, const slot_info& info)
     }
     _slots[h] = info;
     if (!_ledger.give(n, h))
-        fail(fmt::format("books: packet slot {} handed out while node {} holds it", h, _ledger.holder(h)));
+        fail(fmt::format("books: packet slot {} handed out while node {} holds it", h,
+                         _ledger.holder(h)));
     return h;
 }
 
@@ -807,6 +825,8 @@ run_result world::finish_results(double wall_s)
                          _slots.capacity() * sizeof(slot_info) + _ledger.capacity() * sizeof(std::uint32_t) +
                          _data.capacity() * sizeof(data_rec) +
                          _nodes.capacity() * sizeof(node_state);
+    for (const auto& x : _tps) // transfers only
+        r.sim_memory_bytes += (x ? x->memory_bytes() : 0) + sizeof(x);
     r.wall_s = wall_s;
     r.failure = _failure;
     return r;

@@ -101,6 +101,7 @@ private:
     void mark(std::uint32_t n);
     void drain_all();
     void drain(std::uint32_t n);
+    bool drain_transmits(std::uint32_t n);
     void handle_core_event(std::uint32_t n, const dsr::event& e);
     std::uint32_t new_slot(std::uint32_t n, const slot_info& info);
     void take_back(std::uint32_t n, dsr::packet_handle h, const char* what);

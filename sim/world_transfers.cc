@@ -17,11 +17,15 @@
 namespace babe::sim {
 
 namespace {
-std::int64_t ns_of(double s) { return static_cast<std::int64_t>(std::llround(s * 1e9)); }
+std::int64_t ns_of(double s)
+{
+    return static_cast<std::int64_t>(std::llround(s * 1e9));
+}
 
 std::uint16_t load_be16(const std::byte* p)
 {
-    return static_cast<std::uint16_t>((std::to_integer<unsigned>(p[0]) << 8) | std::to_integer<unsigned>(p[1]));
+    return static_cast<std::uint16_t>((std::to_integer<unsigned>(p[0]) << 8) |
+                                      std::to_integer<unsigned>(p[1]));
 }
 } // namespace
 
@@ -91,7 +95,8 @@ void world::pump_transport(std::uint32_t n)
         sent = false;
         x.pump(now_tp());
         std::uint32_t budget = 0xffffffffu;
-        x.for_each_sending_peer([&](std::uint32_t peer) { budget = std::min(budget, a.hop_room(peer)); });
+        x.for_each_sending_peer(
+            [&](std::uint32_t peer) { budget = std::min(budget, a.hop_room(peer)); });
         while (budget > 0 && !_failure) {
             auto s = x.poll(now_tp(), _seg_out);
             if (!s)
@@ -129,9 +134,10 @@ void world::check_transfers()
         const auto& t = _sc.transfers[i];
         if (st.ph == transfer_state::phase::completed || st.ph == transfer_state::phase::failed)
             continue;
-        fail(fmt::format("transfer {} (node {} -> {}, {} B from {:.3f}s) neither completed nor reported "
-                         "an error by the end of the run ({}, {} B delivered): a hung transfer",
-                         i, t.src, t.dst, t.bytes, t.start_s, to_string(st.ph), st.delivered));
+        fail(fmt::format(
+            "transfer {} (node {} -> {}, {} B from {:.3f}s) neither completed nor reported "
+            "an error by the end of the run ({}, {} B delivered): a hung transfer",
+            i, t.src, t.dst, t.bytes, t.start_s, to_string(st.ph), st.delivered));
     }
 }
 

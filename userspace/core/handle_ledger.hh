@@ -56,8 +56,7 @@ public:
 
     // `owner`'s core is gone (a crashed node): every handle it held is taken
     // back without an event; `each(id)` sees them in id order.
-    template <class F>
-    void drop_owner(owner_id owner, F&& each)
+    template <class F> void drop_owner(owner_id owner, F&& each)
     {
         for (std::uint32_t id = 0; id < _holder.size(); ++id)
             if (_holder[id] == owner && owner != nobody) {
@@ -78,8 +77,7 @@ public:
     }
 
     // `each(id, owner)` for every handle held, in id order.
-    template <class F>
-    void for_each_held(F&& each) const
+    template <class F> void for_each_held(F&& each) const
     {
         for (std::uint32_t id = 0; id < _holder.size(); ++id)
             if (_holder[id] != nobody)
@@ -100,8 +98,9 @@ public:
     // never given)"; `what` is the event or "transmits".
     std::string refusal(const std::string& who, std::uint32_t id, const std::string& what) const
     {
-        std::string s = who + (what == "transmits" ? " transmits handle " + std::to_string(id)
-                                                   : " reports handle " + std::to_string(id) + " " + what);
+        std::string s =
+            who + (what == "transmits" ? " transmits handle " + std::to_string(id)
+                                       : " reports handle " + std::to_string(id) + " " + what);
         const owner_id h = holder(id);
         if (h == nobody)
             return s + " but does not hold it (a second return, or never given)";

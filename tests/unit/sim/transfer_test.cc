@@ -90,8 +90,8 @@ TEST(sim_transfer, cut_off_receiver_times_out)
         GTEST_SKIP() << "built without the DSR core";
     // Node 3 is cut off from the start: no SYN reaches it, and the
     // connection times out rather than waiting for ever.
-    auto r = run_text(chain3, 1,
-                      {"duration_s=300", "faults=[{kind: link_down, a: 2, b: 3, at_s: 0}]"});
+    auto r =
+        run_text(chain3, 1, {"duration_s=300", "faults=[{kind: link_down, a: 2, b: 3, at_s: 0}]"});
     ASSERT_FALSE(r.failure) << *r.failure;
     const auto& t = r.transfers->list[0];
     EXPECT_EQ(t.state, "failed");
@@ -107,7 +107,8 @@ TEST(sim_transfer, checker_catches_a_wrong_byte)
     opt.corrupt_transfer_byte = std::make_pair(0u, std::uint64_t{123457});
     auto r = run_text(chain3, 1, {}, opt);
     ASSERT_TRUE(r.failure);
-    EXPECT_NE(r.failure->find("transfer 0: the byte at stream offset 123457 differs"), std::string::npos)
+    EXPECT_NE(r.failure->find("transfer 0: the byte at stream offset 123457 differs"),
+              std::string::npos)
         << *r.failure;
 }
 
@@ -118,9 +119,10 @@ TEST(sim_transfer, checker_catches_a_hung_transfer)
     // Two seconds are too short for the transfer to end either way.
     auto r = run_text(chain3, 1, {"duration_s=2"});
     ASSERT_TRUE(r.failure);
-    EXPECT_NE(r.failure->find("transfer 0 (node 0 -> 3, 400000 B from 1.000s) neither completed nor "
-                              "reported an error"),
-              std::string::npos)
+    EXPECT_NE(
+        r.failure->find("transfer 0 (node 0 -> 3, 400000 B from 1.000s) neither completed nor "
+                        "reported an error"),
+        std::string::npos)
         << *r.failure;
 }
 
@@ -141,7 +143,8 @@ TEST(sim_transfer, mobile_scenario_replays_its_seed)
     EXPECT_EQ(t["list"].size(), 4u);
     EXPECT_EQ(t["completed"].get<std::uint64_t>() + t["failed"].get<std::uint64_t>(), 4u);
     EXPECT_GT(t["bytes_delivered"].get<std::uint64_t>(), 0u);
-    EXPECT_GT(a["routing"]["links_broken"].get<std::uint64_t>(), 0u) << "the nodes must move links apart";
+    EXPECT_GT(a["routing"]["links_broken"].get<std::uint64_t>(), 0u)
+        << "the nodes must move links apart";
     // Another seed is another run.
     auto c = to_json(world(sc, *sc.seed + 1).run());
     c.erase("wall_s");
@@ -159,7 +162,8 @@ TEST(sim_transfer, no_transfer_keys_without_transfers)
 TEST(sim_transfer, scenario_errors_name_file_line_and_key)
 {
     try {
-        (void)load_scenario_text("nodes: 4\ntransfers:\n  - {src: 0, dst: 9, bytes: 10}\n", "t.yaml");
+        (void)load_scenario_text("nodes: 4\ntransfers:\n  - {src: 0, dst: 9, bytes: 10}\n",
+                                 "t.yaml");
         FAIL() << "a transfer to node 9 of 4 was accepted";
     } catch (const babe::config::config_exception& e) {
         EXPECT_EQ(std::string(e.err.what()), "t.yaml:3: transfers.0: node out of range");
