@@ -4,7 +4,8 @@
 # gives byte-identical --json output except wall_s, and byte-identical
 # --pcap files; another seed gives another run; every run prints its seed;
 # a run of the mobile scenario (link breaks) reports Route Errors and
-# salvaged packets; tshark, when installed, dissects the capture as DSR.
+# salvaged packets; transfers.yaml replays the same way; tshark, when
+# installed, dissects the capture as DSR.
 #
 # usage: cli_test.sh PATH/TO/babe-sim SCENARIO_DIR
 set -u
@@ -45,6 +46,23 @@ cmp -s "$dir/a.norm" "$dir/c.norm" && fail "seeds 7 and 8 gave the same run" || 
 jq -e '(.data_sent > 0) and (.routing.links_broken > 0) and (.core_counters.rerr_sent > 0) and (.core_counters.data_salvaged > 0)' \
 	"$dir/a.json" >/dev/null && pass "link breaks: Route Errors and salvaging ($(jq -c '{rerr: .core_counters.rerr_sent, salvaged: .core_counters.data_salvaged}' "$dir/a.json"))" ||
 	fail "no Route Error or salvage: $(jq -c '{routing, rerr: .core_counters.rerr_sent, salvaged: .core_counters.data_salvaged}' "$dir/a.json")"
+
+# Transfers (transfers.yaml: 40 walking nodes, four bulk transfers over the
+# transport core): two processes, same seed, the same JSON; the transfer
+# keys appear there and nowhere else.
+for x in t1 t2; do
+	"$sim" run "$scen/transfers.yaml" --json >"$dir/$x.json" 2>"$dir/$x.err" ||
+		fail "transfers run $x exited $?: $(cat "$dir/$x.err")"
+done
+jq -S 'del(.wall_s)' "$dir/t1.json" >"$dir/t1.norm"
+jq -S 'del(.wall_s)' "$dir/t2.json" >"$dir/t2.norm"
+cmp -s "$dir/t1.norm" "$dir/t2.norm" && pass "transfers: identical JSON (wall_s aside)" ||
+	fail "transfers: different JSON: $(diff "$dir/t1.norm" "$dir/t2.norm" | head -5)"
+jq -e '.checkers == "ok" and (.transfers.completed + .transfers.failed == (.transfers.list | length))' \
+	"$dir/t1.json" >/dev/null && pass "transfers: each completed or failed ($(jq -c '.transfers | {completed, failed, mean_goodput_bps, segments_retransmitted, hop_retransmissions}' "$dir/t1.json"))" ||
+	fail "transfers: $(jq -c '{checkers, transfers: (.transfers | del(.list, .transport_counters))}' "$dir/t1.json")"
+jq -e 'has("transfers") | not' "$dir/a.json" >/dev/null && pass "no transfer keys without transfers" ||
+	fail "transfer keys in a run without transfers"
 
 if command -v tshark >/dev/null 2>&1; then
 	n=$(tshark -r "$dir/a.pcap" -Y dsr 2>/dev/null | wc -l)
