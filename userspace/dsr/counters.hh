@@ -61,7 +61,7 @@ namespace babe::dsr {
     X(salvage_limit)            /* MAX_SALVAGE_COUNT reached */                                    \
     X(ttl_expired)                                                                                 \
     X(not_on_route)             /* a source route that does not name us next */                    \
-    X(bad_segments_left)        /* Segments Left > n */                                            \
+    X(bad_segments_left)        /* Segments Left > n (not counted as malformed) */                 \
     X(no_handle)                /* a packet with payload to keep, given without a handle */        \
     /* Send Buffer §4.2 */                                                                         \
     X(send_buffer_enqueued)                                                                        \
@@ -87,7 +87,7 @@ namespace babe::dsr {
     X(blacklist_overflows)                                                                         \
     X(neighbour_overflows)                                                                         \
     X(rate_table_overflows)                                                                        \
-    X(reply_queue_overflows)                                                                       \
+    X(reply_queue_overflows)    /* reply_queue_size cached replies waiting: request rebroadcast */ \
     X(tx_queue_overflows)                                                                          \
     X(event_queue_overflows)                                                                       \
     X(out_too_small)            /* poll_transmit given a buffer too small */                       \

@@ -81,6 +81,8 @@ void node::impl::handle_packet(time_point now, packet_context& ctx, std::span<co
         return drop(ctx, stats.unknown_option, drop_reason::unknown_option);
     case classify_error::route_too_long:
         return drop(ctx, stats.route_too_long, drop_reason::route_too_long);
+    case classify_error::bad_segments_left:
+        return drop(ctx, stats.bad_segments_left, drop_reason::bad_segments_left);
     }
     // Our own Route Request heard back from a neighbour that forwarded it
     // (§8.2.2: a node never processes a request it initiated).
@@ -317,6 +319,7 @@ table_sizes node::sizes() const
     s.maint_buffer = m.maint.entries().size();
     s.request_table = m.disc.initiators_seen();
     s.discoveries = m.disc.running();
+    s.grat_replies = m.replier.gratuitous_held(m.state.last_input);
     s.blacklist = m.state.unidirectional.size();
     s.neighbours = m.state.neighbours.size();
     s.tx_queue = m.tx.size();

@@ -99,10 +99,16 @@ void fill_path(packet_context& ctx)
 classify_error classify(std::span<const std::byte> pkt, packet_context& ctx)
 {
     auto parsed = codec::parse_ipv4_dsr(pkt);
-    if (!parsed)
-        return parsed.error() == codec::codec_error::unknown_option_drop
-                   ? classify_error::unknown_option
-                   : classify_error::malformed;
+    if (!parsed) {
+        switch (parsed.error()) {
+        case codec::codec_error::unknown_option_drop:
+            return classify_error::unknown_option;
+        case codec::codec_error::segs_left_beyond_route:
+            return classify_error::bad_segments_left;
+        default:
+            return classify_error::malformed;
+        }
+    }
     ctx.ip = parsed->ip;
     ctx.dsr = parsed->dsr;
     ctx.src = ctx.ip.source().value;

@@ -102,6 +102,7 @@ enum class classify_error : std::uint8_t {
     malformed,      // the codec refused it
     unknown_option, // an option whose type says drop (§6.1)
     route_too_long, // more than BABE_MAX_ROUTE_HOPS intermediates
+    bad_segments_left, // Segments Left beyond the Source Route's addresses (§8.1.4)
 };
 
 // One pass over `pkt`: fills `ctx` (whose input fields the caller set).

@@ -60,6 +60,10 @@ bool replies::reply_from_cache(time_point now, addr target, std::span<const addr
     full.add(travelled).add(cached->intermediates()).add(target);
     if (!plausible(full.span()) || full.n - 2 > max_route_hops)
         return false;
+    if (_tx.replies_waiting() >= _s.cfg.reply_queue_size) {
+        ++_s.stats.reply_queue_overflows; // the request goes on instead
+        return false;
+    }
     const addr initiator = travelled[0];
     route back;
     packet_record rec;

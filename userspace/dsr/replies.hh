@@ -47,7 +47,8 @@ public:
     // (`record`: the request's addresses, intermediates only).
     void reply_as_target(time_point now, addr initiator, std::span<const addr> record);
     // §8.2.3: answer from the cache: `travelled` is initiator, record..., self.
-    // True when the request is answered (it is then not rebroadcast).
+    // True when the request is answered (it is then not rebroadcast); at
+    // most reply_queue_size such replies wait.
     bool reply_from_cache(time_point now, addr target, std::span<const addr> travelled,
                           std::span<const addr> record);
     // Overheard: a shorter reply cancels our delayed one (§8.2.4); a route
