@@ -6,6 +6,7 @@
 
 #include "control/server.hh"
 #include "core/ipv4.hh"
+#include "core/unique_fd.hh"
 #include "daemon/health.hh"
 #include "daemon/local_link.hh"
 #include "daemon/startup_clock.hh"
@@ -148,8 +149,8 @@ int run_daemon(const daemon_options& options, config::babed_config cfg, const en
     sigaddset(&set, SIGHUP);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
-    int sfd = ::signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-    if (sfd < 0) {
+    unique_fd sfd(::signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC));
+    if (!sfd) {
         spdlog::critical("signalfd: {}", std::strerror(errno));
         return 1;
     }
@@ -173,7 +174,6 @@ int run_daemon(const daemon_options& options, config::babed_config cfg, const en
         } catch (const std::exception& e) {
             spdlog::critical("cannot set up {}: {}", cfg.local_interface, e.what());
             notify(fmt::format("STATUS=failed: {}", e.what()));
-            ::close(sfd);
             return 1;
         }
         clock.phase(fmt::format("{} (veth pair, MTU, up, address, route)", cfg.local_interface));
@@ -186,7 +186,6 @@ int run_daemon(const daemon_options& options, config::babed_config cfg, const en
         engine = make(cfg, ctx);
     } catch (const std::exception& e) {
         spdlog::critical("cannot create the engine: {}", e.what());
-        ::close(sfd);
         return 1;
     }
     clock.phase("engine constructed");
@@ -206,7 +205,6 @@ int run_daemon(const daemon_options& options, config::babed_config cfg, const en
     control::server server(engine->control(), so);
     if (auto err = server.listen(); !err.empty()) {
         spdlog::critical("control socket: {}", err);
-        ::close(sfd);
         return 1;
     }
     clock.phase("control socket bound");
@@ -218,7 +216,6 @@ int run_daemon(const daemon_options& options, config::babed_config cfg, const en
         notify(fmt::format("STATUS=failed: {}", e.what()));
         engine->stop();
         server.stop();
-        ::close(sfd);
         return 1;
     }
     server.start();
@@ -253,8 +250,8 @@ int run_daemon(const daemon_options& options, config::babed_config cfg, const en
 #endif
 
     auto wd_usec = watchdog_usec();
-    int wd_fd = wd_usec ? make_timer(wd_usec / 2) : -1;
-    int status_fd = make_timer(status_period_usec);
+    unique_fd wd_fd(wd_usec ? make_timer(wd_usec / 2) : -1);
+    unique_fd status_fd(make_timer(status_period_usec));
     auto wd_within = std::chrono::milliseconds(wd_usec ? wd_usec / 1000 : 10000);
 #ifdef BABE_HAVE_METRICS_HTTP
     if (!cfg.metrics_listen.empty())
@@ -268,7 +265,8 @@ int run_daemon(const daemon_options& options, config::babed_config cfg, const en
     int rc = 0;
     bool running = true;
     while (running) {
-        pollfd fds[3] = {{sfd, POLLIN, 0}, {wd_fd, POLLIN, 0}, {status_fd, POLLIN, 0}};
+        pollfd fds[3] = {
+            {sfd.get(), POLLIN, 0}, {wd_fd.get(), POLLIN, 0}, {status_fd.get(), POLLIN, 0}};
         int n = ::poll(fds, 3, -1);
         health.main_loop_turned(health_state::clock::now());
         if (n < 0) {
@@ -279,20 +277,20 @@ int run_daemon(const daemon_options& options, config::babed_config cfg, const en
             break;
         }
         if (fds[1].revents & POLLIN) {
-            drain(wd_fd);
+            drain(wd_fd.get());
             if (engine->healthy(wd_within))
                 notify("WATCHDOG=1");
             else
                 spdlog::error("engine unhealthy: watchdog not fed");
         }
         if (fds[2].revents & POLLIN) {
-            drain(status_fd);
+            drain(status_fd.get());
             notify(status_line(*engine));
         }
         if (!(fds[0].revents & POLLIN))
             continue;
         signalfd_siginfo si{};
-        while (::read(sfd, &si, sizeof si) == sizeof si) {
+        while (::read(sfd.get(), &si, sizeof si) == sizeof si) {
             if (si.ssi_signo == SIGHUP) {
                 notify("RELOADING=1");
                 spdlog::info("SIGHUP: reloading {}", options.config_path);
@@ -332,11 +330,6 @@ int run_daemon(const daemon_options& options, config::babed_config cfg, const en
 #endif
     server.stop();
     engine->stop();
-    if (wd_fd >= 0)
-        ::close(wd_fd);
-    if (status_fd >= 0)
-        ::close(status_fd);
-    ::close(sfd);
     spdlog::info("stopped; pinned maps and XDP links stay for the next run");
     return rc;
 }

@@ -5,6 +5,7 @@
 
 #include "core/ipv4.hh"
 #include "core/sysctl.hh"
+#include "core/unique_fd.hh"
 
 #include <fmt/format.h>
 #include <libmnl/libmnl.h>
@@ -169,14 +170,13 @@ void add_route(std::uint32_t ifindex, std::uint32_t prefix_host, int len, std::u
 std::array<std::uint8_t, 6> read_mac(const std::string& ifname)
 {
     std::array<std::uint8_t, 6> mac{};
-    int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
+    unique_fd fd(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    if (!fd)
         return mac;
     ifreq ifr{};
     std::strncpy(ifr.ifr_name, ifname.c_str(), IFNAMSIZ - 1);
-    if (::ioctl(fd, SIOCGIFHWADDR, &ifr) == 0)
+    if (::ioctl(fd.get(), SIOCGIFHWADDR, &ifr) == 0)
         std::memcpy(mac.data(), ifr.ifr_hwaddr.sa_data, 6);
-    ::close(fd);
     return mac;
 }
 
