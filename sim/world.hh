@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // One simulation run: N nodes, each running a routing agent (the real DSR
-// core by default) over the simulated medium, with mobility, CBR traffic and
-// scheduled faults, driven by one discrete-event loop on a virtual clock.
+// core by default) over the simulated medium, with mobility, CBR traffic,
+// bulk transfers over the transport core (world_transfers.cc) and scheduled
+// faults, driven by one discrete-event loop on a virtual clock.
 // The run is a pure function of (scenario, seed). Checkers run as the run
 // goes (after every step that could break them): frames reach only nodes in
 // range; source routes and route records never repeat a node; every handle

@@ -99,6 +99,24 @@ TEST(sim_transfer, cut_off_receiver_times_out)
     EXPECT_NE(t.error.find("timed_out"), std::string::npos) << t.error;
 }
 
+TEST(sim_transfer, failed_discovery_fails_the_connecting_transfer)
+{
+    if (!have_dsr_core())
+        GTEST_SKIP() << "built without the DSR core";
+    // The same cut, and Route Discovery gives up after two retries: the
+    // transfer still connecting fails at once as unreachable (babed's send
+    // session does the same), long before the SYN would time out.
+    auto r = run_text(chain3, 1,
+                      {"duration_s=300", "faults=[{kind: link_down, a: 2, b: 3, at_s: 0}]",
+                       "dsr.max_request_rexmt=2"});
+    ASSERT_FALSE(r.failure) << *r.failure;
+    const auto& t = r.transfers->list[0];
+    EXPECT_EQ(t.state, "failed");
+    EXPECT_NE(t.error.find("unreachable"), std::string::npos) << t.error;
+    EXPECT_LT(t.duration_s, 10.0);
+    EXPECT_GE(r.discoveries_failed, 1u);
+}
+
 TEST(sim_transfer, checker_catches_a_wrong_byte)
 {
     if (!have_dsr_core())
