@@ -14,10 +14,11 @@ namespace babe::dsr {
 
 using codec::ipv4_addr;
 
-discovery::discovery(node_state& s, transmitter& tx, replies& rep, forwarding& fwd,
-                     route_reporting& routes)
-    : _s(s), _tx(tx), _replies(rep), _fwd(fwd), _routes(routes), _running(s.cfg, s.stats),
-      _seen(s.cfg, s.stats), _rate(s.cfg, s.stats)
+discovery::discovery(node_state& state, transmitter& out, replies& route_replies,
+                     forwarding& data_path, route_reporting& reported)
+    : _state(state), _transmitter(out), _replies(route_replies), _forwarding(data_path),
+      _reported(reported), _running(state.cfg, state.stats), _seen(state.cfg, state.stats),
+      _rate(state.cfg, state.stats)
 {
 }
 
@@ -25,7 +26,7 @@ discovery::discovery(node_state& s, transmitter& tx, replies& rep, forwarding& f
 
 void discovery::start(time_point now, addr target)
 {
-    if (target == _s.self || target == no_addr || target == broadcast || _running.find(target))
+    if (target == _state.self || target == no_addr || target == broadcast || _running.find(target))
         return;
     discovery_table::entry* e = _running.create(target);
     if (!e)
@@ -36,7 +37,7 @@ void discovery::start(time_point now, addr target)
 
 duration discovery::next_wait(discovery_table::entry& e) const
 {
-    const config& cfg = _s.cfg;
+    const config& cfg = _state.cfg;
     if (e.count == 0 && (cfg.nonprop_first || cfg.expanding_ring)) {
         e.ttl = 1; // §3.3.3 non-propagating request
         return cfg.nonprop_request_timeout;
@@ -60,13 +61,13 @@ void discovery::send_request(time_point now, discovery_table::entry& e)
     e.deadline = now + wait;
     ++e.count;
     if (first)
-        ++_s.stats.rreq_originated;
+        ++_state.stats.rreq_originated;
     else
-        ++_s.stats.rreq_retransmitted;
+        ++_state.stats.rreq_retransmitted;
 
-    packet_record rec = _s.originate(broadcast, e.ttl);
+    packet_record rec = _state.originate(broadcast, e.ttl);
     const std::uint16_t id = next_rreq_id++;
-    (void)_seen.check_and_record(now, _s.self, id, e.target);
+    (void)_seen.check_and_record(now, _state.self, id, e.target);
     auto n = codec::encode_rreq(rec.extra_room(), id, ipv4_addr{e.target}, {});
     if (!n)
         return;
@@ -77,11 +78,11 @@ void discovery::send_request(time_point now, discovery_table::entry& e)
             ipv4_addr{_last_error->err_dst}, ipv4_addr{_last_error->unreachable});
         if (m) {
             rec.extra_len = static_cast<std::uint8_t>(rec.extra_len + *m);
-            ++_s.stats.rerr_piggybacked;
+            ++_state.stats.rerr_piggybacked;
         }
         _last_error.reset();
     }
-    _tx.queue(now, rec, broadcast);
+    _transmitter.queue(now, rec, broadcast);
 }
 
 void discovery::finish(time_point now)
@@ -91,10 +92,10 @@ void discovery::finish(time_point now)
             break;
         if (!d.used)
             continue;
-        if (auto r = _s.cache.find(d.target)) {
-            ++_s.stats.discovery_done;
-            _s.events.discovery_done(d.target, now - d.first);
-            _routes.install(now, d.target, *r);
+        if (auto r = _state.cache.find(d.target)) {
+            ++_state.stats.discovery_done;
+            _state.events.discovery_done(d.target, now - d.first);
+            _reported.install(now, d.target, *r);
             _running.erase(&d);
         }
     }
@@ -107,14 +108,14 @@ void discovery::timeouts(time_point now)
             break;
         if (!d.used || d.deadline > now)
             continue;
-        if (_s.cache.find(d.target))
+        if (_state.cache.find(d.target))
             continue; // settle() reports it
-        if (d.count > _s.cfg.max_request_rexmt) {
-            ++_s.stats.discovery_failed;
-            _s.events.discovery_failed(d.target, now - d.first);
+        if (d.count > _state.cfg.max_request_rexmt) {
+            ++_state.stats.discovery_failed;
+            _state.events.discovery_failed(d.target, now - d.first);
             const addr target = d.target;
             _running.erase(&d);
-            _fwd.drop_waiting(target);
+            _forwarding.drop_waiting(target);
             continue;
         }
         send_request(now, d);
@@ -129,15 +130,15 @@ bool discovery::acceptable(time_point now, const packet_context& ctx, const addr
     const addr initiator = ctx.src;
     if (!plausible(record.span()) || record.contains(initiator) || target == no_addr ||
         target == broadcast || target == initiator) {
-        ++_s.stats.hostile;
+        ++_state.stats.hostile;
         return false;
     }
-    if (record.contains(_s.self)) {
-        ++_s.stats.rreq_duplicate;
+    if (record.contains(_state.self)) {
+        ++_state.stats.rreq_duplicate;
         return false;
     }
-    if (_s.unidirectional.lookup(now, ctx.prev_hop) == blacklist::state::probable) {
-        ++_s.stats.rreq_blacklisted; // §4.6: do not form routes over a unidirectional link
+    if (_state.unidirectional.lookup(now, ctx.prev_hop) == blacklist::state::probable) {
+        ++_state.stats.rreq_blacklisted; // §4.6: do not form routes over a unidirectional link
         return false;
     }
     return true;
@@ -145,7 +146,7 @@ bool discovery::acceptable(time_point now, const packet_context& ctx, const addr
 
 void discovery::take_request(time_point now, const packet_context& ctx)
 {
-    _s.events.released(ctx.handle); // everything needed is copied below
+    _state.events.released(ctx.handle); // everything needed is copied below
     const addr initiator = ctx.src;
     const addr target = ctx.rreq->target().value;
     const addr_vec record = copy_addrs(ctx.rreq->addresses());
@@ -162,28 +163,28 @@ void discovery::take_request(time_point now, const packet_context& ctx)
     travelled[n++] = initiator;
     for (std::size_t i = 0; i < record.n; ++i)
         travelled[n++] = record.a[i];
-    travelled[n++] = _s.self;
+    travelled[n++] = _state.self;
     const std::span<const addr> path(travelled.data(), n);
 
     if (!_rate.allow(now, initiator)) {
-        ++_s.stats.rreq_rate_limited;
+        ++_state.stats.rreq_rate_limited;
         return;
     }
-    if (target == _s.self) {
-        _s.learn(now, path);
-        ++_s.stats.rreq_received_as_target;
+    if (target == _state.self) {
+        _state.learn(now, path);
+        ++_state.stats.rreq_received_as_target;
         _replies.reply_as_target(now, initiator, record.span());
         return;
     }
     if (_seen.check_and_record(now, initiator, ctx.rreq->id(), target)) {
         // A duplicate's record still shows how we are reached: its last
         // links (the neighbourhood the copy came through) are learned.
-        _s.learn(now, path.last(std::min<std::size_t>(n, 3)));
-        ++_s.stats.rreq_duplicate; // §8.2.2
+        _state.learn(now, path.last(std::min<std::size_t>(n, 3)));
+        ++_state.stats.rreq_duplicate; // §8.2.2
         return;
     }
-    _s.learn(now, path);
-    if (_s.cfg.reply_from_cache && _replies.reply_from_cache(now, target, path, record.span()))
+    _state.learn(now, path);
+    if (_state.cfg.reply_from_cache && _replies.reply_from_cache(now, target, path, record.span()))
         return;
     rebroadcast(now, ctx, record, target);
 }
@@ -192,11 +193,11 @@ void discovery::rebroadcast(time_point now, const packet_context& ctx, const add
                             addr target)
 {
     if (ctx.ip.ttl() <= 1) {
-        ++_s.stats.rreq_hop_limit;
+        ++_state.stats.rreq_hop_limit;
         return;
     }
     if (record.n + 1 > max_route_hops) {
-        ++_s.stats.route_too_long;
+        ++_state.stats.route_too_long;
         return;
     }
     packet_record rec;
@@ -208,20 +209,21 @@ void discovery::rebroadcast(time_point now, const packet_context& ctx, const add
     std::array<ipv4_addr, max_route_hops> a{};
     for (std::size_t i = 0; i < record.n; ++i)
         a[i] = ipv4_addr{record.a[i]};
-    a[record.n] = ipv4_addr{_s.self};
+    a[record.n] = ipv4_addr{_state.self};
     auto n = codec::encode_rreq(rec.extra_room(), ctx.rreq->id(), ipv4_addr{target},
                                 codec::addr_list(a.data(), record.n + 1));
     if (!n)
         return;
     rec.extra_len = static_cast<std::uint8_t>(*n);
     if (!rec.append_extra(ctx.carried.extra_bytes())) {
-        ++_s.stats.hostile;
+        ++_state.stats.hostile;
         return;
     }
-    const auto jitter = duration(static_cast<duration::rep>(_s.rng.below(
-        static_cast<std::uint64_t>(std::max<duration::rep>(1, _s.cfg.broadcast_jitter.count())))));
-    ++_s.stats.rreq_forwarded;
-    _tx.queue(now + jitter, rec, broadcast);
+    const auto jitter =
+        duration(static_cast<duration::rep>(_state.rng.below(static_cast<std::uint64_t>(
+            std::max<duration::rep>(1, _state.cfg.broadcast_jitter.count())))));
+    ++_state.stats.rreq_forwarded;
+    _transmitter.queue(now + jitter, rec, broadcast);
 }
 
 } // namespace babe::dsr

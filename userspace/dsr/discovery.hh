@@ -29,8 +29,8 @@ struct route_error_note {
 
 class discovery {
 public:
-    discovery(node_state& s, transmitter& tx, replies& rep, forwarding& fwd,
-              route_reporting& routes);
+    discovery(node_state& state, transmitter& out, replies& route_replies, forwarding& data_path,
+              route_reporting& reported);
 
     // Start (or keep running) a discovery for `target`.
     void start(time_point now, addr target);
@@ -58,11 +58,11 @@ private:
     void rebroadcast(time_point now, const packet_context& ctx, const addr_vec& record,
                      addr target);
 
-    node_state& _s;
-    transmitter& _tx;
+    node_state& _state;
+    transmitter& _transmitter;
     replies& _replies;
-    forwarding& _fwd;
-    route_reporting& _routes;
+    forwarding& _forwarding;
+    route_reporting& _reported;
     discovery_table _running;
     request_table _seen;
     rate_limiter _rate;

@@ -11,10 +11,11 @@
 
 namespace babe::dsr {
 
-forwarding::forwarding(node_state& s, maintenance& maint, discovery& disc, replies& rep,
-                       route_reporting& routes)
-    : _s(s), _maint(maint), _discovery(disc), _replies(rep), _routes(routes), _waiting(s.cfg),
-      _duplicates(s.cfg)
+forwarding::forwarding(node_state& state, maintenance& route_maintenance,
+                       discovery& route_discovery, replies& route_replies,
+                       route_reporting& reported)
+    : _state(state), _maintenance(route_maintenance), _discovery(route_discovery),
+      _replies(route_replies), _reported(reported), _waiting(state.cfg), _duplicates(state.cfg)
 {
 }
 
@@ -25,22 +26,22 @@ void forwarding::originate(time_point now, packet_handle h, std::span<const std:
 {
     auto ip = codec::parse_ipv4(ip_packet);
     if (!ip) {
-        ++_s.stats.malformed;
-        _s.events.dropped(h, drop_reason::malformed);
+        ++_state.stats.malformed;
+        _state.events.dropped(h, drop_reason::malformed);
         return;
     }
     const addr dst = ip->destination().value;
-    ++_s.stats.data_originated;
-    if (dst == no_addr || dst == broadcast || dst == _s.self ||
+    ++_state.stats.data_originated;
+    if (dst == no_addr || dst == broadcast || dst == _state.self ||
         ip->protocol() == BABE_IPPROTO_DSR) {
-        ++_s.stats.hostile;
-        _s.events.dropped(h, drop_reason::hostile);
+        ++_state.stats.hostile;
+        _state.events.dropped(h, drop_reason::hostile);
         return;
     }
     packet_record rec;
-    rec.src = _s.self;
+    rec.src = _state.self;
     rec.dst = dst;
-    rec.ttl = ip->ttl() ? ip->ttl() : _s.cfg.data_ttl;
+    rec.ttl = ip->ttl() ? ip->ttl() : _state.cfg.data_ttl;
     rec.tos = ip->tos();
     rec.next_header = ip->protocol();
     rec.ip_id = ip->id();
@@ -48,19 +49,19 @@ void forwarding::originate(time_point now, packet_handle h, std::span<const std:
     rec.payload_offset = static_cast<std::uint32_t>(ip->header_len());
     rec.payload_len = static_cast<std::uint32_t>(ip->total_len() - ip->header_len());
     rec.no_hop_recovery = !hop_recovery;
-    if (auto r = _s.cache.find_and_touch(now, dst)) {
-        ++_s.stats.cache_hits;
-        _routes.install(now, dst, *r);
+    if (auto r = _state.cache.find_and_touch(now, dst)) {
+        ++_state.stats.cache_hits;
+        _reported.install(now, dst, *r);
         send_touched(now, rec, *r);
     } else {
-        ++_s.stats.cache_misses;
+        ++_state.stats.cache_misses;
         buffer(now, rec);
     }
 }
 
 void forwarding::send_on_route(time_point now, packet_record rec, const route& r)
 {
-    _s.cache.touch(now, r);
+    _state.cache.touch(now, r);
     send_touched(now, rec, r);
 }
 
@@ -68,7 +69,7 @@ void forwarding::send_touched(time_point now, packet_record& rec, const route& r
 {
     rec.set_source_route(r);
     rec.salvage = 0;
-    _maint.send(now, rec, r.next_hop());
+    _maintenance.send(now, rec, r.next_hop());
 }
 
 void forwarding::buffer(time_point now, packet_record rec)
@@ -77,10 +78,10 @@ void forwarding::buffer(time_point now, packet_record rec)
         rec.buffered_at = now;
     std::optional<packet_record> evicted;
     _waiting.push(*rec.buffered_at, rec, &evicted);
-    ++_s.stats.send_buffer_enqueued;
+    ++_state.stats.send_buffer_enqueued;
     if (evicted) {
-        ++_s.stats.send_buffer_overflows;
-        _s.events.dropped(evicted->handle, drop_reason::send_buffer_full);
+        ++_state.stats.send_buffer_overflows;
+        _state.events.dropped(evicted->handle, drop_reason::send_buffer_full);
     }
     _discovery.start(now, rec.dst);
 }
@@ -89,47 +90,47 @@ void forwarding::buffer(time_point now, packet_record rec)
 
 bool forwarding::hop_duplicate(time_point now, const packet_context& ctx)
 {
-    return _s.cfg.hop_reliable_next_header != 0 &&
-           ctx.dsr.next_header() == _s.cfg.hop_reliable_next_header && ctx.payload_len > 0 &&
+    return _state.cfg.hop_reliable_next_header != 0 &&
+           ctx.dsr.next_header() == _state.cfg.hop_reliable_next_header && ctx.payload_len > 0 &&
            _duplicates.seen_before(now, ctx.src, ctx.ip.id());
 }
 
 void forwarding::forward(time_point now, const packet_context& ctx)
 {
     const auto h = ctx.handle;
-    if (ctx.hops.a[ctx.receiver()] != _s.self) {
-        ++_s.stats.not_on_route;
-        _s.events.dropped(h, drop_reason::not_on_route);
+    if (ctx.hops.a[ctx.receiver()] != _state.self) {
+        ++_state.stats.not_on_route;
+        _state.events.dropped(h, drop_reason::not_on_route);
         return;
     }
-    _s.learn(now, ctx.learnable(), ctx.crossed);
+    _state.learn(now, ctx.learnable(), ctx.crossed);
     if (ctx.rrep) // a reply in transit teaches the route it carries, from the initiator (dst)
         (void)_replies.learn_route(now, ctx, ctx.dst);
     if (ctx.ip.ttl() <= 1) {
-        ++_s.stats.ttl_expired;
-        _s.events.dropped(h, drop_reason::ttl_expired);
+        ++_state.stats.ttl_expired;
+        _state.events.dropped(h, drop_reason::ttl_expired);
         return;
     }
     if (ctx.carry_overflow) {
-        ++_s.stats.hostile;
-        _s.events.dropped(h, drop_reason::hostile);
+        ++_state.stats.hostile;
+        _state.events.dropped(h, drop_reason::hostile);
         return;
     }
     if (ctx.payload_len > 0 && !h) {
-        ++_s.stats.no_handle;
-        _s.events.dropped(h, drop_reason::no_handle);
+        ++_state.stats.no_handle;
+        _state.events.dropped(h, drop_reason::no_handle);
         return;
     }
     const packet_record rec = forwarded(ctx);
     if (ctx.rrep)
-        ++_s.stats.rrep_forwarded;
+        ++_state.stats.rrep_forwarded;
     else if (ctx.n_rerr)
-        ++_s.stats.rerr_forwarded;
+        ++_state.stats.rerr_forwarded;
     else
-        ++_s.stats.data_forwarded;
+        ++_state.stats.data_forwarded;
     if (ctx.payload_len == 0)
-        _s.events.released(h); // control packet: the record holds everything needed
-    _maint.send(now, rec, rec.next_hop_after(rec.segs_left));
+        _state.events.released(h); // control packet: the record holds everything needed
+    _maintenance.send(now, rec, rec.next_hop_after(rec.segs_left));
 }
 
 packet_record forwarding::forwarded(const packet_context& ctx) const
@@ -159,20 +160,20 @@ packet_record forwarding::forwarded(const packet_context& ctx) const
 
 void forwarding::deliver(time_point now, const packet_context& ctx)
 {
-    _s.learn(now, ctx.learnable());
+    _state.learn(now, ctx.learnable());
     if (ctx.rrep) {
-        ++_s.stats.rrep_received;
-        _routes.reply_arrived();
-        if (!_replies.learn_route(now, ctx, _s.self))
-            ++_s.stats.hostile;
+        ++_state.stats.rrep_received;
+        _reported.reply_arrived();
+        if (!_replies.learn_route(now, ctx, _state.self))
+            ++_state.stats.hostile;
     }
     if (ctx.dsr.next_header() != ipproto_none) {
-        ++_s.stats.data_delivered;
-        _s.events.delivered(ctx.handle, static_cast<std::uint32_t>(ctx.payload_offset),
-                            ctx.dsr.next_header(), ctx.src);
+        ++_state.stats.data_delivered;
+        _state.events.delivered(ctx.handle, static_cast<std::uint32_t>(ctx.payload_offset),
+                                ctx.dsr.next_header(), ctx.src);
         return;
     }
-    _s.events.released(ctx.handle);
+    _state.events.released(ctx.handle);
 }
 
 // ---------------------------------------------------------------- the Send Buffer
@@ -182,11 +183,11 @@ void forwarding::drain(time_point now)
     if (_waiting.empty())
         return;
     _waiting.drain_if([&](send_buffer::entry& e) {
-        auto r = _s.cache.find(e.rec.dst);
+        auto r = _state.cache.find(e.rec.dst);
         if (!r)
             return false;
-        ++_s.stats.send_buffer_sent;
-        _routes.install(now, e.rec.dst, *r);
+        ++_state.stats.send_buffer_sent;
+        _reported.install(now, e.rec.dst, *r);
         send_on_route(now, e.rec, *r);
         return true;
     });
@@ -197,7 +198,7 @@ void forwarding::drop_waiting(addr dst)
     _waiting.drain_if([&](send_buffer::entry& x) {
         if (x.rec.dst != dst)
             return false;
-        _s.events.dropped(x.rec.handle, drop_reason::discovery_failed);
+        _state.events.dropped(x.rec.handle, drop_reason::discovery_failed);
         return true;
     });
 }
@@ -205,10 +206,10 @@ void forwarding::drop_waiting(addr dst)
 void forwarding::timeouts(time_point now)
 {
     _waiting.drain_if([&](send_buffer::entry& x) {
-        if (x.enqueued + _s.cfg.send_buffer_timeout > now)
+        if (x.enqueued + _state.cfg.send_buffer_timeout > now)
             return false;
-        ++_s.stats.send_buffer_timeouts;
-        _s.events.dropped(x.rec.handle, drop_reason::send_buffer_timeout);
+        ++_state.stats.send_buffer_timeouts;
+        _state.events.dropped(x.rec.handle, drop_reason::send_buffer_timeout);
         return true;
     });
 }

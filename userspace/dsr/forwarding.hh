@@ -25,8 +25,8 @@ class route_reporting;
 
 class forwarding {
 public:
-    forwarding(node_state& s, maintenance& maint, discovery& disc, replies& rep,
-               route_reporting& routes);
+    forwarding(node_state& state, maintenance& route_maintenance, discovery& route_discovery,
+               replies& route_replies, route_reporting& reported);
 
     // node::send.
     void originate(time_point now, packet_handle h, std::span<const std::byte> ip_packet,
@@ -58,11 +58,11 @@ private:
     // The record that forwards ctx's packet to the next hop.
     packet_record forwarded(const packet_context& ctx) const;
 
-    node_state& _s;
-    maintenance& _maint;
+    node_state& _state;
+    maintenance& _maintenance;
     discovery& _discovery;
     replies& _replies;
-    route_reporting& _routes;
+    route_reporting& _reported;
     send_buffer _waiting; // packets waiting for a route
     duplicate_window _duplicates;
 };

@@ -34,7 +34,7 @@ public:
         std::uint8_t passive_tries = 0;
         std::uint8_t rexmt = 0;    // retransmissions with an Ack Request so far
         bool passive = false;      // this transmission waits for a passive ack
-        bool link_fb = false;      // this transmission waits for link-layer feedback
+        bool awaits_link_feedback = false;      // this transmission waits for link-layer feedback
         time_point sent{};
         time_point first_sent{};   // first transmission with an Ack Request
         time_point deadline{};

@@ -25,10 +25,11 @@ class transmitter;
 
 class maintenance {
 public:
-    maintenance(node_state& s, transmitter& tx, salvage& salv, discovery& disc);
+    maintenance(node_state& state, transmitter& out, salvage& salvaging,
+                discovery& route_discovery);
 
-    maint_buffer& entries() { return _entries; }
-    const maint_buffer& entries() const { return _entries; }
+    maint_buffer& buffer() { return _buffer; }
+    const maint_buffer& buffer() const { return _buffer; }
 
     // Send `rec` to next_hop with Route Maintenance for that hop. `rec` goes
     // without its Acknowledgement Request (one is added when needed); the
@@ -60,8 +61,8 @@ public:
     // Hop-by-hop recovery applies to `rec`.
     bool hop_reliable(const packet_record& rec) const
     {
-        return _s.cfg.hop_reliable_next_header != 0 &&
-               rec.next_header == _s.cfg.hop_reliable_next_header && rec.payload_len > 0 &&
+        return _state.cfg.hop_reliable_next_header != 0 &&
+               rec.next_header == _state.cfg.hop_reliable_next_header && rec.payload_len > 0 &&
                !rec.no_hop_recovery;
     }
     std::uint16_t next_ack_id = 0;
@@ -88,11 +89,11 @@ private:
                              const std::optional<feedback_queue::frame>& frame,
                              maint_buffer::entry* e);
 
-    node_state& _s;
-    transmitter& _tx;
+    node_state& _state;
+    transmitter& _transmitter;
     salvage& _salvage;
     discovery& _discovery;
-    maint_buffer _entries;
+    maint_buffer _buffer;
 };
 
 } // namespace babe::dsr

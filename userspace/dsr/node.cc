@@ -3,8 +3,8 @@
 // the simulator and the tests call. Each input is classified once
 // (packet_context) and dispatched to the concern it belongs to: Route
 // Discovery (discovery), Route Replies (replies), Route Maintenance
-// (maintenance), salvaging (salvage), data on source routes (forwarding)
-// and the reported routes (route_reporting); the transmitter holds what
+// (maintenance), salvaging (salvage), data on source reported (forwarding)
+// and the reported reported (route_reporting); the transmitter holds what
 // goes out. See node.hh for the API and call order, docs/dsr-core.md for
 // what is implemented and the deviations.
 #include "dsr/node.hh"
@@ -27,33 +27,36 @@ namespace babe::dsr {
 // constructed (none calls another while being constructed).
 struct node::impl {
     impl(const config& c, addr self, std::uint64_t seed)
-        : state(c, self, seed), maint(state, tx, salvager, disc), tx(state, maint.entries(), maint),
-          replier(state, maint, tx), salvager(state, maint, fwd),
-          fwd(state, maint, disc, replier, routes), disc(state, tx, replier, fwd, routes),
-          routes(state, disc, fwd)
+        : state(c, self, seed), route_maintenance(state, output, salvaging, route_discovery),
+          output(state, route_maintenance.buffer(), route_maintenance),
+          route_replies(state, route_maintenance, output),
+          salvaging(state, route_maintenance, data_path),
+          data_path(state, route_maintenance, route_discovery, route_replies, reported),
+          route_discovery(state, output, route_replies, data_path, reported),
+          reported(state, route_discovery, data_path)
     {
-        disc.next_rreq_id = static_cast<std::uint16_t>(state.rng.next());
-        maint.next_ack_id = static_cast<std::uint16_t>(state.rng.next());
+        route_discovery.next_rreq_id = static_cast<std::uint16_t>(state.rng.next());
+        route_maintenance.next_ack_id = static_cast<std::uint16_t>(state.rng.next());
         state.next_ip_id = static_cast<std::uint16_t>(state.rng.next());
     }
 
     node_state state;
-    maintenance maint;
-    transmitter tx;
-    replies replier;
-    salvage salvager;
-    forwarding fwd;
-    discovery disc;
-    route_reporting routes;
+    maintenance route_maintenance;
+    transmitter output;
+    replies route_replies;
+    salvage salvaging;
+    forwarding data_path;
+    discovery route_discovery;
+    route_reporting reported;
     std::optional<time_point> next_sweep; // of expired cache entries
 
     void handle_packet(time_point now, packet_context& ctx, std::span<const std::byte> pkt);
     void overheard(time_point now, const packet_context& ctx);
-    // After every input: the sweep timer armed, the reported routes settled.
+    // After every input: the sweep timer armed, the reported reported settled.
     void after_input(time_point now)
     {
         arm_sweep(now);
-        routes.settle(now);
+        reported.settle(now);
     }
     void arm_sweep(time_point now)
     {
@@ -96,38 +99,38 @@ void node::impl::handle_packet(time_point now, packet_context& ctx, std::span<co
     state.neighbours.heard(now, ctx.prev_hop, ctx.in);
     if (ctx.srcrt && !ctx.route_plausible())
         return drop(ctx, stats.hostile, drop_reason::hostile);
-    maint.take_route_errors(now, ctx);
-    maint.take_acks(now, ctx);
+    route_maintenance.take_route_errors(now, ctx);
+    route_maintenance.take_acks(now, ctx);
     if (ctx.rreq && ctx.dst == broadcast) {
         if (ctx.carry_overflow)
             return drop(ctx, stats.hostile, drop_reason::hostile);
-        return disc.take_request(now, ctx);
+        return route_discovery.take_request(now, ctx);
     }
     if (ctx.overheard)
         return overheard(now, ctx);
     if (ctx.ack_req) {
-        maint.answer_ack_request(now, ctx);
+        route_maintenance.answer_ack_request(now, ctx);
         // Hop-by-hop recovery: a retransmission of what already got here
         // was acknowledged again just now and goes no further.
-        if (fwd.hop_duplicate(now, ctx)) {
+        if (data_path.hop_duplicate(now, ctx)) {
             ++stats.hop_duplicates;
             state.events.released(ctx.handle);
             return;
         }
     }
     if (ctx.srcrt && ctx.segs > 0)
-        return fwd.forward(now, ctx); // §8.1.4
+        return data_path.forward(now, ctx); // §8.1.4
     if (ctx.dst != state.self)
         return drop(ctx, stats.not_on_route, drop_reason::not_on_route);
-    fwd.deliver(now, ctx); // §8.1.5
+    data_path.deliver(now, ctx); // §8.1.5
 }
 
 // A frame not addressed to us (promiscuous reception).
 void node::impl::overheard(time_point now, const packet_context& ctx)
 {
-    maint.take_passive_ack(now, ctx);
+    route_maintenance.take_passive_ack(now, ctx);
     state.learn(now, ctx.learnable(), ctx.crossed);
-    replier.overheard(now, ctx);
+    route_replies.overheard(now, ctx);
     state.events.released(ctx.handle);
 }
 
@@ -155,7 +158,7 @@ void node::send(time_point now, packet_handle h, std::span<const std::byte> ip_p
                 bool hop_recovery)
 {
     _impl->state.last_input = now;
-    _impl->fwd.originate(now, h, ip_packet, hop_recovery);
+    _impl->data_path.originate(now, h, ip_packet, hop_recovery);
     _impl->after_input(now);
 }
 
@@ -165,24 +168,24 @@ void node::handle_link_feedback(time_point now, addr next_hop, link_status statu
     if (!m.state.cfg.use_link_feedback)
         return;
     m.state.last_input = now;
-    m.maint.link_feedback(now, next_hop, status);
-    m.routes.settle(now);
+    m.route_maintenance.link_feedback(now, next_hop, status);
+    m.reported.settle(now);
 }
 
 void node::handle_heard(time_point now, addr neighbour, link_id in)
 {
     _impl->state.last_input = now;
-    _impl->maint.heard(now, neighbour, in);
-    _impl->routes.settle(now);
+    _impl->route_maintenance.heard(now, neighbour, in);
+    _impl->reported.settle(now);
 }
 
 void node::handle_timeout(time_point now)
 {
     impl& m = *_impl;
     m.state.last_input = now;
-    m.disc.timeouts(now);  // §8.2.1
-    m.fwd.timeouts(now);   // §4.2
-    m.maint.timeouts(now); // §8.3.3
+    m.route_discovery.timeouts(now);   // §8.2.1
+    m.data_path.timeouts(now);         // §4.2
+    m.route_maintenance.timeouts(now); // §8.3.3
     if (m.next_sweep && *m.next_sweep <= now) {
         m.state.cache.sweep(now); // RouteCacheTimeout
         m.next_sweep.reset();
@@ -206,7 +209,7 @@ std::size_t node::flush_routes(time_point now)
     route_cache& cache = _impl->state.cache;
     const std::size_t before = cache.link_count() + cache.path_count();
     cache.clear();
-    _impl->routes.settle(now); // installed routes go: route_removed events
+    _impl->reported.settle(now); // installed reported go: route_removed events
     return before;
 }
 
@@ -223,20 +226,20 @@ bool node::reconfigure(const config& next)
 
 void node::neighbour_lost(time_point now, addr neighbour)
 {
-    _impl->maint.link_failed(now, neighbour);
-    _impl->routes.settle(now);
+    _impl->route_maintenance.link_failed(now, neighbour);
+    _impl->reported.settle(now);
 }
 
 void node::probe_neighbour(time_point now, addr neighbour)
 {
-    _impl->maint.probe(now, neighbour);
-    _impl->routes.settle(now);
+    _impl->route_maintenance.probe(now, neighbour);
+    _impl->reported.settle(now);
 }
 
 void node::start_discovery(time_point now, addr target)
 {
-    _impl->disc.start(now, target);
-    _impl->routes.settle(now);
+    _impl->route_discovery.start(now, target);
+    _impl->reported.settle(now);
 }
 
 std::optional<time_point> node::poll_timeout() const
@@ -247,17 +250,17 @@ std::optional<time_point> node::poll_timeout() const
         if (x && (!t || *x < *t))
             t = x;
     };
-    take(m.tx.next_due());
-    take(m.disc.next_deadline());
-    take(m.fwd.next_deadline());
-    take(m.maint.entries().next_deadline());
+    take(m.output.next_due());
+    take(m.route_discovery.next_deadline());
+    take(m.data_path.next_deadline());
+    take(m.route_maintenance.buffer().next_deadline());
     take(m.next_sweep);
     return t;
 }
 
 bool node::poll_transmit(time_point now, std::span<std::byte> out, transmit& t)
 {
-    return _impl->tx.poll(now, out, t);
+    return _impl->output.poll(now, out, t);
 }
 
 std::optional<event> node::poll_event()
@@ -288,14 +291,14 @@ std::uint32_t node::hop_room(addr dst) const
     const config& cfg = m.state.cfg;
     if (cfg.hop_reliable_next_header == 0)
         return std::numeric_limits<std::uint32_t>::max();
-    addr next_hop = m.routes.next_hop_to(dst);
+    addr next_hop = m.reported.next_hop_to(dst);
     if (next_hop == no_addr) {
         auto r = find_route(dst);
         if (!r)
             return cfg.hop_window;
         next_hop = r->next_hop();
     }
-    const std::uint32_t waiting = m.maint.entries().hop_reliable_to(next_hop);
+    const std::uint32_t waiting = m.route_maintenance.buffer().hop_reliable_to(next_hop);
     return waiting >= cfg.hop_window ? 0 : cfg.hop_window - waiting;
 }
 
@@ -314,15 +317,15 @@ table_sizes node::sizes() const
     table_sizes s;
     s.cache_links = m.state.cache.link_count();
     s.cache_paths = m.state.cache.path_count();
-    s.installed_routes = m.routes.size();
-    s.send_buffer = m.fwd.waiting();
-    s.maint_buffer = m.maint.entries().size();
-    s.request_table = m.disc.initiators_seen();
-    s.discoveries = m.disc.running();
-    s.grat_replies = m.replier.gratuitous_held(m.state.last_input);
+    s.installed_routes = m.reported.size();
+    s.send_buffer = m.data_path.waiting();
+    s.maint_buffer = m.route_maintenance.buffer().size();
+    s.request_table = m.route_discovery.initiators_seen();
+    s.discoveries = m.route_discovery.running();
+    s.grat_replies = m.route_replies.gratuitous_held(m.state.last_input);
     s.blacklist = m.state.unidirectional.size();
     s.neighbours = m.state.neighbours.size();
-    s.tx_queue = m.tx.size();
+    s.tx_queue = m.output.size();
     s.events = m.state.events.size();
     return s;
 }

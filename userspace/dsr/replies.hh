@@ -41,7 +41,7 @@ struct addr_path {
 
 class replies {
 public:
-    replies(node_state& s, maintenance& maint, transmitter& tx);
+    replies(node_state& state, maintenance& route_maintenance, transmitter& out);
 
     // §8.2.4: the target answers `initiator` along the reversed record
     // (`record`: the request's addresses, intermediates only).
@@ -66,9 +66,9 @@ private:
     // one the target), sent along `back`.
     bool build(packet_record& rec, addr initiator, std::span<const addr> listed, const route& back);
 
-    node_state& _s;
-    maintenance& _maint;
-    transmitter& _tx;
+    node_state& _state;
+    maintenance& _maintenance;
+    transmitter& _transmitter;
     grat_reply_table _gratuitous;
 };
 

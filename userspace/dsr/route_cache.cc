@@ -425,10 +425,10 @@ std::optional<route> route_cache::path_find(addr dst) const
 // ---------------------------------------------------------------- common
 
 void route_cache::learn(time_point now, std::span<const addr> path, bool reverse_too,
-                        const blacklist* bl, std::size_t fresh_links)
+                        const blacklist* unidirectional, std::size_t fresh_links)
 {
     auto allowed = [&](addr from, addr to) {
-        return !(from == _self && bl && bl->blocks(to));
+        return !(from == _self && unidirectional && unidirectional->blocks(to));
     };
     if (_cfg.cache == cache_kind::link) {
         for (std::size_t i = 0; i + 1 < path.size(); ++i) {

@@ -45,7 +45,7 @@ public:
     // route still ahead, the cached tail of a reply from an intermediate
     // node): it is added when unknown but neither refreshes a known link nor
     // brings back one that broke within broken_link_holdoff (link cache).
-    void learn(time_point now, std::span<const addr> path, bool reverse_too, const blacklist* bl,
+    void learn(time_point now, std::span<const addr> path, bool reverse_too, const blacklist* unidirectional,
                std::size_t fresh_links = static_cast<std::size_t>(-1));
 
     // The shortest known route from this node to dst.

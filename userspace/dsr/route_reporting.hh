@@ -20,7 +20,7 @@ class forwarding;
 
 class route_reporting {
 public:
-    route_reporting(node_state& s, discovery& disc, forwarding& fwd);
+    route_reporting(node_state& state, discovery& route_discovery, forwarding& data_path);
 
     // dst is in use over r: reported when new or changed.
     void install(time_point now, addr dst, const route& r);
@@ -45,10 +45,10 @@ private:
     // Report every change of the cache's best routes.
     void compare_with_cache();
 
-    node_state& _s;
+    node_state& _state;
     discovery& _discovery;
-    forwarding& _fwd;
-    std::vector<installed> _routes;
+    forwarding& _forwarding;
+    std::vector<installed> _reported;
     u32_index _index;            // dst -> slot
     std::uint64_t _version = 0;  // of the cache when last compared
     bool _reply_arrived = false; // since the last settle()

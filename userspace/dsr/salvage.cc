@@ -19,40 +19,40 @@ bool is_data(const packet_record& rec)
 void salvage::salvage_packet(time_point now, packet_record rec)
 {
     if (!is_data(rec)) {
-        _s.events.released(rec.handle);
+        _state.events.released(rec.handle);
         return;
     }
-    if (rec.salvage >= _s.cfg.max_salvage_count) {
-        ++_s.stats.salvage_limit;
-        _s.events.dropped(rec.handle, drop_reason::salvage_limit);
+    if (rec.salvage >= _state.cfg.max_salvage_count) {
+        ++_state.stats.salvage_limit;
+        _state.events.dropped(rec.handle, drop_reason::salvage_limit);
         return;
     }
-    auto r = _s.cache.find(rec.dst);
+    auto r = _state.cache.find(rec.dst);
     // A salvage route through the packet's own source would be a loop.
     if (r && std::find(r->hops.begin(), r->hops.begin() + r->hop_count, rec.src) !=
                  r->hops.begin() + r->hop_count)
         r.reset();
     if (!r) {
-        _s.events.dropped(rec.handle, drop_reason::maint_failed);
+        _state.events.dropped(rec.handle, drop_reason::maint_failed);
         return;
     }
-    ++_s.stats.data_salvaged;
+    ++_state.stats.data_salvaged;
     rec.set_source_route(*r);
     rec.salvage = static_cast<std::uint8_t>(rec.salvage + 1);
-    _maint.send(now, rec, r->next_hop());
+    _maintenance.send(now, rec, r->next_hop());
 }
 
 void salvage::reroute_own(time_point now, packet_record rec)
 {
     if (!is_data(rec)) {
-        _s.events.released(rec.handle);
+        _state.events.released(rec.handle);
         return;
     }
-    if (auto r = _s.cache.find(rec.dst)) {
-        _fwd.send_on_route(now, rec, *r);
+    if (auto r = _state.cache.find(rec.dst)) {
+        _forwarding.send_on_route(now, rec, *r);
         return;
     }
-    _fwd.buffer(now, rec);
+    _forwarding.buffer(now, rec);
 }
 
 } // namespace babe::dsr

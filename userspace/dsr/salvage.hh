@@ -14,15 +14,18 @@ class maintenance;
 
 class salvage {
 public:
-    salvage(node_state& s, maintenance& maint, forwarding& fwd) : _s(s), _maint(maint), _fwd(fwd) {}
+    salvage(node_state& state, maintenance& route_maintenance, forwarding& data_path)
+        : _state(state), _maintenance(route_maintenance), _forwarding(data_path)
+    {
+    }
 
     void salvage_packet(time_point now, packet_record rec);
     void reroute_own(time_point now, packet_record rec);
 
 private:
-    node_state& _s;
-    maintenance& _maint;
-    forwarding& _fwd;
+    node_state& _state;
+    maintenance& _maintenance;
+    forwarding& _forwarding;
 };
 
 } // namespace babe::dsr

@@ -6,9 +6,11 @@
 
 namespace babe::dsr {
 
-transmitter::transmitter(node_state& s, maint_buffer& entries, maintenance& maint)
-    : _s(s), _entries(entries), _maint(maint), _queue(s.cfg.tx_queue_size),
-      _feedback(s.cfg.tx_queue_size + s.cfg.rexmt_buffer_size)
+transmitter::transmitter(node_state& state, maint_buffer& maint_entries,
+                         maintenance& route_maintenance)
+    : _state(state), _maint_buffer(maint_entries), _maintenance(route_maintenance),
+      _queue(state.cfg.tx_queue_size),
+      _feedback(state.cfg.tx_queue_size + state.cfg.rexmt_buffer_size)
 {
 }
 
@@ -23,12 +25,12 @@ tx_item* transmitter::push(time_point due, const packet_record& rec, addr next_h
 {
     tx_item* it = _queue.push(due);
     if (!it) {
-        ++_s.stats.tx_queue_overflows;
+        ++_state.stats.tx_queue_overflows;
         if (maint) {
-            _s.events.dropped(maint->rec.handle, drop_reason::tx_queue_full);
-            _entries.release(maint);
+            _state.events.dropped(maint->rec.handle, drop_reason::tx_queue_full);
+            _maint_buffer.release(maint);
         } else {
-            _s.events.dropped(rec.handle, drop_reason::tx_queue_full);
+            _state.events.dropped(rec.handle, drop_reason::tx_queue_full);
         }
         return nullptr;
     }
@@ -36,10 +38,10 @@ tx_item* transmitter::push(time_point due, const packet_record& rec, addr next_h
     if (no_ack_req)
         it->rec.ack_req_id.reset();
     it->next_hop = next_hop;
-    it->link = next_hop == broadcast ? all_links : _s.link_to(next_hop);
-    it->want_feedback = next_hop != broadcast && _s.cfg.use_link_feedback;
+    it->link = next_hop == broadcast ? all_links : _state.link_to(next_hop);
+    it->want_feedback = next_hop != broadcast && _state.cfg.use_link_feedback;
     if (maint) {
-        it->maint_slot = _entries.index_of(maint);
+        it->maint_slot = _maint_buffer.index_of(maint);
         it->maint_gen = maint->gen;
     }
     return it;
@@ -64,7 +66,7 @@ void transmitter::cancel_longer_replies(addr initiator, addr target, std::size_t
         if (it.cancellable && !it.cancelled && it.reply_initiator == initiator &&
             it.reply_target == target && hops < it.reply_hops) {
             it.cancelled = true;
-            ++_s.stats.rrep_cache_suppressed;
+            ++_state.stats.rrep_cache_suppressed;
         }
     });
 }
@@ -81,19 +83,19 @@ maint_buffer::entry* transmitter::entry_of(const tx_item& it, bool& stale)
     stale = false;
     if (it.maint_slot < 0)
         return nullptr;
-    maint_buffer::entry* e = &_entries.at(static_cast<std::size_t>(it.maint_slot));
+    maint_buffer::entry* e = &_maint_buffer.at(static_cast<std::size_t>(it.maint_slot));
     stale = e->gen != it.maint_gen || e->st != maint_buffer::state::queued;
     return e;
 }
 
 void transmitter::refuse(tx_item& it, maint_buffer::entry* e)
 {
-    ++_s.stats.hostile;
+    ++_state.stats.hostile;
     if (e) {
-        _s.events.dropped(e->rec.handle, drop_reason::hostile);
-        _entries.release(e);
+        _state.events.dropped(e->rec.handle, drop_reason::hostile);
+        _maint_buffer.release(e);
     } else {
-        _s.events.dropped(it.rec.handle, drop_reason::hostile);
+        _state.events.dropped(it.rec.handle, drop_reason::hostile);
     }
 }
 
@@ -122,7 +124,7 @@ bool transmitter::poll(time_point now, std::span<std::byte> out, transmit& t)
             continue;
         }
         if (out.size() < header_size(it->rec)) {
-            ++_s.stats.out_too_small;
+            ++_state.stats.out_too_small;
             return false;
         }
         auto len = encode_packet(it->rec, out);
@@ -133,13 +135,13 @@ bool transmitter::poll(time_point now, std::span<std::byte> out, transmit& t)
         }
         fill(t, *it, *len);
         if (t.want_link_feedback)
-            _feedback.push({t.next_hop, e ? _entries.index_of(e) : -1, e ? e->gen : 0, now});
+            _feedback.push({t.next_hop, e ? _maint_buffer.index_of(e) : -1, e ? e->gen : 0, now});
         if (e)
-            _maint.transmitted(now, *e);
-        else if (_s.cfg.release_on_transmit && it->rec.handle)
+            _maintenance.transmitted(now, *e);
+        else if (_state.cfg.release_on_transmit && it->rec.handle)
             t.handle_released = true;
         else
-            _s.events.released(it->rec.handle);
+            _state.events.released(it->rec.handle);
         _queue.pop_front();
         return true;
     }

@@ -21,7 +21,7 @@ class maintenance;
 
 class transmitter {
 public:
-    transmitter(node_state& s, maint_buffer& entries, maintenance& maint);
+    transmitter(node_state& state, maint_buffer& maint_entries, maintenance& route_maintenance);
 
     // Queue a frame. maint == nullptr: the frame owns rec.handle (released
     // once sent). no_ack_req: queue it without rec's Acknowledgement Request.
@@ -58,9 +58,9 @@ private:
     void refuse(tx_item& it, maint_buffer::entry* e);
     void fill(transmit& t, const tx_item& it, std::size_t length);
 
-    node_state& _s;
-    maint_buffer& _entries;
-    maintenance& _maint;
+    node_state& _state;
+    maint_buffer& _maint_buffer;
+    maintenance& _maintenance;
     tx_queue _queue;
     feedback_queue _feedback;
 };
