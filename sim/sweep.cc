@@ -119,17 +119,29 @@ int run_sweep(const sweep_options& opt)
         fmt::print(stderr, "\n");
 
     int rc = 0;
+    // Scenarios with transfers get their columns too (others print what they did).
+    const bool transfers =
+        std::any_of(jobs.begin(), jobs.end(), [](const auto& j) { return j.r.transfers.has_value(); });
     {
         std::ofstream csv(opt.out_dir + "/runs.csv");
         csv << "param,value,seed,pdr,normalized_overhead,mean_delay_s,p99_delay_s,mean_extra_hops,"
-               "data_sent,data_delivered,control_packets,control_bytes,events,wall_s,checkers\n";
+               "data_sent,data_delivered,control_packets,control_bytes,events,wall_s,checkers"
+            << (transfers ? ",transfers_completed,transfers_failed,mean_goodput_bps,"
+                            "segments_retransmitted,hop_retransmissions\n"
+                          : "\n");
         for (const auto& j : jobs) {
             const auto& r = j.r;
-            csv << fmt::format("{},{},{},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{},{},{},{},{},{:.3f},{}\n",
+            csv << fmt::format("{},{},{},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{},{},{},{},{},{:.3f},{}",
                                opt.param, j.value, j.seed, r.pdr, r.normalized_overhead,
                                r.mean_delay_s, r.p99_delay_s, r.mean_extra_hops, r.data_sent,
                                r.data_delivered, r.control_packets, r.control_bytes, r.events,
                                r.wall_s, j.error.empty() ? "ok" : "failed");
+            if (transfers) {
+                const transfers_result t = r.transfers.value_or(transfers_result{});
+                csv << fmt::format(",{},{},{:.1f},{},{}", t.completed, t.failed, t.mean_goodput_bps,
+                                   t.segments_retransmitted, t.hop_retransmissions);
+            }
+            csv << "\n";
             if (!j.error.empty())
                 rc = 3;
         }
