@@ -35,21 +35,15 @@ std::uint16_t checksum(const void* data, std::size_t len)
 
 icmp_pinger::icmp_pinger()
 {
-    _fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_ICMP);
-    if (_fd < 0) {
-        _fd = ::socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP);
+    _fd.reset(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_ICMP));
+    if (!_fd) {
+        _fd.reset(::socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP));
         _raw = true;
     }
-    if (_fd < 0)
+    if (!_fd)
         throw std::runtime_error(std::string("cannot open an ICMP socket (ping_group_range or CAP_NET_RAW): ") +
                                  std::strerror(errno));
     _id = static_cast<std::uint16_t>(::getpid() & 0xffff);
-}
-
-icmp_pinger::~icmp_pinger()
-{
-    if (_fd >= 0)
-        ::close(_fd);
 }
 
 std::optional<double> icmp_pinger::echo(std::uint32_t dst, std::uint16_t seq, int timeout_ms)
@@ -68,14 +62,14 @@ std::optional<double> icmp_pinger::echo(std::uint32_t dst, std::uint16_t seq, in
     to.sin_family = AF_INET;
     to.sin_addr.s_addr = htonl(dst);
     auto start = std::chrono::steady_clock::now();
-    if (::sendto(_fd, pkt, sizeof pkt, 0, reinterpret_cast<sockaddr*>(&to), sizeof to) < 0)
+    if (::sendto(_fd.get(), pkt, sizeof pkt, 0, reinterpret_cast<sockaddr*>(&to), sizeof to) < 0)
         return std::nullopt;
     auto deadline = start + std::chrono::milliseconds(timeout_ms);
     for (;;) {
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
         if (left.count() < 0)
             return std::nullopt;
-        pollfd p{_fd, POLLIN, 0};
+        pollfd p{_fd.get(), POLLIN, 0};
         int rc = ::poll(&p, 1, static_cast<int>(left.count()));
         if (rc < 0 && errno == EINTR)
             continue;
@@ -84,7 +78,7 @@ std::optional<double> icmp_pinger::echo(std::uint32_t dst, std::uint16_t seq, in
         std::uint8_t buf[1500];
         sockaddr_in from{};
         socklen_t fl = sizeof from;
-        auto n = ::recvfrom(_fd, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &fl);
+        auto n = ::recvfrom(_fd.get(), buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &fl);
         if (n <= 0)
             continue;
         std::size_t off = 0;

@@ -6,6 +6,8 @@
 // otherwise (root / CAP_NET_RAW).
 #pragma once
 
+#include "core/unique_fd.hh"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -16,7 +18,6 @@ class icmp_pinger {
 public:
     // Throws std::runtime_error when neither socket kind can be opened.
     icmp_pinger();
-    ~icmp_pinger();
     icmp_pinger(const icmp_pinger&) = delete;
     icmp_pinger& operator=(const icmp_pinger&) = delete;
 
@@ -26,7 +27,7 @@ public:
     bool raw() const { return _raw; }
 
 private:
-    int _fd = -1;
+    unique_fd _fd;
     bool _raw = false;
     std::uint16_t _id = 0;
 };

@@ -17,6 +17,7 @@
 #include "control/client.hh"
 #include "control/protocol.hh"
 #include "core/ipv4.hh"
+#include "core/unique_fd.hh"
 #include "libbabe/babe.hh"
 
 #include <fcntl.h>
@@ -330,9 +331,11 @@ int cmd_send(const options& o, const std::string& target, const std::string& fil
         std::cerr << "babectl: send: the target is NODE:PORT (an IPv4 address and a port 1-65535)\n";
         return 2;
     }
+    babe::unique_fd file_fd;
     int fd = 0;
     if (!file.empty() && file != "-") {
-        fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+        file_fd.reset(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+        fd = file_fd.get();
         if (fd < 0) {
             std::cerr << fmt::format("babectl: send: cannot open {}: {}\n", file, std::strerror(errno));
             return 1;
@@ -357,9 +360,11 @@ int cmd_send(const options& o, const std::string& target, const std::string& fil
 
 int cmd_recv(const options& o, int port, const std::string& file)
 {
+    babe::unique_fd file_fd;
     int fd = 1;
     if (!file.empty() && file != "-") {
-        fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        file_fd.reset(::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+        fd = file_fd.get();
         if (fd < 0) {
             std::cerr << fmt::format("babectl: recv: cannot create {}: {}\n", file, std::strerror(errno));
             return 1;
@@ -377,7 +382,7 @@ int cmd_recv(const options& o, int port, const std::string& file)
             },
             [&](std::uint64_t b) { p(b); });
         p(n, true);
-        if (fd != 1 && ::close(fd) != 0) {
+        if (file_fd.close() != 0) { // a written file: its close can report the error
             std::cerr << fmt::format("babectl: recv: cannot write {}: {}\n", file, std::strerror(errno));
             return 1;
         }

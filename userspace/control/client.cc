@@ -22,24 +22,17 @@ client::client(const std::string& path)
         throw client_error(fmt::format("socket path too long: {}", path));
     addr.sun_family = AF_UNIX;
     std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-    _fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (_fd < 0)
+    _fd.reset(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!_fd)
         throw client_error(fmt::format("socket: {}", std::strerror(errno)));
-    if (::connect(_fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    if (::connect(_fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
         int e = errno;
-        ::close(_fd);
-        _fd = -1;
+        _fd.reset();
         const char* hint = (e == ENOENT || e == ECONNREFUSED) ? " (is babed running?)"
                            : e == EACCES                      ? " (root or the socket's group needed)"
                                                               : "";
         throw client_error(fmt::format("cannot connect to {}: {}{}", path, std::strerror(e), hint));
     }
-}
-
-client::~client()
-{
-    if (_fd >= 0)
-        ::close(_fd);
 }
 
 void client::send(const request& r)
@@ -52,7 +45,7 @@ void client::send_line(const std::string& line)
     std::string data = line + "\n";
     std::size_t off = 0;
     while (off < data.size()) {
-        auto n = ::send(_fd, data.data() + off, data.size() - off, MSG_NOSIGNAL);
+        auto n = ::send(_fd.get(), data.data() + off, data.size() - off, MSG_NOSIGNAL);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -83,14 +76,14 @@ std::optional<nlohmann::json> client::read(std::chrono::milliseconds timeout)
                 throw client_error("no answer from the daemon in time");
             wait = static_cast<int>(left.count());
         }
-        pollfd p{_fd, POLLIN, 0};
+        pollfd p{_fd.get(), POLLIN, 0};
         int rc = ::poll(&p, 1, wait);
         if (rc < 0 && errno == EINTR)
             continue;
         if (rc == 0)
             continue; // re-check the deadline
         char buf[65536];
-        auto n = ::recv(_fd, buf, sizeof buf, 0);
+        auto n = ::recv(_fd.get(), buf, sizeof buf, 0);
         if (n < 0) {
             if (errno == EINTR)
                 continue;

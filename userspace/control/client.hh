@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "control/protocol.hh"
+#include "core/unique_fd.hh"
 
 namespace babe::control {
 
@@ -22,7 +23,6 @@ struct client_error : std::runtime_error {
 class client {
 public:
     explicit client(const std::string& socket_path);
-    ~client();
     client(const client&) = delete;
     client& operator=(const client&) = delete;
 
@@ -35,10 +35,10 @@ public:
     // send + read, throwing on a closed connection.
     nlohmann::json call(const request& r, std::chrono::milliseconds timeout);
 
-    int fd() const { return _fd; }
+    int fd() const { return _fd.get(); }
 
 private:
-    int _fd = -1;
+    unique_fd _fd;
     std::string _buf;
 };
 

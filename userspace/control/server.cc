@@ -6,6 +6,7 @@
 
 #include "control/stream_text.hh"
 #include "core/ipv4.hh"
+#include "core/unique_fd.hh"
 
 #include <fmt/format.h>
 
@@ -53,33 +54,27 @@ struct completion_box {
     };
     std::mutex mutex;
     std::vector<item> items;
-    int efd = -1;
+    unique_fd efd{::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)};
 
-    completion_box() { efd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); }
-    ~completion_box()
-    {
-        if (efd >= 0)
-            ::close(efd);
-    }
     void push(item it)
     {
         {
             std::lock_guard lock(mutex);
             items.push_back(std::move(it));
         }
-        wake_fd(efd);
+        wake_fd(efd.get());
     }
     std::vector<item> take()
     {
         std::uint64_t v;
-        [[maybe_unused]] auto n = ::read(efd, &v, sizeof v);
+        [[maybe_unused]] auto n = ::read(efd.get(), &v, sizeof v);
         std::lock_guard lock(mutex);
         return std::exchange(items, {});
     }
 };
 
 struct client {
-    int fd = -1;
+    unique_fd fd;
     std::uint64_t id = 0;
     std::string in;
     std::string out;
@@ -100,8 +95,8 @@ struct client {
 struct server::impl {
     control_service& service;
     const server_options& options;
-    int listen_fd = -1;
-    int stop_fd = -1;
+    unique_fd listen_fd;
+    unique_fd stop_fd{::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)};
     dev_t sock_dev = 0;
     ino_t sock_ino = 0;
     std::shared_ptr<completion_box> completions = std::make_shared<completion_box>();
@@ -112,15 +107,7 @@ struct server::impl {
     mutable std::mutex stats_mutex;
     server_stats st;
 
-    impl(control_service& s, const server_options& o) : service(s), options(o)
-    {
-        stop_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    }
-    ~impl()
-    {
-        if (stop_fd >= 0)
-            ::close(stop_fd);
-    }
+    impl(control_service& s, const server_options& o) : service(s), options(o) {}
 
     void count(std::uint64_t server_stats::*field, std::uint64_t n = 1)
     {
@@ -141,27 +128,25 @@ struct server::impl {
             return;
         if (it->second.sub)
             service.events().unsubscribe(it->second.sub);
-        ::close(it->second.fd);
         clients.erase(it);
     }
 
     void accept_clients()
     {
         for (;;) {
-            int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-            if (fd < 0)
+            unique_fd fd(::accept4(listen_fd.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
+            if (!fd)
                 return;
             if (clients.size() >= options.max_clients) {
                 count(&server_stats::refused);
                 auto line = to_line(error_json(error_code::too_many_clients,
                                                fmt::format("at most {} clients at once", options.max_clients)));
-                [[maybe_unused]] auto n = ::send(fd, line.data(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-                ::close(fd);
+                [[maybe_unused]] auto n = ::send(fd.get(), line.data(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
                 continue;
             }
             count(&server_stats::accepted);
             client c;
-            c.fd = fd;
+            c.fd = std::move(fd);
             c.id = next_id++;
             clients.emplace(c.id, std::move(c));
         }
@@ -237,7 +222,7 @@ struct server::impl {
                                "send/recv must be the only request on its connection");
                     break;
                 }
-                int fd = ::fcntl(c.fd, F_DUPFD_CLOEXEC, 0);
+                int fd = ::fcntl(c.fd.get(), F_DUPFD_CLOEXEC, 0);
                 if (fd < 0) {
                     send_error(c, error_code::service_error, "cannot hand the socket over");
                     break;
@@ -256,7 +241,7 @@ struct server::impl {
                 // the server should a publisher still hold the subscription.
                 auto box = completions;
                 c.sub = service.events().subscribe(r.filter, options.monitor_queue,
-                                                   [box] { wake_fd(box->efd); });
+                                                   [box] { wake_fd(box->efd.get()); });
                 json kinds = json::array();
                 for (int i = 0; i < event_kind_count; ++i)
                     if (r.filter.kinds & (std::uint32_t{1} << i))
@@ -315,7 +300,7 @@ struct server::impl {
     {
         char buf[16384];
         for (;;) {
-            auto n = ::recv(c.fd, buf, sizeof buf, MSG_DONTWAIT);
+            auto n = ::recv(c.fd.get(), buf, sizeof buf, MSG_DONTWAIT);
             if (n > 0) {
                 if (!c.closing)
                     c.in.append(buf, static_cast<std::size_t>(n));
@@ -338,7 +323,7 @@ struct server::impl {
     bool write_client(client& c)
     {
         while (!c.out.empty()) {
-            auto n = ::send(c.fd, c.out.data(), c.out.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+            auto n = ::send(c.fd.get(), c.out.data(), c.out.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
             if (n > 0) {
                 c.out.erase(0, static_cast<std::size_t>(n));
                 continue;
@@ -352,7 +337,7 @@ struct server::impl {
         if (c.closing && !c.shut) {
             // Shut our side and read the rest before closing: closing with
             // unread input would reset the connection and lose the answer.
-            ::shutdown(c.fd, SHUT_WR);
+            ::shutdown(c.fd.get(), SHUT_WR);
             c.shut = true;
             c.drain_deadline_ms = now_ms() + 1000;
         }
@@ -420,9 +405,9 @@ struct server::impl {
         while (!stopping.load()) {
             fds.clear();
             ids.clear();
-            fds.push_back({stop_fd, POLLIN, 0});
-            fds.push_back({completions->efd, POLLIN, 0});
-            fds.push_back({listen_fd, POLLIN, 0});
+            fds.push_back({stop_fd.get(), POLLIN, 0});
+            fds.push_back({completions->efd.get(), POLLIN, 0});
+            fds.push_back({listen_fd.get(), POLLIN, 0});
             std::int64_t now = now_ms();
             int timeout = -1;
             for (auto& [id, c] : clients) {
@@ -431,7 +416,7 @@ struct server::impl {
                 short ev = c.in.size() <= 2 * options.max_request_bytes ? POLLIN : 0;
                 if (!c.out.empty())
                     ev |= POLLOUT;
-                fds.push_back({c.fd, ev, 0});
+                fds.push_back({c.fd.get(), ev, 0});
                 ids.push_back(id);
                 if (c.shut) {
                     auto left = std::max<std::int64_t>(0, c.drain_deadline_ms - now);
@@ -451,7 +436,7 @@ struct server::impl {
                 break;
             if (fds[0].revents & POLLIN) {
                 std::uint64_t v;
-                [[maybe_unused]] auto r = ::read(stop_fd, &v, sizeof v);
+                [[maybe_unused]] auto r = ::read(stop_fd.get(), &v, sizeof v);
             }
             if (fds[1].revents & POLLIN)
                 deliver_completions();
@@ -534,27 +519,24 @@ std::string server::listen()
     if (::lstat(path.c_str(), &sb) == 0) {
         if (!S_ISSOCK(sb.st_mode))
             return fmt::format("{} exists and is not a socket; not touching it", path);
-        int probe = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (probe >= 0) {
-            int rc = ::connect(probe, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-            ::close(probe);
+        unique_fd probe(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+        if (probe) {
+            int rc = ::connect(probe.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+            probe.reset();
             if (rc == 0)
                 return fmt::format("another daemon is listening on {}", path);
         }
         ::unlink(path.c_str()); // stale: nobody listens
     }
 
-    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0)
+    unique_fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    if (!fd)
         return fmt::format("socket: {}", std::strerror(errno));
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-        auto msg = fmt::format("bind {}: {}", path, std::strerror(errno));
-        ::close(fd);
-        return msg;
-    }
+    if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+        return fmt::format("bind {}: {}", path, std::strerror(errno));
     if (::chmod(path.c_str(), _options.mode) != 0) {
         auto msg = fmt::format("chmod {}: {}", path, std::strerror(errno));
-        ::close(fd);
+        fd.reset();
         ::unlink(path.c_str());
         return msg;
     }
@@ -564,14 +546,14 @@ std::string server::listen()
         std::vector<char> buf(16384);
         if (::getgrnam_r(_options.group.c_str(), &gr, buf.data(), buf.size(), &found) != 0 || !found ||
             ::chown(path.c_str(), static_cast<uid_t>(-1), found->gr_gid) != 0) {
-            ::close(fd);
+            fd.reset();
             ::unlink(path.c_str());
             return fmt::format("cannot give {} to group '{}'", path, _options.group);
         }
     }
-    if (::listen(fd, 64) != 0) {
+    if (::listen(fd.get(), 64) != 0) {
         auto msg = fmt::format("listen {}: {}", path, std::strerror(errno));
-        ::close(fd);
+        fd.reset();
         ::unlink(path.c_str());
         return msg;
     }
@@ -579,13 +561,13 @@ std::string server::listen()
         _impl->sock_dev = sb.st_dev;
         _impl->sock_ino = sb.st_ino;
     }
-    _impl->listen_fd = fd;
+    _impl->listen_fd = std::move(fd);
     return {};
 }
 
 void server::start()
 {
-    if (_impl->listen_fd < 0 || _impl->thread.joinable())
+    if (!_impl->listen_fd || _impl->thread.joinable())
         return;
     _impl->thread = std::thread([this] { _impl->run(); });
 }
@@ -595,12 +577,11 @@ void server::stop()
     if (!_impl)
         return;
     _impl->stopping.store(true);
-    wake_fd(_impl->stop_fd);
+    wake_fd(_impl->stop_fd.get());
     if (_impl->thread.joinable())
         _impl->thread.join();
-    if (_impl->listen_fd >= 0) {
-        ::close(_impl->listen_fd);
-        _impl->listen_fd = -1;
+    if (_impl->listen_fd) {
+        _impl->listen_fd.reset();
         // Remove the socket only if it is still ours (not a new daemon's).
         struct stat sb {};
         if (::stat(_options.socket_path.c_str(), &sb) == 0 && sb.st_dev == _impl->sock_dev &&

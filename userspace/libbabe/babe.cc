@@ -64,29 +64,20 @@ control_stream::control_stream(const std::string& socket_path) : _buf(1 << 18)
         throw error("socket", "socket path too long: " + socket_path);
     addr.sun_family = AF_UNIX;
     std::memcpy(addr.sun_path, socket_path.c_str(), socket_path.size() + 1);
-    _fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (_fd < 0)
+    _fd.reset(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!_fd)
         sys_fail("socket");
-    if (::connect(_fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-        int e = errno;
-        ::close(_fd);
-        _fd = -1;
-        errno = e;
+    if (::connect(_fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+        _fd.reset(); // keeps errno for sys_fail
         sys_fail("cannot reach babed at " + socket_path + " (is it running?)");
     }
-}
-
-control_stream::~control_stream()
-{
-    if (_fd >= 0)
-        ::close(_fd);
 }
 
 void control_stream::write_all(const void* data, std::size_t len)
 {
     const char* p = static_cast<const char*>(data);
     while (len > 0) {
-        ssize_t n = ::send(_fd, p, len, MSG_NOSIGNAL);
+        ssize_t n = ::send(_fd.get(), p, len, MSG_NOSIGNAL);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -122,7 +113,7 @@ void control_stream::write_chunk(std::span<const std::byte> data)
         }
         m.msg_iov = v;
         m.msg_iovlen = static_cast<std::size_t>(nv);
-        ssize_t n = ::sendmsg(_fd, &m, MSG_NOSIGNAL);
+        ssize_t n = ::sendmsg(_fd.get(), &m, MSG_NOSIGNAL);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -144,7 +135,7 @@ bool control_stream::fill(std::chrono::milliseconds timeout)
         _pos = 0;
     }
     if (timeout.count() >= 0) {
-        pollfd p{_fd, POLLIN, 0};
+        pollfd p{_fd.get(), POLLIN, 0};
         int r;
         do
             r = ::poll(&p, 1, static_cast<int>(timeout.count()));
@@ -153,7 +144,7 @@ bool control_stream::fill(std::chrono::milliseconds timeout)
             throw error("timeout", "babed did not answer in time");
     }
     for (;;) {
-        ssize_t n = ::read(_fd, _buf.data() + _end, _buf.size() - _end);
+        ssize_t n = ::read(_fd.get(), _buf.data() + _end, _buf.size() - _end);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
@@ -184,7 +175,7 @@ std::size_t control_stream::read_some(void* out, std::size_t len)
         // Large reads go straight to the caller's buffer.
         if (len >= _buf.size() / 2) {
             for (;;) {
-                ssize_t n = ::read(_fd, out, len);
+                ssize_t n = ::read(_fd.get(), out, len);
                 if (n < 0 && errno == EINTR)
                     continue;
                 if (n < 0)

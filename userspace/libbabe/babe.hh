@@ -17,6 +17,8 @@
 //       use(buf.first(k));
 #pragma once
 
+#include "core/unique_fd.hh"
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -40,7 +42,6 @@ std::string default_socket();
 class control_stream {
 public:
     explicit control_stream(const std::string& socket_path);
-    ~control_stream();
     control_stream(const control_stream&) = delete;
     control_stream& operator=(const control_stream&) = delete;
 
@@ -52,11 +53,11 @@ public:
     void read_exact(void* out, std::size_t len);
     // Up to len bytes of what is buffered or arrives (at least 1).
     std::size_t read_some(void* out, std::size_t len);
-    int fd() const { return _fd; }
+    int fd() const { return _fd.get(); }
 
 private:
     bool fill(std::chrono::milliseconds timeout);
-    int _fd = -1;
+    unique_fd _fd;
     std::vector<char> _buf;
     std::size_t _pos = 0, _end = 0;
 };
