@@ -6,6 +6,8 @@
 #include "core/ipv4.hh"
 #include "core/sysctl.hh"
 #include "core/unique_fd.hh"
+#include "dataplane/ipv4_conf.hh"
+#include "dataplane/netlink.hh"
 
 #include <fmt/format.h>
 #include <libmnl/libmnl.h>
@@ -32,61 +34,7 @@ namespace babe::daemon {
 
 namespace {
 
-// One rtnetlink request, built with libmnl and sent on its own socket; the
-// kernel's acknowledgement is awaited (NLM_F_ACK).
-class nl_request {
-public:
-    nl_request(std::uint16_t type, std::uint16_t flags) : _nlh(mnl_nlmsg_put_header(_buf.data()))
-    {
-        _nlh->nlmsg_type = type;
-        _nlh->nlmsg_flags = static_cast<std::uint16_t>(flags | NLM_F_REQUEST | NLM_F_ACK);
-        _nlh->nlmsg_seq = 1;
-    }
-    template <class T>
-    T* put_header()
-    {
-        return static_cast<T*>(mnl_nlmsg_put_extra_header(_nlh, sizeof(T)));
-    }
-    nlmsghdr* nlh() { return _nlh; }
-
-    // 0 or a negative errno.
-    int talk()
-    {
-        mnl_socket* nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
-        if (!nl)
-            return -errno;
-        int rc = 0;
-        if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0 || mnl_socket_sendto(nl, _nlh, _nlh->nlmsg_len) < 0) {
-            rc = -errno;
-        } else {
-            const unsigned portid = mnl_socket_get_portid(nl);
-            for (;;) {
-                auto n = mnl_socket_recvfrom(nl, _buf.data(), _buf.size());
-                if (n < 0 && errno == EINTR)
-                    continue;
-                if (n < 0) {
-                    rc = -errno;
-                    break;
-                }
-                // The ack is an NLMSG_ERROR (error 0 on success): libmnl's
-                // callback turns it into -1 with errno set, or MNL_CB_STOP.
-                int r = mnl_cb_run(_buf.data(), static_cast<std::size_t>(n), 1, portid, nullptr, nullptr);
-                if (r == MNL_CB_ERROR) {
-                    rc = -errno;
-                    break;
-                }
-                if (r == MNL_CB_STOP)
-                    break;
-            }
-        }
-        mnl_socket_close(nl);
-        return rc;
-    }
-
-private:
-    std::array<char, 8192> _buf{}; // MNL_SOCKET_BUFFER_SIZE is not a constant
-    nlmsghdr* _nlh;
-};
+using dataplane::nl_request;
 
 void check(int rc, const std::string& what)
 {
@@ -181,21 +129,24 @@ std::array<std::uint8_t, 6> read_mac(const std::string& ifname)
 }
 
 // Loose reverse-path filtering on `ifname`: the kernel applies max(all,
-// iface), so 0 or 2 in effect is fine as it is (nothing written: /proc/sys
-// may be read-only, as in a container whose init container set it), and
-// strict (1) is loosened by writing 2 on the interface. When that write
-// fails, the warning names the key to set.
+// iface), so 0 or 2 in effect is fine as it is (nothing written), and
+// strict (1) is loosened by writing 2 on the interface: through /proc/sys,
+// or through rtnetlink where /proc/sys is read-only (a container with
+// CAP_NET_ADMIN). When both fail, the warning names the key to set.
 void loosen_rp_filter(const std::string& ifname)
 {
     auto all = sysctl::read_int(sysctl::ipv4_conf("all", "rp_filter")).value_or(0);
-    auto k = sysctl::ipv4_conf(ifname, "rp_filter");
-    if (!sysctl::read_int(k))
+    if (!sysctl::read_int(sysctl::ipv4_conf(ifname, "rp_filter")))
         return; // no such interface: the engine names it when it attaches
-    auto r = sysctl::ensure(k, [all](int cur) { return std::max(all, cur) != 1; }, 2);
-    if (r.what == sysctl::outcome::failed)
+    auto r = dataplane::ensure_ipv4_conf(
+        ifname, dataplane::ipv4_setting::rp_filter, [all](int cur) { return std::max(all, cur) != 1; }, 2);
+    using how = dataplane::ipv4_conf_result::how;
+    if (r.what == how::netlink)
+        spdlog::info("{}: {}=2 set through rtnetlink (/proc/sys is read-only)", ifname, r.key);
+    else if (r.what == how::failed)
         spdlog::warn("{}: reverse-path filtering is strict ({}={}, net.ipv4.conf.all.rp_filter={}) and cannot "
                      "be loosened ({}): mesh traffic may be dropped; set {}=2",
-                     ifname, k.name, r.before ? std::to_string(*r.before) : "unreadable", all, r.error, k.name);
+                     ifname, r.key, r.before ? std::to_string(*r.before) : "unreadable", all, r.error, r.key);
 }
 
 } // namespace

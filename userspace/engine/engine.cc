@@ -4,6 +4,7 @@
 
 #include "engine/event_hub.hh"
 #include "engine/mailbox.hh"
+#include "dataplane/ipv4_conf.hh"
 #include "dataplane/loader.hh"
 #include "dataplane/memory_maps.hh"
 #include "engine/afpacket_io.hh"
@@ -16,7 +17,6 @@
 #include "core/seqlock.hh"
 #include "core/slab_pool.hh"
 #include "core/spsc_ring.hh"
-#include "core/sysctl.hh"
 
 #include <bpf/bpf.h>
 #include <linux/ethtool.h>
@@ -436,15 +436,18 @@ public:
         return 1;
     }
 
-    // Already 0 (an init container may have set it where /proc/sys is
-    // read-only): nothing written.
+    // Already 0 (an init container may have set it): nothing written; where
+    // /proc/sys is read-only (a container), through rtnetlink.
     static void no_ip_forwarding(const std::string& ifname)
     {
-        auto k = sysctl::ipv4_conf(ifname, "forwarding");
-        auto r = sysctl::ensure(k, [](int v) { return v == 0; }, 0);
-        if (r.what == sysctl::outcome::failed)
+        auto r = dataplane::ensure_ipv4_conf(ifname, dataplane::ipv4_setting::forwarding,
+                                             [](int v) { return v == 0; }, 0);
+        using how = dataplane::ipv4_conf_result::how;
+        if (r.what == how::netlink)
+            spdlog::info("{}: {}=0 set through rtnetlink (/proc/sys is read-only)", ifname, r.key);
+        else if (r.what == how::failed)
             spdlog::warn("{}: cannot turn IPv4 forwarding off ({}): the host may forward DSR frames itself; set {}=0",
-                         ifname, r.error, k.name);
+                         ifname, r.error, r.key);
     }
 
     dataplane::map_access& maps() { return _loader ? _loader->maps() : *_mem_maps; }
