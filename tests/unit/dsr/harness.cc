@@ -178,6 +178,8 @@ void harness::on_transmit(std::size_t i, const transmit& t, std::span<const std:
         _frames_in_flight.push_back(
             frame{_now + _o.hop_delay, _seq++, j, i, !addressed, bytes});
     }
+    if (t.handle && t.next_hop != broadcast)
+        _last_send_arrived[t.handle->id] = addressed_copy_arrived;
     if (t.want_link_feedback && t.next_hop != broadcast && _o.link_feedback) {
         const int k = index_of(t.next_hop);
         const bool ok = k >= 0 && addressed_copy_arrived && _links[std::size_t(k)][i].up;
@@ -212,6 +214,11 @@ void harness::drain(std::size_t i)
         }
         if (e->kind == event_kind::dropped && id)
             _dropped.emplace(id, e->reason);
+        if (auto sent = _last_send_arrived.find(e->handle->id); sent != _last_send_arrived.end()) {
+            if (e->kind == event_kind::released && id && !sent->second)
+                _lost_unmaintained.insert(id);
+            _last_send_arrived.erase(sent);
+        }
         _buffers.erase(it);
     }
 }

@@ -73,6 +73,11 @@ public:
     // The hops data packet `id` was transmitted over, in order (from, to).
     std::vector<std::pair<addr, addr>> data_hops(std::uint64_t id) const;
     std::vector<std::uint64_t> sent_ids() const { return _sent_ids; }
+    // Data packet `id` came back released although its last frame was lost
+    // in the air: it had been sent without a maintenance entry (what a full
+    // maintenance buffer does), so nobody was left to notice the loss.
+    bool lost_unmaintained(std::uint64_t id) const { return _lost_unmaintained.count(id) != 0; }
+    std::size_t lost_unmaintained_count() const { return _lost_unmaintained.size(); }
 
 private:
     struct frame {
@@ -120,6 +125,8 @@ private:
     std::map<std::uint64_t, drop_reason> _dropped;
     std::map<std::uint64_t, std::vector<std::pair<addr, addr>>> _hops;
     std::vector<std::uint64_t> _sent_ids;
+    std::map<std::uint32_t, bool> _last_send_arrived; // by handle: its latest unicast frame got there
+    std::set<std::uint64_t> _lost_unmaintained;
     std::vector<std::string> _violations;
     std::uint64_t _frames = 0, _rreq_frames = 0, _rrep_frames = 0, _rerr_frames = 0,
                   _data_frames = 0;

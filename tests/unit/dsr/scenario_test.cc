@@ -600,5 +600,35 @@ TEST(DsrScenario, HopWindowBoundsWhatAwaitsAnAck)
     expect_clean(h);
 }
 
+// §8.3: past a full maintenance buffer (RexmtBufferSize) a packet goes
+// unwatched; a frame of it lost in the air is then released, not
+// salvaged. The harness accounts for each such packet, and there are no
+// more of them than overflows.
+TEST(DsrScenario, PacketsPastAFullMaintenanceBufferAreAccountedFor)
+{
+    harness_options o = opts(3, 5);
+    o.cfg.rexmt_buffer_size = 2;
+    harness h(o);
+    h.chain();
+    h.send(0, 2);
+    h.run_for(2s);
+    ASSERT_TRUE(h.at(0).find_route(node_addr(2)));
+    h.set_bidi(0, 1, true, 0.3);
+    h.set_bidi(1, 2, true, 0.3);
+    for (int k = 0; k < 20; ++k)
+        h.send(0, 2);
+    h.run_for(60s);
+    std::uint64_t overflow = 0;
+    for (std::size_t i = 0; i < 3; ++i)
+        overflow += h.at(i).stats().maint_buffer_overflows;
+    EXPECT_GT(overflow, 0u);
+    EXPECT_GT(h.lost_unmaintained_count(), 0u);
+    EXPECT_LE(h.lost_unmaintained_count(), overflow);
+    for (auto id : h.sent_ids())
+        EXPECT_TRUE(h.delivered(id) || h.dropped(id) || h.lost_unmaintained(id)) << id;
+    EXPECT_EQ(h.outstanding_handles(), 0u);
+    expect_clean(h);
+}
+
 } // namespace
 } // namespace babe::dsr::testing
