@@ -25,14 +25,21 @@ struct rx_frame {
     port_id port = 0;
 };
 
+// Per port statistics of a backend, in the order `babectl stats` and
+// /metrics list them (io_<interface>_<name>).
+#define BABE_IO_STATS(X)                                                                           \
+    X(rx_packets)                                                                                  \
+    X(tx_packets)                                                                                  \
+    X(rx_dropped)   /* kernel-side drops (ring full, no fill frames) */                            \
+    X(tx_ring_full) /* transmit refused (backpressure) */                                          \
+    X(rx_invalid)   /* invalid descriptors / truncated frames */                                   \
+    X(tx_invalid)                                                                                  \
+    X(fill_starved) /* no free frame to receive into */
+
 struct io_stats {
-    std::uint64_t rx_packets = 0;
-    std::uint64_t tx_packets = 0;
-    std::uint64_t tx_ring_full = 0;   // transmit refused (backpressure)
-    std::uint64_t rx_dropped = 0;     // kernel-side drops (ring full, no fill frames)
-    std::uint64_t rx_invalid = 0;     // invalid descriptors / truncated frames
-    std::uint64_t tx_invalid = 0;
-    std::uint64_t fill_starved = 0;   // no free frame to receive into
+#define BABE_IO_STAT_FIELD(name) std::uint64_t name = 0;
+    BABE_IO_STATS(BABE_IO_STAT_FIELD)
+#undef BABE_IO_STAT_FIELD
 };
 
 class packet_io {

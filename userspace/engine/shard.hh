@@ -25,6 +25,9 @@
 
 namespace babe::engine {
 
+// The most ports (mesh interfaces and babe0's peer) an engine serves.
+inline constexpr std::size_t max_ports = 32;
+
 struct port_info {
     std::string name;
     std::uint32_t ifindex = 0;
@@ -50,29 +53,35 @@ struct shard_config {
     std::uint32_t neighbour_capacity = 1024; // power of two
 };
 
-// Counters of the shard itself (the core has its own: node().stats()).
+// Counters of the shard itself (the core has its own: node().stats()), in
+// the order `babectl stats` and /metrics list them (engine_<name>).
+#define BABE_SHARD_COUNTERS(X)                                                                     \
+    X(rx_frames)                                                                                   \
+    X(rx_short)             /* shorter than Ethernet + IPv4 */                                     \
+    X(rx_not_ipv4)                                                                                 \
+    X(tx_control)                                                                                  \
+    X(tx_data)                                                                                     \
+    X(tx_backpressure)      /* the backend refused a frame (ring full) */                          \
+    X(no_frame)             /* no free frame for a control packet */                               \
+    X(no_headroom)          /* new headers did not fit before the payload */                       \
+    X(unknown_mac)          /* unicast to a neighbour whose MAC is unknown: broadcast */           \
+    X(delivered_local)      /* packets handed up to the host through babe0 */                      \
+    X(neighbours_learned)                                                                          \
+    X(neighbours_full)                                                                             \
+    X(map_write_errors)                                                                            \
+    X(routes_installed)                                                                            \
+    X(routes_removed)                                                                              \
+    X(probes)               /* Ack Request probes of quiet neighbours carrying traffic */          \
+    X(route_scans)          /* scans of the routes map for XDP's "used" marks */                   \
+    X(routes_used)          /* routes found used by XDP (touched in every core) */                 \
+    X(routes_used_unlisted) /* found used beyond route_scan_capacity (not touched) */              \
+    X(transport_rx)         /* transport segments handed to the transport */                       \
+    X(transport_no_hook)    /* transport segments dropped: no transport attached */
+
 struct shard_counters {
-    std::uint64_t rx_frames = 0;
-    std::uint64_t rx_short = 0;          // shorter than Ethernet + IPv4
-    std::uint64_t rx_not_ipv4 = 0;
-    std::uint64_t tx_control = 0;
-    std::uint64_t tx_data = 0;
-    std::uint64_t tx_backpressure = 0;   // the backend refused a frame (ring full)
-    std::uint64_t no_frame = 0;          // no free frame for a control packet
-    std::uint64_t no_headroom = 0;       // new headers did not fit before the payload
-    std::uint64_t unknown_mac = 0;       // unicast to a neighbour whose MAC is unknown: broadcast
-    std::uint64_t delivered_local = 0;   // packets handed up to the host through babe0
-    std::uint64_t neighbours_learned = 0;
-    std::uint64_t neighbours_full = 0;
-    std::uint64_t map_write_errors = 0;
-    std::uint64_t routes_installed = 0;
-    std::uint64_t routes_removed = 0;
-    std::uint64_t probes = 0;            // Ack Request probes of quiet neighbours carrying traffic
-    std::uint64_t route_scans = 0;       // scans of the routes map for XDP's "used" marks
-    std::uint64_t routes_used = 0;       // routes found used by XDP (touched in every core)
-    std::uint64_t routes_used_unlisted = 0; // found used beyond route_scan_capacity (not touched)
-    std::uint64_t transport_rx = 0;      // transport segments handed to the transport
-    std::uint64_t transport_no_hook = 0; // transport segments dropped: no transport attached
+#define BABE_SHARD_COUNTER_FIELD(name) std::uint64_t name = 0;
+    BABE_SHARD_COUNTERS(BABE_SHARD_COUNTER_FIELD)
+#undef BABE_SHARD_COUNTER_FIELD
 };
 
 // Receives every event of the core after the shard has acted on it (control

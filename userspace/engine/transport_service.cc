@@ -4,6 +4,7 @@
 
 #include "core/ipv4.hh"
 #include "dsr/codec/codec.hh"
+#include "transport/mesh_config.hh"
 
 #include <arpa/inet.h>
 #include <sys/epoll.h>
@@ -821,6 +822,16 @@ std::optional<time_point> transport_service::deadline() const
     if (_quiet)
         return std::nullopt;
     return _ep.poll_timeout();
+}
+
+// The transport over the mesh (transport/mesh_config.hh), as the simulator
+// runs it too.
+transport_service_config node_transport_config(bool hop_recovery)
+{
+    transport_service_config c;
+    c.core = transport::mesh_config(hop_recovery);
+    c.max_queued_per_session = 768;
+    return c;
 }
 
 } // namespace babe::engine

@@ -47,6 +47,11 @@ struct transport_service_config {
                                           // AF_XDP kick sends 32 frames; the TX ring holds 512)
 };
 
+// The settings babed runs the transport with (transport/mesh_config.hh).
+// `hop_recovery`: the DSR core recovers the segments' losses on every hop
+// (dsr.hop_recovery).
+transport_service_config node_transport_config(bool hop_recovery);
+
 // What the service counts besides the core's counters (transport_* stats).
 #define BABE_TRANSPORT_SERVICE_COUNTERS(X)                                                         \
     X(sessions_opened)                                                                             \
