@@ -23,6 +23,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace babe::engine {
@@ -62,11 +63,35 @@ struct neighbour_info {
     std::int64_t last_heard_ms = -1;          // ago; -1 = never heard
 };
 
-// One named counter: "dsr_rreq_originated", "engine_rx_packets",
-// "xdp_drop_no_room"... The prefix says where it comes from.
+enum class sample_type : std::uint8_t { counter, gauge };
+
+struct sample_label {
+    std::string name;
+    std::string value;
+};
+
+// One figure of stats(), under two names. `name` is flat, for `babectl
+// stats` ("dsr_rreq_originated", "engine_rx_frames", "io_m1_rx_packets",
+// "xdp_drop_no_room_packets"...: the prefix says where it comes from). The
+// typed sample is for /metrics: the family, its type, the labels, and the
+// factor to the family's base unit (busy_ns counts ns: 1e-9 to seconds). A
+// figure with no family is named only (the metrics collector maps such names
+// by their prefix; the engine types every figure it gives).
 struct counter {
+    counter() = default;
+    counter(std::string n, std::uint64_t v) : name(std::move(n)), value(v) {}
+    counter(std::string n, std::uint64_t v, std::string f, sample_type t, std::vector<sample_label> l = {},
+            double s = 1)
+        : name(std::move(n)), value(v), family(std::move(f)), type(t), labels(std::move(l)), scale(s)
+    {
+    }
+
     std::string name;
     std::uint64_t value = 0;
+    std::string family;                        // e.g. "babe_afxdp_rx_packets_total"; empty: untyped
+    sample_type type = sample_type::counter;
+    std::vector<sample_label> labels;          // e.g. {interface, mesh_q1}, {queue, 0}
+    double scale = 1;
 };
 
 // A latency distribution the engine keeps (for /metrics): bucket upper

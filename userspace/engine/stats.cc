@@ -9,6 +9,8 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <iterator>
+#include <string>
 
 namespace babe::engine {
 
@@ -72,68 +74,138 @@ void event_stats::on_event(time_point now, const dsr::event& e)
     }
 }
 
+namespace {
+
+// The counters under construction: each with its flat name and its typed
+// sample (family, type, labels, scale).
+class counter_list {
+public:
+    void add(std::string name, std::uint64_t value, std::string family, sample_type type = sample_type::counter,
+             std::vector<sample_label> labels = {}, double scale = 1)
+    {
+        _out.push_back(counter{std::move(name), value, std::move(family), type, std::move(labels), scale});
+    }
+    std::vector<counter> take() { return std::move(_out); }
+
+private:
+    std::vector<counter> _out;
+};
+
+// The /metrics family of each I/O statistic, in BABE_IO_STATS order.
+constexpr const char* io_families[] = {
+    "babe_afxdp_rx_packets_total",       "babe_afxdp_tx_packets_total",       "babe_afxdp_rx_dropped_total",
+    "babe_afxdp_tx_ring_full_total",     "babe_afxdp_rx_invalid_descs_total", "babe_afxdp_tx_invalid_descs_total",
+    "babe_afxdp_fill_starved_total",
+};
+#define BABE_STATS_ONE(name) +1
+static_assert(std::size(io_families) == 0 BABE_IO_STATS(BABE_STATS_ONE), "one family per I/O statistic");
+#undef BABE_STATS_ONE
+
+// The XDP program's counters: outcome, drop reason, reason for the engine
+// (headers/babe/stats.h), in stat id order.
+struct xdp_kind {
+    const char* packets_family;
+    const char* bytes_family;
+    const char* label_name;      // action / reason
+    const char* label_value;
+};
+#define BABE_XDP_ACTION(name, label) {"babe_xdp_packets_total", "babe_xdp_bytes_total", "action", #label},
+#define BABE_XDP_DROP(name, label) {"babe_xdp_drops_total", "babe_xdp_dropped_bytes_total", "reason", #label},
+#define BABE_XDP_ENGINE(name, label) {"babe_xdp_to_engine_total", "babe_xdp_to_engine_bytes_total", "reason", #label},
+constexpr xdp_kind xdp_kinds[] = {BABE_ACTIONS(BABE_XDP_ACTION) BABE_DROP_REASONS(BABE_XDP_DROP)
+                                      BABE_ENGINE_REASONS(BABE_XDP_ENGINE)};
+#undef BABE_XDP_ACTION
+#undef BABE_XDP_DROP
+#undef BABE_XDP_ENGINE
+static_assert(std::size(xdp_kinds) == BABE_STAT_MAX, "one kind per XDP statistic");
+
+} // namespace
+
 std::vector<counter> engine_counters(const stats_inputs& in)
 {
-    std::vector<counter> out;
+    counter_list out;
     const auto& t = in.total;
-#define BABE_STATS_DSR(name) out.push_back({"dsr_" #name, t.core.name});
+#define BABE_STATS_DSR(name)                                                                       \
+    out.add("dsr_" #name, t.core.name, "babe_dsr_events_total", sample_type::counter, {{"event", #name}});
     BABE_DSR_COUNTERS(BABE_STATS_DSR)
 #undef BABE_STATS_DSR
-    out.push_back({"engine_shards", in.shards.size()});
-#define BABE_STATS_SHARD(name) out.push_back({"engine_" #name, t.engine.name});
+    out.add("engine_shards", in.shards.size(), "babe_engine_shards", sample_type::gauge);
+#define BABE_STATS_SHARD(name) out.add("engine_" #name, t.engine.name, "babe_engine_" #name "_total");
     BABE_SHARD_COUNTERS(BABE_STATS_SHARD)
 #undef BABE_STATS_SHARD
-    // engine_bus_full was engine_bus_backpressure before the X-macros: the
-    // name stays.
-    out.push_back({"engine_bus_sent", t.bus.sent});
-    out.push_back({"engine_bus_received", t.bus.received});
-    out.push_back({"engine_bus_backpressure", t.bus.full});
-    out.push_back({"engine_bus_no_slab", t.bus.no_slab});
+    // The bus's "full" is engine_bus_backpressure, as before the X-macros.
+    out.add("engine_bus_sent", t.bus.sent, "babe_engine_bus_sent_total");
+    out.add("engine_bus_received", t.bus.received, "babe_engine_bus_received_total");
+    out.add("engine_bus_backpressure", t.bus.full, "babe_engine_bus_backpressure_total");
+    out.add("engine_bus_no_slab", t.bus.no_slab, "babe_engine_bus_no_slab_total");
     if (const auto* ts = in.transport) {
+        // Byte counts are babe_transport_bytes_total{kind}, the rest events.
+        auto transport = [&](std::string_view name, std::uint64_t v) {
+            const bool bytes = name.find("bytes") != std::string_view::npos;
+            out.add(fmt::format("transport_{}", name), v,
+                    bytes ? "babe_transport_bytes_total" : "babe_transport_events_total", sample_type::counter,
+                    {{bytes ? "kind" : "event", std::string(name)}});
+        };
         const auto& tc = ts->core().stats();
-#define BABE_STATS_TRANSPORT_CORE(name) out.push_back({"transport_" #name, tc.name});
+#define BABE_STATS_TRANSPORT_CORE(name) transport(#name, tc.name);
         BABE_TRANSPORT_COUNTERS(BABE_STATS_TRANSPORT_CORE)
 #undef BABE_STATS_TRANSPORT_CORE
         const auto& sc = ts->counters();
-#define BABE_STATS_TRANSPORT_SVC(name) out.push_back({"transport_" #name, sc.name});
+#define BABE_STATS_TRANSPORT_SVC(name) transport(#name, sc.name);
         BABE_TRANSPORT_SERVICE_COUNTERS(BABE_STATS_TRANSPORT_SVC)
 #undef BABE_STATS_TRANSPORT_SVC
-        out.push_back({"transport_connections_in_use", ts->core().connections()});
-        out.push_back({"transport_sessions_in_use", ts->sessions()});
+        out.add("transport_connections_in_use", ts->core().connections(), "babe_transport_connections",
+                sample_type::gauge);
+        out.add("transport_sessions_in_use", ts->sessions(), "babe_transport_sessions", sample_type::gauge);
     }
     std::size_t send_buffer = 0, maint_buffer = 0, links = 0, paths = 0;
     for (std::size_t k = 0; k < in.shards.size(); ++k) {
         const auto& one = in.shards[k];
-        out.push_back({fmt::format("engine_s{}_busy_ns", k), one.busy_ns});
-        out.push_back({fmt::format("engine_s{}_rx_frames", k), one.engine.rx_frames});
-        out.push_back({fmt::format("engine_s{}_tx_backpressure", k), one.engine.tx_backpressure});
-        out.push_back({fmt::format("engine_s{}_pool_frames_in_use", k), one.frames_in_use});
-        out.push_back({fmt::format("engine_s{}_pool_frames_capacity", k), one.frames_capacity});
-        out.push_back({fmt::format("engine_s{}_slabs_in_use", k), one.slabs_in_use});
-        out.push_back({fmt::format("engine_s{}_slabs_capacity", k), one.slabs_capacity});
+        const std::vector<sample_label> shard{{"shard", std::to_string(k)}};
+        out.add(fmt::format("engine_s{}_busy_ns", k), one.busy_ns, "babe_engine_busy_seconds_total",
+                sample_type::counter, shard, 1e-9);
+        out.add(fmt::format("engine_s{}_rx_frames", k), one.engine.rx_frames, "babe_engine_rx_frames_total",
+                sample_type::counter, shard);
+        out.add(fmt::format("engine_s{}_tx_backpressure", k), one.engine.tx_backpressure,
+                "babe_engine_tx_backpressure_total", sample_type::counter, shard);
+        out.add(fmt::format("engine_s{}_pool_frames_in_use", k), one.frames_in_use, "babe_engine_pool_frames_in_use",
+                sample_type::gauge, shard);
+        out.add(fmt::format("engine_s{}_pool_frames_capacity", k), one.frames_capacity,
+                "babe_engine_pool_frames_capacity", sample_type::gauge, shard);
+        out.add(fmt::format("engine_s{}_slabs_in_use", k), one.slabs_in_use, "babe_engine_slabs_in_use",
+                sample_type::gauge, shard);
+        out.add(fmt::format("engine_s{}_slabs_capacity", k), one.slabs_capacity, "babe_engine_slabs_capacity",
+                sample_type::gauge, shard);
         send_buffer += one.sizes.send_buffer;
         maint_buffer += one.sizes.maint_buffer;
         links = std::max(links, one.sizes.cache_links);
         paths = std::max(paths, one.sizes.cache_paths);
     }
-    out.push_back({"engine_send_buffer_depth", send_buffer});
-    out.push_back({"engine_maint_buffer_depth", maint_buffer});
-    out.push_back({"engine_route_cache_links_in_use", links});
-    out.push_back({"engine_route_cache_paths_in_use", paths});
+    out.add("engine_send_buffer_depth", send_buffer, "babe_engine_send_buffer_depth", sample_type::gauge);
+    out.add("engine_maint_buffer_depth", maint_buffer, "babe_engine_maint_buffer_depth", sample_type::gauge);
+    out.add("engine_route_cache_links_in_use", links, "babe_engine_route_cache_links_in_use", sample_type::gauge);
+    out.add("engine_route_cache_paths_in_use", paths, "babe_engine_route_cache_paths_in_use", sample_type::gauge);
     for (std::size_t p = 0; p < in.ports.size() && p < max_ports; ++p) {
         const auto& st = t.io[p];
         const auto& name = in.ports[p].name;
-#define BABE_STATS_IO(stat) out.push_back({fmt::format("io_{}_" #stat, name), st.stat});
+        std::size_t i = 0;
+#define BABE_STATS_IO(stat)                                                                        \
+    out.add(fmt::format("io_{}_" #stat, name), st.stat, io_families[i++], sample_type::counter,    \
+            {{"interface", name}, {"queue", "0"}});
         BABE_IO_STATS(BABE_STATS_IO)
 #undef BABE_STATS_IO
     }
     if (in.xdp) {
         for (unsigned id = 0; id < BABE_STAT_MAX; ++id) {
-            out.push_back({fmt::format("xdp_{}_packets", dataplane::stat_label(id)), (*in.xdp)[id].packets});
-            out.push_back({fmt::format("xdp_{}_bytes", dataplane::stat_label(id)), (*in.xdp)[id].bytes});
+            const auto& k = xdp_kinds[id];
+            const char* label = dataplane::stat_label(id);
+            out.add(fmt::format("xdp_{}_packets", label), (*in.xdp)[id].packets, k.packets_family,
+                    sample_type::counter, {{k.label_name, k.label_value}});
+            out.add(fmt::format("xdp_{}_bytes", label), (*in.xdp)[id].bytes, k.bytes_family, sample_type::counter,
+                    {{k.label_name, k.label_value}});
         }
     }
-    return out;
+    return out.take();
 }
 
 std::vector<histogram_info> engine_histograms(const shard_snapshot& total)

@@ -298,6 +298,19 @@ counter_mapping map_counter(std::string_view name)
     return m;
 }
 
+counter_mapping mapping_of(const engine::counter& c)
+{
+    if (c.family.empty())
+        return map_counter(c.name);
+    counter_mapping m;
+    m.family = c.family;
+    m.type = c.type == engine::sample_type::gauge ? metric_type::gauge : metric_type::counter;
+    for (const auto& l : c.labels)
+        m.labels.push_back(label{l.name, l.value});
+    m.scale = c.scale;
+    return m;
+}
+
 std::optional<counter_mapping> route_cache_mapping(std::string_view dsr_event)
 {
     counter_mapping m;
@@ -329,10 +342,10 @@ std::vector<family> collect(const snapshot& s)
     }
     std::vector<std::pair<counter_mapping, double>> cache;
     for (const auto& c : s.counters) {
-        auto m = map_counter(c.name);
+        auto m = mapping_of(c);
         auto v = static_cast<double>(c.value) * m.scale;
         b.add(m.family, m.type, fmt::format("Engine counter {}.", c.name), v, m.labels);
-        if (m.family == "babe_dsr_events_total")
+        if (m.family == "babe_dsr_events_total" && !m.labels.empty())
             if (auto rc = route_cache_mapping(m.labels[0].value))
                 cache.emplace_back(std::move(*rc), v);
     }

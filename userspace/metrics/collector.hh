@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 // From what babed knows to Prometheus families: `collect` is a pure function
-// of one `snapshot` (the control_service's flat counters, histograms and
-// status, the process's own figures, the build) that names every series
-// `babe_*` in base units with bounded labels. The mapping from the engine's
-// flat counter names is a table plus a few prefix rules (map_counter), so a
-// counter the engine adds later still shows up, under the family its prefix
-// says. `scrape` fills a snapshot from a live control_service (the daemon's
-// /metrics handler); docs/observability.md lists every family.
+// of one `snapshot` (the control_service's counters, histograms and status,
+// the process's own figures, the build) that names every series `babe_*` in
+// base units with bounded labels. The engine hands typed samples (family,
+// type, labels, scale to the base unit: engine/service.hh) and they are
+// taken as they are: no name is parsed back, so an interface named mesh_q1
+// keeps its name and only a figure the engine says is in ns becomes seconds.
+// A counter with no family (a service that only names its figures) is mapped
+// by map_counter's table and prefix rules. `scrape` fills a snapshot from a
+// live control_service (the daemon's /metrics handler); docs/observability.md
+// lists every family.
 #pragma once
 
 #include "engine/service.hh"
@@ -39,7 +42,7 @@ struct snapshot {
     std::optional<process_stats> process;
 };
 
-// Where one flat counter goes.
+// Where one counter goes.
 struct counter_mapping {
     std::string family;              // e.g. babe_xdp_packets_total
     metric_type type = metric_type::counter;
@@ -47,7 +50,10 @@ struct counter_mapping {
     double scale = 1;                // value multiplier (ns -> s)
 };
 
-// The family and labels of a flat counter name from control_service::stats():
+// Where a counter goes: its typed sample when it has one, else map_counter.
+counter_mapping mapping_of(const engine::counter& c);
+
+// The family and labels of a flat counter name with no typed sample:
 //   xdp_<action>_packets            -> babe_xdp_packets_total{action}
 //   xdp_drop_<reason>_packets       -> babe_xdp_drops_total{reason}
 //   xdp_engine_<reason>_packets     -> babe_xdp_to_engine_total{reason}

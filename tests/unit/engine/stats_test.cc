@@ -4,12 +4,15 @@
 // snapshots summed into the counters of `babectl stats` (every X-macro
 // counter summed, per-shard figures per shard, I/O per port name, bus
 // counters, gauges as the maximum or the sum they are); the latency
-// histograms fed by core events.
+// histograms fed by core events; every figure typed for /metrics, with the
+// family and labels the flat name always had, and an interface named
+// mesh_q1 kept whole.
 #include "dataplane/memory_maps.hh"
 #include "engine/bus.hh"
 #include "engine/shard_thread.hh"
 #include "engine/stats.hh"
 #include "mem_io.hh"
+#include "metrics/collector.hh"
 
 #include <gtest/gtest.h>
 
@@ -203,6 +206,79 @@ TEST(EngineStats, EventsFeedTheLatencyHistograms)
     for (auto n : hs[1].counts)
         repairs += n;
     EXPECT_EQ(repairs, 1U);
+}
+
+std::map<std::string, std::string> labels_of(const metrics::counter_mapping& m)
+{
+    std::map<std::string, std::string> out;
+    for (const auto& l : m.labels)
+        out[l.name] = l.value;
+    return out;
+}
+
+// Every figure the engine gives is typed, and its family, type, labels and
+// scale are those the name-only rules give its flat name (ports named so
+// that those rules read them right): /metrics did not change.
+TEST(EngineStats, TypedSamplesMatchTheNamesMetricsAlwaysHad)
+{
+    two_shards t;
+    t.ports = {port_info{"babe0p", 100, {}, true}, port_info{"m1", 101, {}, false}};
+    t.shards[0]->attach_transport(std::make_unique<transport_service>(node_transport_config(false), 0x0a000001, 1,
+                                                                      t.shards[0]->core_shard()));
+    shard_snapshot total;
+    auto all = t.snapshots(total);
+    dataplane::stats_snapshot xdp{};
+    auto cs = engine_counters(stats_inputs{total, all, t.shards[0]->transport(), t.ports, &xdp});
+    std::size_t io = 0, transport = 0, xdps = 0;
+    for (const auto& c : cs) {
+        ASSERT_FALSE(c.family.empty()) << c.name;
+        auto typed = metrics::mapping_of(c);
+        auto named = metrics::map_counter(c.name);
+        EXPECT_EQ(typed.family, named.family) << c.name;
+        EXPECT_EQ(typed.type, named.type) << c.name;
+        EXPECT_EQ(labels_of(typed), labels_of(named)) << c.name;
+        EXPECT_DOUBLE_EQ(typed.scale, named.scale) << c.name;
+        io += c.name.starts_with("io_") ? 1 : 0;
+        transport += c.name.starts_with("transport_") ? 1 : 0;
+        xdps += c.name.starts_with("xdp_") ? 1 : 0;
+    }
+    EXPECT_EQ(io, 2 * 7U);
+    EXPECT_GT(transport, 40U);
+    EXPECT_EQ(xdps, 2U * BABE_STAT_MAX);
+}
+
+TEST(EngineStats, AnInterfaceNamedLikeAQueueKeepsItsName)
+{
+    two_shards t; // ports babe0p and mesh_q1
+    ASSERT_TRUE(t.io[0]->inject(1, std::array<std::byte, 10>{}));
+    t.shards[0]->core_shard().poll(t.now);
+    shard_snapshot total;
+    auto all = t.snapshots(total);
+    metrics::snapshot s;
+    s.engine_up = true;
+    s.counters = engine_counters(stats_inputs{total, all, nullptr, t.ports, nullptr});
+    auto fs = metrics::collect(s);
+    const metrics::family* rx = nullptr;
+    for (const auto& f : fs)
+        if (f.name == "babe_afxdp_rx_packets_total")
+            rx = &f;
+    ASSERT_NE(rx, nullptr);
+    std::map<std::string, double> by_interface;
+    for (const auto& sample : rx->samples) {
+        std::map<std::string, std::string> l;
+        for (const auto& x : sample.labels)
+            l[x.name] = x.value;
+        EXPECT_EQ(l["queue"], "0");
+        by_interface[l["interface"]] = sample.value;
+    }
+    EXPECT_EQ(by_interface, (std::map<std::string, double>{{"babe0p", 1}, {"mesh_q1", 0}}));
+    // The shards' busy time is in ns and typed so: seconds in /metrics.
+    std::size_t busy = 0;
+    for (const auto& f : fs) {
+        if (f.name == "babe_engine_busy_seconds_total")
+            busy = f.samples.size();
+    }
+    EXPECT_EQ(busy, 2U);
 }
 
 } // namespace

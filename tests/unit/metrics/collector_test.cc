@@ -234,6 +234,44 @@ TEST(Collect, EngineDownKeepsProcessAndBuild)
 }
 
 // A scripted service: answers or throws like a mailbox that timed out.
+// Typed samples are taken as they are: an interface named like a queue
+// suffix keeps its name, and a counter ending in _ns stays a count unless
+// its sample says it is in ns (scale).
+TEST(Collect, TypedSamplesAreNotParsedBack)
+{
+    snapshot s;
+    s.version = "0.1.0";
+    s.engine_up = true;
+    s.counters = {
+        {"io_mesh_q1_rx_packets", 60, "babe_afxdp_rx_packets_total", engine::sample_type::counter,
+         {{"interface", "mesh_q1"}, {"queue", "0"}}},
+        {"io_mesh_q1_tx_ring_full", 4, "babe_afxdp_tx_ring_full_total", engine::sample_type::counter,
+         {{"interface", "mesh_q1"}, {"queue", "0"}}},
+        {"engine_acks_ns", 7, "babe_engine_acks_ns_total", engine::sample_type::counter, {}},
+        {"engine_s0_busy_ns", 2'500'000'000, "babe_engine_busy_seconds_total", engine::sample_type::counter,
+         {{"shard", "0"}}, 1e-9},
+        {"dsr_cache_hits", 40, "babe_dsr_events_total", engine::sample_type::counter, {{"event", "cache_hits"}}},
+        {"engine_send_buffer_depth", 3, "babe_engine_send_buffer_depth", engine::sample_type::gauge, {}},
+    };
+    auto fs = collect(s);
+    EXPECT_TRUE(lint(render(fs)).empty());
+    const auto* rx = find(fs, "babe_afxdp_rx_packets_total");
+    ASSERT_NE(rx, nullptr);
+    EXPECT_EQ(value_of(*rx, {{"interface", "mesh_q1"}, {"queue", "0"}}), 60);
+    EXPECT_EQ(rx->samples.size(), 1U);
+    EXPECT_EQ(value_of(*find(fs, "babe_afxdp_tx_ring_full_total"), {{"interface", "mesh_q1"}, {"queue", "0"}}), 4);
+    // The name-only rules would have read interface "mesh", queue "1".
+    EXPECT_EQ(labels_of(map_counter("io_mesh_q1_rx_packets")), (L{{"interface", "mesh"}, {"queue", "1"}}));
+    const auto* acks = find(fs, "babe_engine_acks_ns_total");
+    ASSERT_NE(acks, nullptr);
+    EXPECT_EQ(value_of(*acks, {}), 7); // not seconds
+    EXPECT_EQ(find(fs, "babe_engine_acks_seconds_total"), nullptr);
+    EXPECT_DOUBLE_EQ(value_of(*find(fs, "babe_engine_busy_seconds_total"), {{"shard", "0"}}), 2.5);
+    EXPECT_EQ(find(fs, "babe_engine_send_buffer_depth")->type, metric_type::gauge);
+    // Route-cache families still derive from the typed DSR events.
+    EXPECT_EQ(value_of(*find(fs, "babe_route_cache_lookups_total"), {{"result", "hit"}}), 40);
+}
+
 class scripted_service : public engine::control_service {
 public:
     bool fail = false;
