@@ -15,6 +15,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <system_error>
@@ -87,8 +88,13 @@ afpacket_io::afpacket_io(const std::vector<afpacket_port>& ports, std::uint32_t 
 
 afpacket_io::~afpacket_io()
 {
-    for (std::size_t p = 0; p < _fds.size(); ++p)
+    for (std::size_t p = 0; p < _fds.size(); ++p) {
         flush_port(static_cast<port_id>(p));
+        auto& t = _tx[p];
+        for (std::size_t i = t.head; i < t.n; ++i)
+            _frames.release(t.q[i].addr); // the socket never took them
+        t.head = t.n = 0;
+    }
     for (int fd : _fds)
         close(fd);
     if (_dsr_sink >= 0)
@@ -142,30 +148,53 @@ bool afpacket_io::transmit(port_id port, frame_addr addr, std::uint32_t len)
     auto& t = _tx[port];
     if (t.n == tx_batch)
         flush_port(port);
+    if (t.n == tx_batch) {
+        // The socket would block (its send buffer is full): the frames
+        // queued stay for the next flush and this one is the caller's.
+        ++_stats[port].tx_ring_full;
+        return false;
+    }
     t.q[t.n++] = pending_tx{addr, len};
     return true;
 }
 
+// Sends the queued frames; what the socket does not take now (its send
+// buffer is full) stays queued, in order, for the next flush. A frame the
+// kernel refuses for any other reason (interface down, too large) is
+// dropped and counted, so that one bad frame cannot hold the queue.
 void afpacket_io::flush_port(port_id p)
 {
     auto& t = _tx[p];
-    if (t.n == 0)
-        return;
-    std::array<mmsghdr, tx_batch> msgs{};
-    std::array<iovec, tx_batch> iov{};
-    for (std::size_t i = 0; i < t.n; ++i) {
-        iov[i].iov_base = data(t.q[i].addr);
-        iov[i].iov_len = t.q[i].len;
-        msgs[i].msg_hdr.msg_iov = &iov[i];
-        msgs[i].msg_hdr.msg_iovlen = 1;
+    while (t.head < t.n) {
+        std::array<mmsghdr, tx_batch> msgs{};
+        std::array<iovec, tx_batch> iov{};
+        const std::size_t count = t.n - t.head;
+        for (std::size_t i = 0; i < count; ++i) {
+            iov[i].iov_base = data(t.q[t.head + i].addr);
+            iov[i].iov_len = t.q[t.head + i].len;
+            msgs[i].msg_hdr.msg_iov = &iov[i];
+            msgs[i].msg_hdr.msg_iovlen = 1;
+        }
+        int sent = sendmmsg(_fds[p], msgs.data(), static_cast<unsigned>(count), MSG_DONTWAIT);
+        if (sent > 0) {
+            _stats[p].tx_packets += static_cast<std::size_t>(sent);
+            for (int i = 0; i < sent; ++i)
+                _frames.release(t.q[t.head++].addr);
+            continue;
+        }
+        if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS))
+            break; // would block: kept for the next flush
+        ++_stats[p].tx_invalid;
+        _frames.release(t.q[t.head++].addr);
     }
-    int sent = sendmmsg(_fds[p], msgs.data(), static_cast<unsigned>(t.n), MSG_DONTWAIT);
-    std::size_t ok = sent < 0 ? 0 : static_cast<std::size_t>(sent);
-    _stats[p].tx_packets += ok;
-    _stats[p].tx_ring_full += t.n - ok; // the socket buffer refused them: counted, not retried
-    for (std::size_t i = 0; i < t.n; ++i)
-        _frames.release(t.q[i].addr);
-    t.n = 0;
+    if (t.head == t.n) {
+        t.head = t.n = 0;
+    } else if (t.head > 0) {
+        std::copy(t.q.begin() + static_cast<std::ptrdiff_t>(t.head), t.q.begin() + static_cast<std::ptrdiff_t>(t.n),
+                  t.q.begin());
+        t.n -= t.head;
+        t.head = 0;
+    }
 }
 
 void afpacket_io::flush()

@@ -6,6 +6,9 @@
 // 48, a classic BPF filter on the socket); the local port sees every IPv4
 // frame the host routes into babe0. A raw IPv4 socket for protocol 48 keeps
 // the host stack from answering DSR packets with ICMP protocol-unreachable.
+// Transmissions are batched (sendmmsg); a socket whose send buffer is full
+// keeps its queued frames for the next flush and refuses new ones
+// (transmit() false, tx_ring_full counted): the shard's backpressure.
 #pragma once
 
 #include "engine/packet_io.hh"
@@ -41,9 +44,10 @@ private:
         frame_addr addr;
         std::uint32_t len;
     };
+    // Frames [head, n) wait for the socket, in order.
     struct port_tx {
         std::array<pending_tx, tx_batch> q{};
-        std::size_t n = 0;
+        std::size_t head = 0, n = 0;
     };
     void flush_port(port_id p);
 
