@@ -11,19 +11,19 @@ request_table::request_table(const config& cfg, counters& stats)
     : _cfg(cfg), _stats(stats), _initiators(cfg.request_table_size),
       _ids(std::size_t(cfg.request_table_size) * cfg.request_table_ids), _index(cfg.request_table_size)
 {
+    for (std::size_t k = 0; k < _initiators.size(); ++k)
+        _initiators[k].ids =
+            ring<pair_entry>(std::span<pair_entry>(&_ids[k * cfg.request_table_ids], cfg.request_table_ids));
 }
 
 bool request_table::seen(addr initiator, std::uint16_t id, addr target) const
 {
     if (auto slot = _index.find(initiator)) {
         const std::size_t i = *slot;
-        const auto& e = _initiators[i];
-        const pair_entry* ids = &_ids[i * _cfg.request_table_ids];
-        for (std::uint32_t k = 0; k < e.count; ++k) {
-            const auto& p = ids[(e.head + k) % _cfg.request_table_ids];
-            if (p.id == id && p.target == target)
+        const auto& ids = _initiators[i].ids;
+        for (std::size_t k = 0; k < ids.size(); ++k)
+            if (ids[k].id == id && ids[k].target == target)
                 return true;
-        }
         return false;
     }
     return false;
@@ -52,24 +52,21 @@ bool request_table::check_and_record(time_point now, addr initiator, std::uint16
             ++_stats.request_table_evictions;
             (void)_index.erase(_initiators[slot].initiator);
         }
-        _initiators[slot] = initiator_entry{initiator, true, now, 0, 0};
+        auto& fresh = _initiators[slot];
+        fresh.initiator = initiator;
+        fresh.used = true;
+        fresh.last_used = now;
+        fresh.ids.clear();
         (void)_index.insert(initiator, static_cast<std::uint32_t>(slot));
     }
     auto& e = _initiators[slot];
     e.last_used = now;
-    pair_entry* ids = &_ids[slot * _cfg.request_table_ids];
-    for (std::uint32_t k = 0; k < e.count; ++k) {
-        const auto& p = ids[(e.head + k) % _cfg.request_table_ids];
-        if (p.id == id && p.target == target)
+    for (std::size_t k = 0; k < e.ids.size(); ++k)
+        if (e.ids[k].id == id && e.ids[k].target == target)
             return true;
-    }
-    // FIFO: the oldest pair makes room.
-    if (e.count == _cfg.request_table_ids) {
-        e.head = (e.head + 1) % _cfg.request_table_ids;
-        --e.count;
-    }
-    ids[(e.head + e.count) % _cfg.request_table_ids] = pair_entry{id, target};
-    ++e.count;
+    if (e.ids.full()) // the oldest pair makes room
+        e.ids.pop_front();
+    e.ids.push_back(pair_entry{id, target});
     return false;
 }
 

@@ -12,6 +12,7 @@
 #include <optional>
 #include <vector>
 
+#include "core/ring.hh"
 #include "core/u32_index.hh"
 #include "dsr/config.hh"
 #include "dsr/counters.hh"
@@ -37,13 +38,13 @@ private:
         addr initiator = no_addr;
         bool used = false;
         time_point last_used{};
-        std::uint32_t head = 0, count = 0; // FIFO over `ids`
+        ring<pair_entry> ids; // the latest (id, target) pairs, over its slice of _ids
     };
 
     const config& _cfg;
     counters& _stats;
     std::vector<initiator_entry> _initiators;
-    std::vector<pair_entry> _ids; // request_table_ids per initiator
+    std::vector<pair_entry> _ids; // request_table_ids per initiator: the rings' storage
     u32_index _index;             // initiator -> slot
 };
 

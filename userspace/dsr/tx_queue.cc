@@ -60,9 +60,8 @@ tx_item* tx_queue::push(time_point due)
     it.seq = _seq++;
     // Later seq than everything queued: the FIFO stays sorted as long as
     // due does not go back.
-    if (_fifo_size == 0 || _items[_fifo[ring_index(_fifo_head + _fifo_size - 1, _fifo.size())]].due <= due) {
-        _fifo[ring_index(_fifo_head + _fifo_size, _fifo.size())] = idx;
-        ++_fifo_size;
+    if (_fifo.empty() || _items[_fifo.back()].due <= due) {
+        _fifo.push_back(idx);
     } else {
         _heap[_heap_size] = idx;
         ++_heap_size;
@@ -75,14 +74,14 @@ std::uint32_t tx_queue::front_index(bool& in_fifo) const
 {
     if (_heap_size == 0) {
         in_fifo = true;
-        return _fifo[_fifo_head];
+        return _fifo.front();
     }
-    if (_fifo_size == 0) {
+    if (_fifo.empty()) {
         in_fifo = false;
         return _heap[0];
     }
-    in_fifo = less(_fifo[_fifo_head], _heap[0]);
-    return in_fifo ? _fifo[_fifo_head] : _heap[0];
+    in_fifo = less(_fifo.front(), _heap[0]);
+    return in_fifo ? _fifo.front() : _heap[0];
 }
 
 tx_item* tx_queue::front_due(time_point now)
@@ -99,8 +98,7 @@ void tx_queue::pop_front()
     bool in_fifo = false;
     const std::uint32_t idx = front_index(in_fifo);
     if (in_fifo) {
-        // Emptied, the FIFO starts again at its first slot (kept in cache).
-        _fifo_head = --_fifo_size == 0 ? 0 : ring_index(_fifo_head + 1, _fifo.size());
+        _fifo.pop_front();
     } else {
         --_heap_size;
         _heap[0] = _heap[_heap_size];

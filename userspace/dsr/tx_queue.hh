@@ -16,6 +16,7 @@
 #include <optional>
 #include <vector>
 
+#include "core/ring.hh"
 #include "dsr/config.hh"
 #include "dsr/packet.hh"
 
@@ -60,10 +61,10 @@ public:
     {
         for (std::size_t i = 0; i < _heap_size; ++i)
             f(_items[_heap[i]]);
-        for (std::size_t i = 0; i < _fifo_size; ++i)
-            f(_items[_fifo[(_fifo_head + i) % _fifo.size()]]);
+        for (std::size_t i = 0; i < _fifo.size(); ++i)
+            f(_items[_fifo[i]]);
     }
-    std::size_t size() const { return _heap_size + _fifo_size; }
+    std::size_t size() const { return _heap_size + _fifo.size(); }
     bool full() const { return size() == _items.size(); }
 
 private:
@@ -75,10 +76,9 @@ private:
 
     std::vector<tx_item> _items;
     std::vector<std::uint32_t> _heap; // item indices
-    std::vector<std::uint32_t> _fifo; // item indices, a ring in (due, seq) order
+    ring<std::uint32_t> _fifo;        // item indices in (due, seq) order
     std::vector<std::uint32_t> _free;
     std::size_t _heap_size = 0;
-    std::size_t _fifo_head = 0, _fifo_size = 0;
     std::uint64_t _seq = 0;
 };
 

@@ -23,10 +23,6 @@ constexpr addr no_addr = 0;
 
 constexpr link_id all_links = 0xffff; // a broadcast goes out on every link
 
-// i mod n for i < 2n: a ring buffer's index step without a division (the
-// rings on the per-packet path took two 64-bit divides a packet).
-constexpr std::size_t ring_index(std::size_t i, std::size_t n) { return i >= n ? i - n : i; }
-
 // A caller-owned buffer (UMEM frame, simulator slot). The core never reads
 // through it: it only hands it back in transmits and events.
 struct packet_handle {
