@@ -137,6 +137,23 @@ void setup_logging(const std::string& level)
     set_log_level(level);
 }
 
+engine::settings engine_settings(const config::babed_config& cfg)
+{
+    engine::settings s;
+    s.node_address = cfg.node_address;
+    s.mesh_interfaces = cfg.mesh_interfaces;
+    s.mesh_prefix = cfg.mesh_prefix;
+    s.mesh_prefix_len = cfg.mesh_prefix_len;
+    s.xdp_mode = cfg.xdp_mode;
+    s.pin_path = cfg.pin_path;
+    s.shards = cfg.shards;
+    s.backend = cfg.backend;
+    s.sched_slice_us = cfg.sched_slice_us;
+    s.cpus = config::parse_cpu_list(cfg.shard_cpus).value_or(std::vector<unsigned>{});
+    s.dsr = cfg.dsr;
+    return s;
+}
+
 int run_daemon(const daemon_options& options, config::babed_config cfg, const engine_factory& make)
 {
     spdlog::info("babed {} starting: node {}, mesh {}/{} on {}", options.version,
@@ -302,7 +319,7 @@ int run_daemon(const daemon_options& options, config::babed_config cfg, const en
                     if (plan.changed.empty()) {
                         spdlog::info("reload: nothing to change");
                     } else {
-                        engine->reload(plan.applied);
+                        engine->reload(engine_settings(plan.applied));
                         set_log_level(plan.applied.log_level);
                         {
                             std::lock_guard lock(*cfg_mutex);

@@ -33,6 +33,9 @@ struct daemon_options {
     std::string version;
 };
 
+// What the engine runs with, from babed's configuration.
+engine::settings engine_settings(const config::babed_config& cfg);
+
 // Blocks SIGHUP, SIGTERM, SIGINT in the calling thread (and so in every thread
 // it starts later). Call first thing in main().
 void block_daemon_signals();

@@ -59,7 +59,7 @@ int main(int argc, char** argv)
     opts.version = BABE_VERSION;
 #ifdef BABE_HAVE_ENGINE
     return babe::daemon::run_daemon(opts, cfg, [](const auto& c, const auto& ctx) {
-        return babe::engine::make_engine(c, ctx);
+        return babe::engine::make_engine(babe::daemon::engine_settings(c), ctx);
     });
 #else
     std::cerr << "babed: this build has no engine (userspace/engine was not built): it cannot route.\n"

@@ -10,16 +10,16 @@
 // through a callback in the context.
 //
 // Life cycle, all calls from babed's main thread:
-//   make_engine(cfg, ctx)   construct; no threads, no kernel changes yet
+//   make_engine(s, ctx)     construct; no threads, no kernel changes yet
 //   control()               any time after construction (the server holds it)
 //   start()                 load or reuse pinned maps, attach XDP to every
 //                           mesh interface and to ctx.peer_ifname, open AF_XDP
 //                           sockets, start the shards; throws engine_error
 //   healthy(within)         watchdog: every shard loop turned within `within`
-//   reload(cfg)             SIGHUP: cfg differs from the running config only
-//                           in keys where config::needs_restart() is false
-//                           (DSR timers, behaviour flags, rate limits,
-//                           log level); keep routes; throws engine_error
+//   reload(s)               SIGHUP: the new DSR constants (the daemon
+//                           reloads only keys that need no restart: DSR
+//                           timers, behaviour flags, rate limits); keep
+//                           routes; throws engine_error
 //   stop()                  stop shards, close sockets; leave pinned maps and
 //                           links in place so transit keeps flowing until the
 //                           next babed reuses them. Idempotent; also called
@@ -33,8 +33,8 @@
 #include <stdexcept>
 #include <string>
 
-#include "config/babed_config.hh"
 #include "engine/service.hh"
+#include "engine/settings.hh"
 
 #include <functional>
 #include <string_view>
@@ -63,7 +63,7 @@ public:
     virtual ~engine_handle() = default;
     virtual void start() = 0;
     virtual void stop() = 0;
-    virtual void reload(const config::babed_config& cfg) = 0;
+    virtual void reload(const settings& s) = 0;
     // Thread-safe: the control server calls it from its own thread. An engine
     // keeps its state single-threaded by returning a mailbox_service and
     // draining the mailbox from its loop (mailbox.hh). Events go to
@@ -72,6 +72,6 @@ public:
     virtual bool healthy(std::chrono::milliseconds within) = 0;
 };
 
-std::unique_ptr<engine_handle> make_engine(const config::babed_config& cfg, const engine_context& ctx);
+std::unique_ptr<engine_handle> make_engine(const settings& s, const engine_context& ctx);
 
 } // namespace babe::engine

@@ -101,7 +101,7 @@ std::size_t rx_queues(const std::string& ifname)
 
 } // namespace
 
-data_path::data_path(const config::babed_config& cfg, const engine_context& ctx) : _cfg(cfg), _ctx(ctx) {}
+data_path::data_path(const settings& cfg, const engine_context& ctx) : _cfg(cfg), _ctx(ctx) {}
 
 data_path::~data_path()
 {

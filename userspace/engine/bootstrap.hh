@@ -24,7 +24,7 @@ namespace babe::engine {
 
 class data_path {
 public:
-    data_path(const config::babed_config& cfg, const engine_context& ctx);
+    data_path(const settings& cfg, const engine_context& ctx);
     ~data_path();
     data_path(const data_path&) = delete;
     data_path& operator=(const data_path&) = delete;
@@ -62,7 +62,7 @@ private:
     std::unique_ptr<packet_io> open_afxdp(std::size_t queue);
     void phase(std::string_view name) const;
 
-    const config::babed_config& _cfg;
+    const settings& _cfg;
     const engine_context& _ctx;
     std::unique_ptr<dataplane::xdp_loader> _loader;
     std::unique_ptr<dataplane::memory_maps> _mem_maps; // AF_PACKET: no kernel maps

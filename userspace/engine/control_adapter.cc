@@ -21,7 +21,7 @@ std::vector<std::uint32_t> hops_of(const dsr::route& r)
 
 } // namespace
 
-control_adapter::control_adapter(const config::babed_config& cfg, const engine_context& ctx, data_path& dp,
+control_adapter::control_adapter(const settings& cfg, const engine_context& ctx, data_path& dp,
                                  const std::vector<std::unique_ptr<shard_thread>>& shards)
     : _cfg(cfg), _ctx(ctx), _dp(dp), _shards(shards)
 {

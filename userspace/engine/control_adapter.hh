@@ -22,7 +22,7 @@ namespace babe::engine {
 
 class control_adapter final : public control_service, public shard_event_listener, public control_duties {
 public:
-    control_adapter(const config::babed_config& cfg, const engine_context& ctx, data_path& dp,
+    control_adapter(const settings& cfg, const engine_context& ctx, data_path& dp,
                     const std::vector<std::unique_ptr<shard_thread>>& shards);
 
     // Thread-safe: every call runs on shard 0's thread.
@@ -59,7 +59,7 @@ private:
     template <typename F>
     void publish(event_kind kind, F&& fill);
 
-    const config::babed_config& _cfg;
+    const settings& _cfg;
     const engine_context& _ctx;
     data_path& _dp;
     const std::vector<std::unique_ptr<shard_thread>>& _shards;

@@ -27,7 +27,7 @@ namespace {
 
 class engine_impl final : public engine_handle {
 public:
-    engine_impl(const config::babed_config& cfg, const engine_context& ctx)
+    engine_impl(const settings& cfg, const engine_context& ctx)
         : _cfg(cfg), _ctx(ctx), _dp(_cfg, _ctx), _control(_cfg, _ctx, _dp, _shards)
     {
     }
@@ -93,7 +93,7 @@ public:
         _dp.close_xdp(); // pinned maps and links stay: transit keeps flowing
     }
 
-    void reload(const config::babed_config& cfg) override
+    void reload(const settings& cfg) override
     {
         // The DSR constants go to every running core on its own thread; caches
         // and buffers stay (node::reconfigure keeps table bounds).
@@ -128,11 +128,11 @@ public:
     }
 
 private:
-    // engine.cpus, parsed: every CPU listed must be one babed may run on
-    // (checked before anything of the data plane is touched).
+    // engine.cpus: every CPU listed must be one babed may run on (checked
+    // before anything of the data plane is touched).
     std::vector<unsigned> checked_cpus() const
     {
-        auto cpus = config::parse_cpu_list(_cfg.shard_cpus).value_or(std::vector<unsigned>{});
+        const auto& cpus = _cfg.cpus;
         if (cpus.empty())
             return cpus;
         cpu_set_t allowed;
@@ -153,7 +153,7 @@ private:
             _ctx.phase(name);
     }
 
-    config::babed_config _cfg;
+    settings _cfg;
     engine_context _ctx;
     data_path _dp;
     std::vector<std::unique_ptr<shard_thread>> _shards;
@@ -164,7 +164,7 @@ private:
 
 } // namespace
 
-std::unique_ptr<engine_handle> make_engine(const config::babed_config& cfg, const engine_context& ctx)
+std::unique_ptr<engine_handle> make_engine(const settings& cfg, const engine_context& ctx)
 {
     return std::make_unique<engine_impl>(cfg, ctx);
 }

@@ -65,7 +65,7 @@ public:
         if (_thread.joinable())
             _thread.join();
     }
-    void reload(const config::babed_config& cfg) override
+    void reload(const engine::settings& cfg) override
     {
         std::cerr << "babed-fake: reload, request_period_ms="
                   << std::chrono::duration_cast<std::chrono::milliseconds>(cfg.dsr.request_period).count() << "\n";
