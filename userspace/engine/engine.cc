@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-// make_engine(): the engine behind babed (see engine.hh). It puts the parts
-// together: the data path (bootstrap.hh), the shard bus (bus.hh), one
-// shard thread per queue (shard_thread.hh) and the control answers
-// (control_adapter.hh); and runs their life cycle (engine/api.hh).
-#include "engine/engine.hh"
+// make_engine(): the engine behind babed (engine/api.hh). It loads or
+// reuses the pinned XDP programs and maps, attaches them to the mesh
+// interfaces and the babe0 peer, opens the packet I/O (AF_XDP, or AF_PACKET
+// as fallback) and runs each shard on its own pinned thread, from its parts:
+// the data path (bootstrap.hh), the shard bus (bus.hh), one shard thread per
+// queue (shard_thread.hh) and the control answers (control_adapter.hh).
+#include "engine/api.hh"
 
 #include "engine/bootstrap.hh"
 #include "engine/bus.hh"
