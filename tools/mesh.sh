@@ -61,7 +61,9 @@ mesh_link() {
 # namespace of its own (${MESH_NAME}-l<A>-<B>), so that netfilter sees every
 # frame of the link (frames XDP redirects into a veth skip the ends' hooks):
 # mesh_link_loss drops there. The bridge's veth ends run NAPI (GRO on) so
-# they accept redirected frames.
+# they accept redirected frames; MESH_BRIDGE_GRO=off leaves them without
+# (the nodes' ends then cannot take natively redirected frames, like a
+# Wi-Fi driver without ndo_xdp_xmit).
 mesh_link_bridged() {
 	local a=$1 b=$2 l
 	l=$(mesh_link_ns "$a" "$b")
@@ -72,8 +74,8 @@ mesh_link_bridged() {
 	ip -n "$l" link add br0 type bridge
 	ip -n "$l" link set "to$a" master br0
 	ip -n "$l" link set "to$b" master br0
-	ip netns exec "$l" ethtool -K "to$a" gro on > /dev/null
-	ip netns exec "$l" ethtool -K "to$b" gro on > /dev/null
+	ip netns exec "$l" ethtool -K "to$a" gro "${MESH_BRIDGE_GRO:-on}" > /dev/null
+	ip netns exec "$l" ethtool -K "to$b" gro "${MESH_BRIDGE_GRO:-on}" > /dev/null
 	ip -n "$l" link set "to$a" up
 	ip -n "$l" link set "to$b" up
 	ip -n "$l" link set br0 up

@@ -88,6 +88,16 @@ BABE_STATIC_ASSERT(sizeof(struct babe_config) == 24, "config size");
 #define BABE_CONFIG_F_ENABLED 0x01
 
 /*
+ * babe_redirect_errors (bpf/babe_redirect_errors.bpf.c, not pinned): ifindex
+ * -> redirect failures seen by the xdp tracepoints in babed's namespace.
+ */
+struct babe_redirect_counts {
+	__u64 xmit_drops;         /* redirected into this device, refused (no ndo_xdp_xmit, its xmit failed) */
+	__u64 redirect_errors;    /* came in on this device, any other redirect failed (XSKMAP, generic) */
+};
+BABE_STATIC_ASSERT(sizeof(struct babe_redirect_counts) == 16, "redirect errors size");
+
+/*
  * DSR Next Header values the programs act on. A packet for this node whose
  * Next Header (or, without a DSR header, IPv4 protocol) is Babe's reliable
  * transport goes to the engine; "no next header" (a DSR header that carries

@@ -164,6 +164,19 @@ void fill_load_timing(bpf_object* obj, std::uint64_t load_start, std::uint64_t l
     }
 }
 
+// How XDP runs on the interface now, as the kernel reports it.
+std::optional<xdp_mode> attached_mode(std::uint32_t ifindex)
+{
+    LIBBPF_OPTS(bpf_xdp_query_opts, q);
+    if (bpf_xdp_query(static_cast<int>(ifindex), 0, &q) != 0)
+        return std::nullopt;
+    if (q.attach_mode == XDP_ATTACHED_DRV)
+        return xdp_mode::native;
+    if (q.attach_mode == XDP_ATTACHED_SKB)
+        return xdp_mode::generic;
+    return std::nullopt;
+}
+
 bpf_program* program_of(babe_xdp* skel, xdp_role role)
 {
     return role == xdp_role::mesh_ingress ? skel->progs.babe_mesh_ingress
@@ -326,7 +339,12 @@ dp_result<attach_result> xdp_loader::attach(xdp_role role, const std::string& if
         bpf_link_info info{};
         __u32 len = sizeof(info);
         int rc = bpf_obj_get_info_by_fd(link.get(), &info, &len);
-        if (rc == 0 && info.type == BPF_LINK_TYPE_XDP && info.xdp.ifindex == out.ifindex) {
+        // A link in another mode than the one asked for (native where
+        // generic is wanted now) is replaced: a link keeps its mode.
+        const bool ours = rc == 0 && info.type == BPF_LINK_TYPE_XDP && info.xdp.ifindex == out.ifindex;
+        if (ours && mode != xdp_mode::automatic && attached_mode(out.ifindex) != mode) {
+            bpf_link_detach(link.get());
+        } else if (ours) {
             if (bpf_link_update(link.get(), prog, nullptr) != 0) {
                 int err = errno;
                 return make_dp_error(errc_from_errno(err),
@@ -335,6 +353,7 @@ dp_result<attach_result> xdp_loader::attach(xdp_role role, const std::string& if
             }
             out.link_id = info.id;
             out.updated = true;
+            out.attached = attached_mode(out.ifindex);
             return out;
         }
         // The interface went away (and maybe came back): the pin is stale.
@@ -378,6 +397,7 @@ dp_result<attach_result> xdp_loader::attach(xdp_role role, const std::string& if
     __u32 len = sizeof(info);
     if (bpf_obj_get_info_by_fd(link.get(), &info, &len) == 0)
         out.link_id = info.id;
+    out.attached = attached_mode(out.ifindex);
     return out;
 }
 

@@ -24,6 +24,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -58,6 +59,7 @@ struct attach_result {
     std::uint32_t ifindex = 0;
     std::uint32_t link_id = 0;
     bool updated = false; // an existing pinned link got the new program
+    std::optional<xdp_mode> attached; // native or generic, as the kernel reports it
 };
 
 // Where a load's time went (babed logs it at debug level). A program's

@@ -138,7 +138,19 @@ std::vector<std::unique_ptr<packet_io>> data_path::open()
     return std::move(_ios);
 }
 
-void data_path::close_xdp() { _loader.reset(); }
+void data_path::close_xdp()
+{
+    _xdp_attach.reset();
+    _loader.reset();
+}
+
+void data_path::recheck_redirect_targets()
+{
+    if (!_xdp_attach)
+        return;
+    _xdp_attach->recheck();
+    _attached_mode = _xdp_attach->attached();
+}
 
 void data_path::release_xsk_slots(std::size_t shards)
 {
@@ -173,22 +185,27 @@ std::size_t data_path::start_xdp()
         throw engine_error(dataplane::describe(mode.error()));
     _maps_reused = _loader->reused_maps();
 
-    // Ports: every mesh interface, then the local peer.
+    // Ports: every mesh interface, then the local peer; the programs in the
+    // mode the redirect targets allow (xdp_attach.hh).
+    std::vector<xdp_attach::port> attach_ports;
     for (const auto& name : _cfg.mesh_interfaces) {
         _ports.push_back(port_info{name, interface_index(name), interface_mac(name), false});
-        auto r = _loader->attach(dataplane::xdp_role::mesh_ingress, name, *mode);
-        if (!r)
-            throw engine_error(dataplane::describe(r.error()));
+        attach_ports.push_back({name, dataplane::xdp_role::mesh_ingress});
         if (auto t = maps().put_tx_port(_ports.back().ifindex); !t)
             throw engine_error(dataplane::describe(t.error()));
     }
     disable_offloads(_ctx.local_ifname);
     _ports.push_back(port_info{_ctx.peer_ifname, _ctx.peer_ifindex, interface_mac(_ctx.peer_ifname), true});
-    if (auto r = _loader->attach(dataplane::xdp_role::local_egress, _ctx.peer_ifname, *mode); !r)
-        throw engine_error(dataplane::describe(r.error()));
+    attach_ports.push_back({_ctx.peer_ifname, dataplane::xdp_role::local_egress});
     if (_ports.size() > max_ports)
         throw engine_error(fmt::format("at most {} interfaces", max_ports - 1));
-    _attached_mode = dataplane::to_string(*mode);
+    std::string why;
+    _redirect_errors = dataplane::redirect_errors::open(why);
+    if (!_redirect_errors)
+        spdlog::warn("redirect failures not counted (xdp tracepoints): {}", why);
+    _xdp_attach = std::make_unique<xdp_attach>(*_loader, *mode, std::move(attach_ports));
+    _xdp_attach->attach_all();
+    _attached_mode = _xdp_attach->attached();
     phase(fmt::format("XDP attach ({} port(s), {} mode)", _ports.size(), _attached_mode));
 
     babe_config bc{};
@@ -233,6 +250,7 @@ void data_path::log_load_timing(const dataplane::load_timing& t)
 void data_path::undo_xdp()
 {
     _ios.clear();
+    _xdp_attach.reset();
     _loader.reset();
     detach_pinned();
     _ports.clear();

@@ -10,8 +10,10 @@
 
 #include "dataplane/loader.hh"
 #include "dataplane/memory_maps.hh"
+#include "dataplane/redirect_errors.hh"
 #include "engine/api.hh"
 #include "engine/shard.hh"
+#include "engine/xdp_attach.hh"
 
 #include <sys/socket.h>
 
@@ -52,6 +54,11 @@ public:
     // `first`'s core (a radio link that fails silently is found by probes
     // instead); a carrier back has them probed.
     void check_carriers(time_point now, shard& first);
+    // A redirect target changed (netdev notifications): maybe another XDP
+    // mode (xdp_attach.hh).
+    void recheck_redirect_targets();
+    // Redirect failures per interface (xdp tracepoints), when counted.
+    const dataplane::redirect_errors* redirect_errors() const { return _redirect_errors.get(); }
 
 private:
     std::size_t start_xdp();
@@ -65,6 +72,8 @@ private:
     const settings& _cfg;
     const engine_context& _ctx;
     std::unique_ptr<dataplane::xdp_loader> _loader;
+    std::unique_ptr<dataplane::redirect_errors> _redirect_errors; // afxdp: xdp tracepoint counts
+    std::unique_ptr<xdp_attach> _xdp_attach;                     // afxdp: the programs' mode
     std::unique_ptr<dataplane::memory_maps> _mem_maps; // AF_PACKET: no kernel maps
     std::vector<std::unique_ptr<packet_io>> _ios;      // opened, not yet given to shards
     std::vector<port_info> _ports;

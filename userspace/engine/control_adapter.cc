@@ -106,7 +106,12 @@ std::vector<counter> control_adapter::stats()
     if (_dp.xdp())
         if (auto xs = maps().read_stats())
             xdp = *xs;
-    return engine_counters(stats_inputs{total, all, _shards[0]->transport(), _dp.ports(), xdp ? &*xdp : nullptr});
+    std::vector<babe_redirect_counts> redirect;
+    if (const auto* re = _dp.redirect_errors())
+        for (const auto& p : _dp.ports())
+            redirect.push_back(re->read(p.ifindex));
+    return engine_counters(stats_inputs{total, all, _shards[0]->transport(), _dp.ports(), xdp ? &*xdp : nullptr,
+                                        redirect});
 }
 
 std::vector<histogram_info> control_adapter::histograms()

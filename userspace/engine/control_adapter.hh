@@ -46,7 +46,11 @@ public:
     void on_event(std::size_t shard_index, shard& sh, const dsr::event& e) override;
 
     // control_duties (shard 0's thread)
-    void housekeeping(time_point now) override { _dp.check_carriers(now, first()); }
+    void housekeeping(time_point now) override
+    {
+        _dp.check_carriers(now, first());
+        _dp.recheck_redirect_targets();
+    }
     std::size_t run_requests() override { return _box.run_pending(16); }
     int requests_fd() const override { return _box.wake_fd(); }
 

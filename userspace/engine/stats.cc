@@ -194,6 +194,13 @@ std::vector<counter> engine_counters(const stats_inputs& in)
             {{"interface", name}, {"queue", "0"}});
         BABE_IO_STATS(BABE_STATS_IO)
 #undef BABE_STATS_IO
+        if (p < in.redirect.size() && !in.ports[p].local) {
+            const auto& e = in.redirect[p];
+            out.add(fmt::format("io_{}_xdp_xmit_drops", name), e.xmit_drops, "babe_xdp_xmit_drops_total",
+                    sample_type::counter, {{"interface", name}});
+            out.add(fmt::format("io_{}_xdp_redirect_errors", name), e.redirect_errors,
+                    "babe_xdp_redirect_errors_total", sample_type::counter, {{"interface", name}});
+        }
     }
     if (in.xdp) {
         for (unsigned id = 0; id < BABE_STAT_MAX; ++id) {

@@ -7,6 +7,8 @@
 #pragma once
 
 #include "dataplane/map_access.hh"
+
+#include <babe/maps.h>
 #include "dsr/node.hh"
 #include "engine/bus.hh"
 #include "engine/packet_io.hh"
@@ -91,6 +93,8 @@ struct stats_inputs {
     const transport_service* transport = nullptr;
     std::span<const port_info> ports;
     const dataplane::stats_snapshot* xdp = nullptr;
+    // Per port (empty: not counted): redirect failures from the xdp tracepoints.
+    std::span<const babe_redirect_counts> redirect = {};
 };
 
 std::vector<counter> engine_counters(const stats_inputs& in);

@@ -89,6 +89,12 @@ constexpr help_row helps[] = {
     {"babe_afxdp_tx_ring_empty_total", "Times the TX ring was empty (XDP_STATISTICS tx_ring_empty_descs)."},
     {"babe_afxdp_fill_ring_filled_total", "Frames the engine put on the fill ring."},
     {"babe_afxdp_completions_total", "Frames the engine took back from the completion ring."},
+    {"babe_xdp_xmit_drops_total",
+     "Frames XDP redirected into the interface that its driver refused (xdp:xdp_devmap_xmit drops; no "
+     "ndo_xdp_xmit, a veth peer without NAPI)."},
+    {"babe_xdp_redirect_errors_total",
+     "Frames that came in on the interface whose XDP redirect failed (xdp:xdp_redirect_err, "
+     "xdp_redirect_map_err)."},
     {"babe_dsr_events_total", "DSR protocol events of the core, by event (userspace/dsr/counters.hh)."},
     {"babe_transport_events_total",
      "Reliable transport events (segments, retransmissions, loss events, connections, streams), by event (docs/transport.md)."},
