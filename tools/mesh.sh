@@ -13,7 +13,9 @@ MESH_NAME=${MESH_NAME:-babe-mesh}
 MESH_PREFIX=${MESH_PREFIX:-10.77.0}
 MESH_RUN=${MESH_RUN:-/run/babe-test/$MESH_NAME}
 MESH_MODE=${MESH_MODE:-auto}
-# MESH_SHARDS=N: babed runs N shards; every veth gets N queues.
+# MESH_SHARDS=N: babed runs N shards (engine.shards; 0: one per CPU, as many
+# as the interfaces' queues allow); every veth gets MESH_QUEUES queues
+# (default MESH_SHARDS, 1 when that is 0 or unset).
 # MESH_BACKEND: engine.backend of every node (auto, afxdp, afpacket);
 # mesh_backend[i] overrides it for node i.
 MESH_BACKEND=${MESH_BACKEND:-auto}
@@ -48,7 +50,8 @@ mesh_init() {
 # mesh_link A B: a veth link between nodes A and B.
 mesh_link() {
 	local a=$1 b=$2
-	local q=${MESH_SHARDS:-1}
+	local q=${MESH_QUEUES:-${MESH_SHARDS:-1}}
+	((q > 0)) || q=1
 	ip link add "m$b" netns "$(mesh_ns "$a")" numtxqueues "$q" numrxqueues "$q" type veth \
 		peer name "m$a" netns "$(mesh_ns "$b")" numtxqueues "$q" numrxqueues "$q"
 	ip -n "$(mesh_ns "$a")" link set "m$b" up

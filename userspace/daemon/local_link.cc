@@ -8,6 +8,7 @@
 #include "core/unique_fd.hh"
 #include "dataplane/ipv4_conf.hh"
 #include "dataplane/netlink.hh"
+#include "dataplane/queues.hh"
 
 #include <fmt/format.h>
 #include <libmnl/libmnl.h>
@@ -26,7 +27,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <thread>
 #include <stdexcept>
 #include <array>
 
@@ -55,8 +55,9 @@ void set_link(std::uint32_t ifindex, unsigned flags, unsigned change, std::uint3
     check(m.talk(), fmt::format("setting up interface {}", ifindex));
 }
 
-// `queues` RX/TX queues on both ends: the engine runs one shard per queue,
-// and XDP on a veth picks the receive queue by the sending CPU.
+// `queues` RX/TX queues on both ends: the engine runs one shard per queue
+// (dataplane/queues.hh), and a frame sent out of babe0 arrives on babe0p's
+// queue of the index its flow picked.
 void create_veth(const std::string& name, const std::string& peer, std::uint32_t mtu,
                  std::uint32_t queues)
 {
@@ -149,6 +150,40 @@ void loosen_rp_filter(const std::string& ifname)
                      ifname, r.key, r.before ? std::to_string(*r.before) : "unreadable", all, r.error, r.key);
 }
 
+void delete_link(std::uint32_t ifindex)
+{
+    nl_request m(RTM_DELLINK, 0);
+    auto* ifi = m.put_header<ifinfomsg>();
+    ifi->ifi_family = AF_UNSPEC;
+    ifi->ifi_index = static_cast<int>(ifindex);
+    check(m.talk(), fmt::format("deleting interface {}", ifindex));
+}
+
+// A reused pair (an earlier run, other mesh interfaces or engine.shards)
+// brought to `queues` queues; false when the kernel refuses (more queues
+// than the pair was created with, or no ethtool channels on veth before
+// Linux 5.14). Shrinking goes babe0 first, growing babe0p first: veth
+// refuses to give babe0 more TX queues than babe0p, whose XDP program
+// stays attached across a restart, has RX queues.
+bool fit_queues(const config::babed_config& cfg, std::uint32_t queues)
+{
+    auto have = dataplane::rx_queue_count(cfg.local_peer);
+    if (have == queues)
+        return true;
+    const std::string& first = have > queues ? cfg.local_interface : cfg.local_peer;
+    const std::string& second = have > queues ? cfg.local_peer : cfg.local_interface;
+    int rc = dataplane::set_queue_count(first, queues);
+    if (rc == 0)
+        rc = dataplane::set_queue_count(second, queues);
+    if (rc == 0) {
+        spdlog::info("{}: {} queue(s) instead of {}, one per engine shard", cfg.local_interface, queues, have);
+        return true;
+    }
+    spdlog::warn("{}: cannot change its {} queue(s) to {} ({}): created again", cfg.local_interface, have, queues,
+                 std::strerror(-rc));
+    return false;
+}
+
 } // namespace
 
 local_link setup_local_link(const config::babed_config& cfg)
@@ -159,12 +194,18 @@ local_link setup_local_link(const config::babed_config& cfg)
     if (local && !peer)
         throw std::runtime_error(fmt::format("{} exists but its peer {} does not: remove it (ip link del {})",
                                              cfg.local_interface, cfg.local_peer, cfg.local_interface));
+    // As many queues as the engine will bind AF_XDP shards: a frame on a
+    // queue without a socket would be dropped (xdp_no_xsk).
+    auto queues = static_cast<std::uint32_t>(dataplane::xsk_shard_count(cfg.shards, cfg.mesh_interfaces));
+    if (local && peer && !fit_queues(cfg, queues)) {
+        delete_link(local); // takes its peer with it
+        local = peer = 0;
+    }
     if (!local) {
         if (peer)
             throw std::runtime_error(fmt::format("{} exists without {}: remove it (ip link del {})", cfg.local_peer,
                                                  cfg.local_interface, cfg.local_peer));
-        std::uint32_t queues = cfg.shards ? cfg.shards : std::max(1u, std::thread::hardware_concurrency());
-        create_veth(cfg.local_interface, cfg.local_peer, cfg.local_mtu, std::min<std::uint32_t>(queues, 8));
+        create_veth(cfg.local_interface, cfg.local_peer, cfg.local_mtu, queues);
         l.created = true;
         local = ::if_nametoindex(cfg.local_interface.c_str());
         peer = ::if_nametoindex(cfg.local_peer.c_str());

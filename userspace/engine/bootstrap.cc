@@ -4,6 +4,7 @@
 
 #include "dataplane/ipv4_conf.hh"
 #include "dataplane/memory_maps.hh"
+#include "dataplane/queues.hh"
 #include "engine/afpacket_io.hh"
 #include "engine/afxdp_io.hh"
 
@@ -87,16 +88,6 @@ void no_ip_forwarding(const std::string& ifname)
     else if (r.what == how::failed)
         spdlog::warn("{}: cannot turn IPv4 forwarding off ({}): the host may forward DSR frames itself; set {}=0",
                      ifname, r.error, r.key);
-}
-
-std::size_t rx_queues(const std::string& ifname)
-{
-    std::size_t n = 0;
-    std::error_code ec;
-    for (const auto& d : std::filesystem::directory_iterator("/sys/class/net/" + ifname + "/queues", ec))
-        if (d.path().filename().string().rfind("rx-", 0) == 0)
-            ++n;
-    return n ? n : 1;
 }
 
 } // namespace
@@ -218,14 +209,13 @@ std::size_t data_path::start_xdp()
     if (auto w = maps().write_config(bc); !w)
         throw engine_error(dataplane::describe(w.error()));
 
-    // One shard per RX queue that every port has (queue q is shard q's).
+    // One shard per RX queue that every port has (queue q is shard q's);
+    // babe0 was given that many queues (daemon/local_link).
     std::size_t want = _cfg.shards ? _cfg.shards : std::max(1u, std::thread::hardware_concurrency());
-    std::size_t queues = want;
-    for (const auto& p : _ports)
-        queues = std::min(queues, rx_queues(p.name));
-    if (queues < want)
-        spdlog::info("{} shard(s): every interface has {} RX queue(s) ({} asked)", queues, queues, want);
-    std::size_t n = std::max<std::size_t>(1, std::min<std::size_t>(queues, BABE_XSK_QUEUES_PER_IF));
+    std::size_t n = std::min(dataplane::xsk_shard_count(_cfg.shards, _cfg.mesh_interfaces),
+                             dataplane::rx_queue_count(_ctx.peer_ifname));
+    if (n < want)
+        spdlog::info("{} shard(s): every interface has {} RX queue(s) ({} asked)", n, n, want);
     for (std::size_t q = 0; q < n; ++q) {
         _ios.push_back(open_afxdp(q));
         phase(fmt::format("AF_XDP queue {}: UMEM and {} socket(s)", q, _ports.size()));
