@@ -5,6 +5,7 @@
 #include "babe_redirect_errors.skel.h"
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
@@ -28,9 +29,12 @@ std::unique_ptr<redirect_errors> redirect_errors::open(std::string& why)
         return nullptr;
     }
     r->_skel->rodata->babe_netns_inum = static_cast<__u32>(ns.st_ino);
-    // Linux 6.x folded xdp_redirect_map_err into xdp_redirect_err.
-    if (libbpf_find_vmlinux_btf_id("xdp_redirect_map_err", BPF_TRACE_RAW_TP) < 0)
+    // Recent kernels folded xdp_redirect_map_err into xdp_redirect_err
+    // (asked of the BTF directly: libbpf's lookup warns when it is absent).
+    btf* vmlinux = btf__load_vmlinux_btf();
+    if (!vmlinux || btf__find_by_name_kind(vmlinux, "btf_trace_xdp_redirect_map_err", BTF_KIND_TYPEDEF) < 0)
         bpf_program__set_autoload(r->_skel->progs.babe_redirect_map_err, false);
+    btf__free(vmlinux);
     if (int err = babe_redirect_errors__load(r->_skel)) {
         why = fmt::format("load: {}", std::strerror(-err));
         return nullptr;

@@ -53,6 +53,7 @@ pass "auto: generic XDP chosen and logged, $got of 5 pings, $drops frames refuse
 say "== xdp.mode native (forced): redirects into those ends fail, counted"
 for i in 1 2 3; do mesh_stop "$i"; done
 MESH_MODE=native
+MESH_METRICS=127.0.0.1:8477
 mesh_start_all
 wait_log 1 "xdp.mode native: m2 takes no natively redirected frames" || fail "no warning for xdp.mode native"
 mesh_exec 1 ping -c 5 -i 0.2 -W 1 "$(mesh_addr 3)" > /dev/null 2>&1 && fail "native: pings went through a target without ndo_xdp_xmit"
@@ -60,6 +61,13 @@ drops1=$(stat_of 1 '^io_m2_xdp_xmit_drops$')
 drops2=$(stat_of 2 'xdp_xmit_drops$')
 [ $((drops1 + drops2)) -gt 0 ] || fail "native: pings lost but no xdp_xmit_drops counted (node 1: $drops1, node 2: $drops2)"
 pass "native: pings lost and counted: node 1 io_m2_xdp_xmit_drops=$drops1, node 2: $drops2"
+if command -v curl > /dev/null; then
+	metric=$(mesh_exec 1 curl -s --max-time 5 "http://$MESH_METRICS/metrics" |
+		awk '$1 == "babe_xdp_xmit_drops_total{interface=\"m2\"}" { print $2 }')
+	[ "${metric:-0}" -gt 0 ] || fail "/metrics on node 1: babe_xdp_xmit_drops_total{interface=\"m2\"} is '${metric:-}'"
+	pass "/metrics: babe_xdp_xmit_drops_total{interface=\"m2\"} $metric"
+fi
+MESH_METRICS=
 for i in 1 2 3; do mesh_stop "$i"; done
 mesh_down
 trap - EXIT
