@@ -66,7 +66,8 @@ afpacket_io::afpacket_io(const std::vector<afpacket_port>& ports, std::uint32_t 
         unsigned ifindex = if_nametoindex(p.ifname.c_str());
         if (ifindex == 0)
             fail(fmt::format("interface {}", p.ifname));
-        int fd = ::socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(ETH_P_IP));
+        _sockets.emplace_back(::socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(ETH_P_IP)));
+        const int fd = _sockets.back().get();
         if (fd < 0)
             fail(fmt::format("AF_PACKET socket for {} (needs CAP_NET_RAW)", p.ifname));
         _fds.push_back(fd);
@@ -81,9 +82,9 @@ afpacket_io::afpacket_io(const std::vector<afpacket_port>& ports, std::uint32_t 
         if (bind(fd, reinterpret_cast<sockaddr*>(&sll), sizeof(sll)) != 0)
             fail(fmt::format("bind AF_PACKET socket to {}", p.ifname));
     }
-    _dsr_sink = ::socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, BABE_IPPROTO_DSR);
-    if (_dsr_sink >= 0)
-        attach_reject_all(_dsr_sink);
+    _dsr_sink.reset(::socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, BABE_IPPROTO_DSR));
+    if (_dsr_sink)
+        attach_reject_all(_dsr_sink.get());
 }
 
 afpacket_io::~afpacket_io()
@@ -95,10 +96,6 @@ afpacket_io::~afpacket_io()
             _frames.release(t.q[i].addr); // the socket never took them
         t.head = t.n = 0;
     }
-    for (int fd : _fds)
-        close(fd);
-    if (_dsr_sink >= 0)
-        close(_dsr_sink);
 }
 
 std::size_t afpacket_io::receive(std::span<rx_frame> out)

@@ -11,6 +11,7 @@
 // (transmit() false, tx_ring_full counted): the shard's backpressure.
 #pragma once
 
+#include "core/unique_fd.hh"
 #include "engine/packet_io.hh"
 
 #include <memory>
@@ -54,10 +55,11 @@ private:
     frame_pool _frames;
     std::unique_ptr<std::byte[]> _area;
     std::uint32_t _headroom;
-    std::vector<int> _fds;
+    std::vector<unique_fd> _sockets; // one AF_PACKET socket per port
+    std::vector<int> _fds;           // the same, as wait_fds() shows them
     std::vector<port_tx> _tx;
     std::vector<io_stats> _stats;
-    int _dsr_sink = -1; // raw IPv4 protocol-48 socket, never read
+    unique_fd _dsr_sink; // raw IPv4 protocol-48 socket, never read
     std::size_t _next_port = 0;
 };
 

@@ -2,6 +2,7 @@
 // The engine's data path set-up (see bootstrap.hh).
 #include "engine/bootstrap.hh"
 
+#include "core/unique_fd.hh"
 #include "dataplane/ipv4_conf.hh"
 #include "dataplane/memory_maps.hh"
 #include "dataplane/queues.hh"
@@ -31,15 +32,11 @@ namespace {
 mac_addr interface_mac(const std::string& ifname)
 {
     mac_addr mac{};
-    int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    unique_fd fd(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
     ifreq ifr{};
     std::snprintf(ifr.ifr_name, IFNAMSIZ, "%s", ifname.c_str());
-    if (fd < 0 || ioctl(fd, SIOCGIFHWADDR, &ifr) != 0) {
-        if (fd >= 0)
-            close(fd);
+    if (!fd || ioctl(fd.get(), SIOCGIFHWADDR, &ifr) != 0)
         throw engine_error(fmt::format("cannot read the MAC address of {}", ifname));
-    }
-    close(fd);
     std::memcpy(mac.data(), ifr.ifr_hwaddr.sa_data, 6);
     return mac;
 }
@@ -58,22 +55,20 @@ std::uint32_t interface_index(const std::string& ifname)
 // broken. Turn those offloads off on babe0 (legacy ethtool ioctls).
 void disable_offloads(const std::string& ifname)
 {
-    int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
+    unique_fd fd(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    if (!fd)
         throw engine_error("cannot open a socket for ethtool");
     for (std::uint32_t cmd : {ETHTOOL_STSO, ETHTOOL_SGSO, ETHTOOL_STXCSUM}) {
         ethtool_value v{cmd, 0};
         ifreq ifr{};
         std::snprintf(ifr.ifr_name, IFNAMSIZ, "%s", ifname.c_str());
         ifr.ifr_data = reinterpret_cast<char*>(&v);
-        if (ioctl(fd, SIOCETHTOOL, &ifr) != 0 && errno != EOPNOTSUPP) {
+        if (ioctl(fd.get(), SIOCETHTOOL, &ifr) != 0 && errno != EOPNOTSUPP) {
             int err = errno;
-            close(fd);
             throw engine_error(fmt::format("cannot turn off offloads on {}: {}", ifname,
                                                    std::strerror(err)));
         }
     }
-    close(fd);
 }
 
 // Already 0 (an init container may have set it): nothing written; where
@@ -94,11 +89,7 @@ void no_ip_forwarding(const std::string& ifname)
 
 data_path::data_path(const settings& cfg, const engine_context& ctx) : _cfg(cfg), _ctx(ctx) {}
 
-data_path::~data_path()
-{
-    if (_ioctl_fd >= 0)
-        close(_ioctl_fd);
-}
+data_path::~data_path() = default;
 
 void data_path::phase(std::string_view name) const
 {
@@ -147,15 +138,14 @@ void data_path::release_xsk_slots(std::size_t shards)
 {
     if (_backend != "afxdp" || shards == 0)
         return;
-    int xsks = bpf_obj_get((_cfg.pin_path + "/" BABE_MAP_XSKS).c_str());
-    if (xsks < 0)
+    unique_fd xsks(bpf_obj_get((_cfg.pin_path + "/" BABE_MAP_XSKS).c_str()));
+    if (!xsks)
         return;
     for (std::size_t p = 0; p < _ports.size(); ++p)
         for (std::size_t q = 0; q < shards; ++q) {
             auto slot = static_cast<std::uint32_t>(p * BABE_XSK_QUEUES_PER_IF + q);
-            bpf_map_delete_elem(xsks, &slot);
+            bpf_map_delete_elem(xsks.get(), &slot);
         }
-    close(xsks);
 }
 
 // XDP on every mesh interface and the local peer, the node's config in
@@ -298,18 +288,14 @@ std::size_t data_path::start_afpacket()
 
 std::unique_ptr<packet_io> data_path::open_afxdp(std::size_t queue)
 {
-    int xsks = bpf_obj_get((_cfg.pin_path + "/" BABE_MAP_XSKS).c_str());
-    int slots = bpf_obj_get((_cfg.pin_path + "/" BABE_MAP_XSK_SLOTS).c_str());
-    if (xsks < 0 || slots < 0) {
-        if (xsks >= 0)
-            close(xsks);
-        if (slots >= 0)
-            close(slots);
+    // afxdp_io only writes its sockets into these maps: they stay ours.
+    unique_fd xsks(bpf_obj_get((_cfg.pin_path + "/" BABE_MAP_XSKS).c_str()));
+    unique_fd slots(bpf_obj_get((_cfg.pin_path + "/" BABE_MAP_XSK_SLOTS).c_str()));
+    if (!xsks || !slots)
         throw engine_error("the pinned xsks/xsk_slots maps are missing");
-    }
     std::vector<afxdp_port> ap;
     for (std::size_t p = 0; p < _ports.size(); ++p)
-        ap.push_back(afxdp_port{_ports[p].name, xsks, slots, static_cast<std::uint32_t>(p * BABE_XSK_QUEUES_PER_IF)});
+        ap.push_back(afxdp_port{_ports[p].name, xsks.get(), slots.get(), static_cast<std::uint32_t>(p * BABE_XSK_QUEUES_PER_IF)});
     afxdp::umem_config uc;
     uc.frame_count = 4096;
     uc.ring_size = 512; // per socket: fill rings take at most 512 frames each
@@ -321,8 +307,6 @@ std::unique_ptr<packet_io> data_path::open_afxdp(std::size_t queue)
     } catch (const std::exception& e) {
         error = e.what();
     }
-    close(xsks);
-    close(slots);
     if (!io)
         throw engine_error(fmt::format("AF_XDP sockets: {}", error));
     return io;
@@ -339,7 +323,7 @@ void data_path::check_carriers(time_point now, shard& first)
             continue;
         ifreq ifr{};
         std::snprintf(ifr.ifr_name, IFNAMSIZ, "%s", _ports[p].name.c_str());
-        bool up = _ioctl_fd >= 0 && ioctl(_ioctl_fd, SIOCGIFFLAGS, &ifr) == 0 &&
+        bool up = _ioctl_fd && ioctl(_ioctl_fd.get(), SIOCGIFFLAGS, &ifr) == 0 &&
                   (ifr.ifr_flags & IFF_UP) && (ifr.ifr_flags & IFF_RUNNING);
         if (_carrier[p] && !up) {
             spdlog::warn("{}: carrier lost; its neighbours are unreachable", _ports[p].name);

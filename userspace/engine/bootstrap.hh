@@ -8,6 +8,7 @@
 // forwarding off for AF_PACKET) and the ports' carrier. Throws engine_error.
 #pragma once
 
+#include "core/unique_fd.hh"
 #include "dataplane/loader.hh"
 #include "dataplane/memory_maps.hh"
 #include "dataplane/redirect_errors.hh"
@@ -81,7 +82,7 @@ private:
     std::string _backend;
     bool _maps_reused = false;
     std::vector<bool> _carrier;
-    int _ioctl_fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    unique_fd _ioctl_fd{::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)};
 };
 
 } // namespace babe::engine

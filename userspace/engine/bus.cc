@@ -19,22 +19,13 @@ bus::bus(std::size_t shards) : _n(shards), _counters(shards)
     }
     for (std::size_t k = 0; k < _n; ++k) {
         _slabs.push_back(std::make_unique<slab_pool>(std::array<std::uint32_t, 4>{256, 128, 64, 64}));
-        int fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-        if (fd < 0) {
-            int err = errno;
-            for (int w : _wake)
-                ::close(w);
-            throw std::system_error(err, std::generic_category(), "shard bus: eventfd");
-        }
-        _wake.push_back(fd);
+        _wake.emplace_back(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+        if (!_wake.back()) // those made so far close with _wake
+            throw std::system_error(errno, std::generic_category(), "shard bus: eventfd");
     }
 }
 
-bus::~bus()
-{
-    for (int fd : _wake)
-        ::close(fd);
-}
+bus::~bus() = default;
 
 bool bus::post(std::size_t from, std::size_t to_shard, bus_msg m, std::span<const std::byte> payload, bool wake_it)
 {
@@ -64,7 +55,7 @@ bool bus::post(std::size_t from, std::size_t to_shard, bus_msg m, std::span<cons
 void bus::wake(std::size_t shard)
 {
     std::uint64_t one = 1;
-    [[maybe_unused]] auto r = ::write(_wake[shard], &one, sizeof(one));
+    [[maybe_unused]] auto r = ::write(_wake[shard].get(), &one, sizeof(one));
 }
 
 } // namespace babe::engine

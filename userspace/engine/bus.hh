@@ -15,6 +15,7 @@
 
 #include "core/ring.hh"
 #include "core/slab_pool.hh"
+#include "core/unique_fd.hh"
 #include "dsr/types.hh"
 #include "engine/packet_io.hh"
 
@@ -99,7 +100,7 @@ public:
 
     // Readable (eventfd) when another shard woke `shard`; the shard reads
     // it when its epoll says so.
-    int wake_fd(std::size_t shard) const { return _wake[shard]; }
+    int wake_fd(std::size_t shard) const { return _wake[shard].get(); }
 
     // Wakes `shard` if it sleeps (any thread: the eventfd is thread-safe).
     void wake(std::size_t shard);
@@ -119,7 +120,7 @@ private:
     std::size_t _n;
     std::vector<std::unique_ptr<ring_t>> _to, _back;
     std::vector<std::unique_ptr<slab_pool>> _slabs;
-    std::vector<int> _wake;
+    std::vector<unique_fd> _wake;
     std::vector<bus_counters> _counters; // one writer each: the shard's thread
 };
 

@@ -3,6 +3,7 @@
 #include "engine/control_adapter.hh"
 
 #include "core/ipv4.hh"
+#include "core/unique_fd.hh"
 #include "engine/clock.hh"
 
 #include <arpa/inet.h>
@@ -152,7 +153,7 @@ void control_adapter::open_stream(const stream_request& r, int fd)
 {
     // On shard 0's thread (mailbox): the transport's owner.
     if (_shards.empty() || !_shards[0]->transport()) {
-        ::close(fd);
+        unique_fd owned(fd); // ours to close
         throw engine_error("the engine is not running");
     }
     _shards[0]->transport()->open(monotonic_now(), r, fd);

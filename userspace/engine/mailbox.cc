@@ -12,15 +12,9 @@
 
 namespace babe::engine {
 
-mailbox::mailbox(std::size_t capacity) : _capacity(capacity == 0 ? 1 : capacity)
+mailbox::mailbox(std::size_t capacity)
+    : _capacity(capacity == 0 ? 1 : capacity), _efd(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC))
 {
-    _efd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-}
-
-mailbox::~mailbox()
-{
-    if (_efd >= 0)
-        ::close(_efd);
 }
 
 bool mailbox::post(std::function<void()> job)
@@ -33,18 +27,18 @@ bool mailbox::post(std::function<void()> job)
         }
         _jobs.push_back(std::move(job));
     }
-    if (_efd >= 0) {
+    if (_efd) {
         std::uint64_t one = 1;
-        [[maybe_unused]] auto n = ::write(_efd, &one, sizeof one);
+        [[maybe_unused]] auto n = ::write(_efd.get(), &one, sizeof one);
     }
     return true;
 }
 
 std::size_t mailbox::run_pending(std::size_t max)
 {
-    if (_efd >= 0) {
+    if (_efd) {
         std::uint64_t v;
-        [[maybe_unused]] auto n = ::read(_efd, &v, sizeof v);
+        [[maybe_unused]] auto n = ::read(_efd.get(), &v, sizeof v);
     }
     std::size_t ran = 0;
     while (ran < max) {
@@ -60,9 +54,9 @@ std::size_t mailbox::run_pending(std::size_t max)
         ++ran;
     }
     // Jobs left behind (max reached): keep the fd readable.
-    if (pending() && _efd >= 0) {
+    if (pending() && _efd) {
         std::uint64_t one = 1;
-        [[maybe_unused]] auto n = ::write(_efd, &one, sizeof one);
+        [[maybe_unused]] auto n = ::write(_efd.get(), &one, sizeof one);
     }
     return ran;
 }
@@ -167,20 +161,9 @@ void mailbox_service::open_stream(const stream_request& r, int fd)
 {
     // The descriptor goes with the job: closed here when the job never runs
     // (mailbox full, engine stopped), taken by the engine when it does.
-    struct owned_fd {
-        explicit owned_fd(int f) : fd(f) {}
-        owned_fd(const owned_fd&) = delete;
-        owned_fd& operator=(const owned_fd&) = delete;
-        int fd;
-        ~owned_fd()
-        {
-            if (fd >= 0)
-                ::close(fd);
-        }
-    };
-    auto holder = std::make_shared<owned_fd>(fd);
+    auto holder = std::make_shared<unique_fd>(fd);
     call<bool>([r, holder](control_service& s) {
-        s.open_stream(r, std::exchange(holder->fd, -1));
+        s.open_stream(r, holder->release());
         return true;
     });
 }

@@ -25,6 +25,7 @@
 #include <mutex>
 #include <stdexcept>
 
+#include "core/unique_fd.hh"
 #include "engine/service.hh"
 
 namespace babe::engine {
@@ -39,7 +40,6 @@ struct service_unavailable : std::runtime_error {
 class mailbox {
 public:
     explicit mailbox(std::size_t capacity);
-    ~mailbox();
     mailbox(const mailbox&) = delete;
     mailbox& operator=(const mailbox&) = delete;
 
@@ -48,7 +48,7 @@ public:
     // The engine's thread: runs up to `max` queued jobs; returns how many.
     std::size_t run_pending(std::size_t max = SIZE_MAX);
     // Readable (eventfd) while jobs are queued; -1 if eventfd failed.
-    int wake_fd() const { return _efd; }
+    int wake_fd() const { return _efd.get(); }
     // Refuse further posts (engine stopping). Queued jobs are dropped:
     // their callers time out with service_unavailable.
     void close();
@@ -62,7 +62,7 @@ private:
     std::deque<std::function<void()>> _jobs;
     bool _closed = false;
     std::uint64_t _refused = 0;
-    int _efd = -1;
+    unique_fd _efd;
 };
 
 class mailbox_service : public control_service {

@@ -14,7 +14,7 @@
 // publishes into from any thread and that monitor clients subscribe to.
 #pragma once
 
-#include <unistd.h>
+#include "core/unique_fd.hh"
 
 #include <array>
 #include <cstdint>
@@ -200,7 +200,7 @@ public:
     // with a message for the client when it cannot take the stream.
     virtual void open_stream(const stream_request& /*r*/, int fd)
     {
-        ::close(fd);
+        unique_fd owned(fd);
         throw std::runtime_error("this node has no reliable transport");
     }
     // Where events are published; monitor clients subscribe here. Must

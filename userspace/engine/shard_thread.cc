@@ -3,6 +3,7 @@
 #include "engine/shard_thread.hh"
 
 #include "core/sched_slice.hh"
+#include "core/unique_fd.hh"
 #include "engine/clock.hh"
 
 #include <pthread.h>
@@ -170,14 +171,14 @@ void shard_thread::pin(const shard_thread_options& o)
 void shard_thread::run(const shard_thread_options& o, const std::atomic<bool>& stop, control_duties* duties)
 {
     pin(o);
-    int ep = epoll_create1(EPOLL_CLOEXEC);
+    unique_fd ep(epoll_create1(EPOLL_CLOEXEC));
     auto watch = [&](int fd) {
         if (fd < 0)
             return;
         epoll_event ev{};
         ev.events = EPOLLIN;
         ev.data.fd = fd;
-        epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+        epoll_ctl(ep.get(), EPOLL_CTL_ADD, fd, &ev);
     };
     for (int fd : _io->wait_fds())
         watch(fd);
@@ -234,7 +235,7 @@ void shard_thread::run(const shard_thread_options& o, const std::atomic<bool>& s
             timeout_ns = std::clamp<std::int64_t>(to_ns(*d) - to_ns(now), 0, timeout_ns);
         timespec timeout{static_cast<time_t>(timeout_ns / 1'000'000'000), static_cast<long>(timeout_ns % 1'000'000'000)};
         epoll_event evs[8];
-        int n = epoll_pwait2(ep, evs, 8, &timeout, nullptr);
+        int n = epoll_pwait2(ep.get(), evs, 8, &timeout, nullptr);
         for (int i = 0; i < n; ++i) {
             int fd = evs[i].data.fd;
             if (fd == wake_fd || fd == _box.wake_fd() || (duties && fd == requests_fd)) {
@@ -247,7 +248,6 @@ void shard_thread::run(const shard_thread_options& o, const std::atomic<bool>& s
         idle = n > 0 ? 0 : spin_turns;
         next_mail = {};
     }
-    close(ep);
 }
 
 } // namespace babe::engine

@@ -52,7 +52,7 @@ struct transport_service::session {
 
     bool used = false;
     bool is_send = true;
-    int fd = -1;
+    unique_fd fd;
     std::uint32_t slot = 0;
     phase ph = phase::waiting;
     std::optional<transport::conn_id> conn;
@@ -89,8 +89,8 @@ transport_service::transport_service(const transport_service_config& cfg, dsr::a
         _cfg.max_queued_per_session = _cfg.core.max_send_chunks;
     if (_cfg.payload_offset + _cfg.core.mss > _io.frames().frame_size())
         throw std::runtime_error("transport: mss does not fit a frame after the headroom");
-    _epfd = ::epoll_create1(EPOLL_CLOEXEC);
-    if (_epfd < 0)
+    _epfd.reset(::epoll_create1(EPOLL_CLOEXEC));
+    if (!_epfd)
         throw std::runtime_error("transport: epoll_create1 failed");
     for (std::uint32_t i = 0; i < _cfg.max_sessions; ++i) {
         _sessions.push_back(std::make_unique<session>());
@@ -99,14 +99,8 @@ transport_service::transport_service(const transport_service_config& cfg, dsr::a
     _tx_chunk.assign(_io.frames().count(), 0);
 }
 
-transport_service::~transport_service()
-{
-    for (auto& s : _sessions)
-        if (s->used && s->fd >= 0)
-            ::close(s->fd);
-    if (_epfd >= 0)
-        ::close(_epfd);
-}
+// Here, where `session` is complete: the sessions close their sockets.
+transport_service::~transport_service() = default;
 
 std::size_t transport_service::sessions() const
 {
@@ -127,9 +121,9 @@ transport_service::session* transport_service::find(transport::conn_id c)
 void transport_service::open(time_point now, const stream_request& r, int fd)
 {
     _quiet = false;
+    unique_fd owned(fd); // closed on every refusal
     auto refuse = [&](const std::string& why) {
         ++_ctr.sessions_refused;
-        ::close(fd);
         throw std::runtime_error(why);
     };
     if (!r.text)
@@ -163,17 +157,17 @@ void transport_service::open(time_point now, const stream_request& r, int fd)
     epoll_event ev{};
     ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
     ev.data.u32 = s->slot;
-    if (::epoll_ctl(_epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+    if (::epoll_ctl(_epfd.get(), EPOLL_CTL_ADD, fd, &ev) != 0) {
         int err = errno;
         if (s->conn)
             (void)_ep.abort(now, *s->conn);
         s->conn.reset();
         s->ring.reset();
-        refuse(fmt::format("cannot watch the client socket {} in {}: {}", fd, _epfd, std::strerror(err)));
+        refuse(fmt::format("cannot watch the client socket {} in {}: {}", fd, _epfd.get(), std::strerror(err)));
     }
     s->used = true;
     s->is_send = r.send;
-    s->fd = fd;
+    s->fd = std::move(owned);
     s->text_of = r.text;
     s->peer = r.peer;
     s->port = r.port;
@@ -182,9 +176,9 @@ void transport_service::open(time_point now, const stream_request& r, int fd)
 
 void transport_service::close_session(session& s)
 {
-    if (s.fd >= 0) {
-        ::epoll_ctl(_epfd, EPOLL_CTL_DEL, s.fd, nullptr);
-        ::close(s.fd);
+    if (s.fd) {
+        ::epoll_ctl(_epfd.get(), EPOLL_CTL_DEL, s.fd.get(), nullptr);
+        s.fd.reset();
     }
     if (s.have_fill)
         _io.frames().release(s.fill);
@@ -528,7 +522,7 @@ std::size_t transport_service::read_client(time_point now, session& s)
                 hdr_iov = true;
             }
         }
-        ssize_t n = ::readv(s.fd, iov, n_iov);
+        ssize_t n = ::readv(s.fd.get(), iov, n_iov);
         if (n <= 0) {
             for (int i = 0; i < n_fresh; ++i)
                 fp.release(fresh[i]);
@@ -611,7 +605,7 @@ std::size_t transport_service::write_client(time_point now, session& s)
             std::uint32_t data_done = p.done > 4 ? p.done - 4 : 0;
             iov[n_iov++] = {_io.data(p.frame + p.off + data_done), p.len - data_done};
         }
-        ssize_t n = ::writev(s.fd, iov, n_iov);
+        ssize_t n = ::writev(s.fd.get(), iov, n_iov);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -652,7 +646,7 @@ std::size_t transport_service::write_client(time_point now, session& s)
 bool transport_service::flush_text(session& s)
 {
     while (!s.text.empty()) {
-        ssize_t n = ::send(s.fd, s.text.data(), s.text.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+        ssize_t n = ::send(s.fd.get(), s.text.data(), s.text.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n > 0) {
             s.text.erase(0, static_cast<std::size_t>(n));
             continue;
@@ -740,7 +734,7 @@ std::size_t transport_service::poll(time_point now)
     }
     if (any) {
         epoll_event evs[32];
-        int n = ::epoll_wait(_epfd, evs, 32, 0);
+        int n = ::epoll_wait(_epfd.get(), evs, 32, 0);
         for (int i = 0; i < n; ++i) {
             auto slot = evs[i].data.u32;
             if (slot >= _sessions.size() || !_sessions[slot]->used)
@@ -755,7 +749,7 @@ std::size_t transport_service::poll(time_point now)
             if (!s.is_send && (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR | EPOLLRDHUP))) {
                 // A receiver's client sends nothing: look whether it left.
                 char c[256];
-                ssize_t r = ::recv(s.fd, c, sizeof c, MSG_DONTWAIT);
+                ssize_t r = ::recv(s.fd.get(), c, sizeof c, MSG_DONTWAIT);
                 if (r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
                     s.hup = true;
             }

@@ -24,6 +24,7 @@
 // allocation; sessions allocate their rings when they open (control path).
 #pragma once
 
+#include "core/unique_fd.hh"
 #include "engine/service.hh"
 #include "engine/shard.hh"
 #include "transport/endpoint.hh"
@@ -99,7 +100,7 @@ public:
     std::optional<time_point> deadline() const override;
 
     // Readable when a client socket is ready (for the shard's epoll).
-    int wait_fd() const { return _epfd; }
+    int wait_fd() const { return _epfd.get(); }
     const transport::endpoint& core() const { return _ep; }
     const transport_service_counters& counters() const { return _ctr; }
     std::size_t sessions() const;
@@ -126,7 +127,7 @@ private:
     packet_io& _io;
     transport::endpoint _ep;
     std::vector<std::unique_ptr<session>> _sessions; // max_sessions slots
-    int _epfd = -1;
+    unique_fd _epfd;
     std::vector<std::uint8_t> _tx_chunk; // by frame index: queued by a send session
     std::uint16_t _ip_id = 0;
     std::uint32_t _tx_budget = 0;
