@@ -50,7 +50,7 @@ struct node::impl {
     route_reporting reported;
     std::optional<time_point> next_sweep; // of expired cache entries
 
-    void handle_packet(time_point now, packet_context& ctx, std::span<const std::byte> pkt);
+    void handle_packet(time_point now, packet_context& ctx, classify_error classified);
     void overheard(time_point now, const packet_context& ctx);
     // After every input: the sweep timer armed, the reported reported settled.
     void after_input(time_point now)
@@ -72,10 +72,10 @@ struct node::impl {
 
 // ---------------------------------------------------------------- receive path
 
-void node::impl::handle_packet(time_point now, packet_context& ctx, std::span<const std::byte> pkt)
+void node::impl::handle_packet(time_point now, packet_context& ctx, classify_error classified)
 {
     counters& stats = state.stats;
-    switch (classify(pkt, ctx)) {
+    switch (classified) {
     case classify_error::none:
         break;
     case classify_error::malformed:
@@ -141,16 +141,34 @@ node::~node() = default;
 node::node(node&&) noexcept = default;
 node& node::operator=(node&&) noexcept = default;
 
-void node::handle_packet(time_point now, link_id in, addr prev_hop, std::span<const std::byte> pkt,
-                         std::optional<packet_handle> h, bool overheard)
+namespace {
+packet_context received(link_id in, addr prev_hop, std::optional<packet_handle> h, bool overheard)
 {
-    _impl->state.last_input = now;
     packet_context ctx;
     ctx.in = in;
     ctx.prev_hop = prev_hop;
     ctx.handle = h;
     ctx.overheard = overheard;
-    _impl->handle_packet(now, ctx, pkt);
+    return ctx;
+}
+} // namespace
+
+void node::handle_packet(time_point now, link_id in, addr prev_hop, std::span<const std::byte> pkt,
+                         std::optional<packet_handle> h, bool overheard)
+{
+    _impl->state.last_input = now;
+    packet_context ctx = received(in, prev_hop, h, overheard);
+    _impl->handle_packet(now, ctx, classify(pkt, ctx));
+    _impl->after_input(now);
+}
+
+void node::handle_packet(time_point now, link_id in, addr prev_hop,
+                         const codec::ipv4_dsr_view& parsed, std::optional<packet_handle> h,
+                         bool overheard)
+{
+    _impl->state.last_input = now;
+    packet_context ctx = received(in, prev_hop, h, overheard);
+    _impl->handle_packet(now, ctx, classify(parsed, ctx));
     _impl->after_input(now);
 }
 

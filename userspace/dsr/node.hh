@@ -18,6 +18,7 @@
 #include <utility>
 
 #include "core/time.hh"
+#include "dsr/codec/ipv4.hh"
 #include "dsr/config.hh"
 #include "dsr/counters.hh"
 #include "dsr/types.hh"
@@ -76,6 +77,10 @@ public:
     // it by handle. `overheard` = promiscuous reception of a frame not
     // addressed to this node (passive acks, route shortening, §3.4.3).
     void handle_packet(time_point now, link_id in, addr prev_hop, std::span<const std::byte> pkt,
+                       std::optional<packet_handle> h, bool overheard = false);
+    // The same for a packet the caller parsed already (codec::parse_ipv4_dsr
+    // succeeded): it is not parsed again.
+    void handle_packet(time_point now, link_id in, addr prev_hop, const codec::ipv4_dsr_view& parsed,
                        std::optional<packet_handle> h, bool overheard = false);
 
     // A locally originated IPv4 packet (no DSR header yet) to send into the

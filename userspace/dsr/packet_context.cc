@@ -109,8 +109,13 @@ classify_error classify(std::span<const std::byte> pkt, packet_context& ctx)
             return classify_error::malformed;
         }
     }
-    ctx.ip = parsed->ip;
-    ctx.dsr = parsed->dsr;
+    return classify(*parsed, ctx);
+}
+
+classify_error classify(const codec::ipv4_dsr_view& parsed, packet_context& ctx)
+{
+    ctx.ip = parsed.ip;
+    ctx.dsr = parsed.dsr;
     ctx.src = ctx.ip.source().value;
     ctx.dst = ctx.ip.destination().value;
     read_options(ctx);

@@ -99,13 +99,16 @@ struct packet_context {
 
 enum class classify_error : std::uint8_t {
     none,
-    malformed,      // the codec refused it
-    unknown_option, // an option whose type says drop (§6.1)
-    route_too_long, // more than BABE_MAX_ROUTE_HOPS intermediates
+    malformed,         // the codec refused it
+    unknown_option,    // an option whose type says drop (§6.1)
+    route_too_long,    // more than BABE_MAX_ROUTE_HOPS intermediates
     bad_segments_left, // Segments Left beyond the Source Route's addresses (§8.1.4)
 };
 
 // One pass over `pkt`: fills `ctx` (whose input fields the caller set).
 classify_error classify(std::span<const std::byte> pkt, packet_context& ctx);
+// The same over a packet the caller parsed already (parse_ipv4_dsr).
+classify_error classify(const codec::ipv4_dsr_view& parsed, packet_context& ctx);
+
 
 } // namespace babe::dsr

@@ -50,6 +50,7 @@ dsr::addr previous_hop(const dsr::codec::ipv4_dsr_view& p)
 }
 
 struct rx_info {
+    std::optional<dsr::codec::ipv4_dsr_view> parsed; // handed to the core, which does not parse it again
     dsr::addr prev = dsr::no_addr;
     bool replicate = false; // control for this node, no payload: every shard's core learns from it
 };
@@ -60,6 +61,7 @@ rx_info inspect(std::span<const std::byte> ip_packet, dsr::addr self)
     if (!pkt)
         return {};
     rx_info info;
+    info.parsed = *pkt;
     if (pkt->ip.destination().value == self && pkt->dsr.next_header() == BABE_NEXT_HEADER_NONE) {
         for (const auto& o : pkt->dsr.options())
             if (std::holds_alternative<dsr::codec::rrep_view>(o) || std::holds_alternative<dsr::codec::rerr_view>(o) ||
@@ -230,7 +232,10 @@ void shard::receive_frame(time_point now, const rx_frame& f)
     }
     bool to_us = std::memcmp(dst_mac, _cfg.ports[f.port].mac.data(), 6) == 0 ||
                  (dst_mac[0] & 1) != 0; // broadcast/multicast
-    _node.handle_packet(now, f.port, prev, ip, h, !to_us);
+    if (info.parsed)
+        _node.handle_packet(now, f.port, prev, *info.parsed, h, !to_us);
+    else
+        _node.handle_packet(now, f.port, prev, ip, h, !to_us); // the core counts what the codec refuses
 }
 
 void shard::learn_neighbour(dsr::addr ip, port_id port, const std::uint8_t* mac)

@@ -9,6 +9,7 @@
 //   - sizes() reports the Gratuitous Route Reply Table (§4.4).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <vector>
 
@@ -156,6 +157,33 @@ TEST(DsrBounds, SizesReportTheGratuitousReplyTable)
     // GratReplyHoldoff (1 s) later the entry no longer holds anything off.
     d.n.handle_heard(at_ms(1500), B);
     EXPECT_EQ(d.n.sizes().grat_replies, 0u);
+}
+
+// A packet the caller parsed already is handled exactly as its bytes.
+TEST(DsrBounds, AParsedPacketIsHandledAsItsBytes)
+{
+    driver by_bytes, by_view;
+    const std::array<codec::ipv4_addr, 1> rec{codec::ipv4_addr{B}};
+    const packet_record r = driver::request(C, 0x0a000063, 7, rec);
+    std::array<std::byte, 512> buf{};
+    auto len = encode_packet(r, buf);
+    ASSERT_TRUE(len);
+    const std::span<const std::byte> pkt(buf.data(), *len);
+    by_bytes.n.handle_packet(at_ms(0), 0, no_addr, pkt, std::nullopt);
+    auto parsed = codec::parse_ipv4_dsr(pkt);
+    ASSERT_TRUE(parsed);
+    by_view.n.handle_packet(at_ms(0), 0, no_addr, *parsed, std::nullopt);
+    EXPECT_EQ(by_view.n.find_route(C), by_bytes.n.find_route(C));
+    ASSERT_TRUE(by_view.n.find_route(C));
+    EXPECT_EQ(by_view.n.find_route(C)->next_hop(), B); // the previous hop inferred from the record
+    EXPECT_EQ(by_view.n.stats().rreq_forwarded, 1u);
+    EXPECT_EQ(by_bytes.n.stats().rreq_forwarded, 1u);
+    std::array<std::byte, 2048> a{}, b{};
+    auto ta = by_bytes.n.poll_transmit(at_ms(50), a);
+    auto tb = by_view.n.poll_transmit(at_ms(50), b);
+    ASSERT_TRUE(ta && tb);
+    ASSERT_EQ(ta->length, tb->length);
+    EXPECT_TRUE(std::equal(a.begin(), a.begin() + ta->length, b.begin()));
 }
 
 } // namespace
