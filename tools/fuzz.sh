@@ -4,7 +4,7 @@
 #
 #   tools/fuzz.sh BUILD_DIR [SECONDS] [RUNS]
 #       every executable named fuzz_* under BUILD_DIR/tests/fuzz/<module>/,
-#       until RUNS inputs (default 3000000) or SECONDS (default 600) each,
+#       until RUNS inputs (default 3000000) or SECONDS (default 3600) each,
 #       on a working corpus kept in BUILD_DIR/fuzz-corpus/<target> and seeded
 #       from the committed tests/fuzz/<module>/corpus (new inputs never land
 #       in the source tree), with tests/fuzz/<module>/*.dict when there is one.
@@ -59,7 +59,7 @@ if [ "${1:-}" = "--one" ]; then
 fi
 
 build=${1:?usage: $0 BUILD_DIR [SECONDS] [RUNS] | --one FUZZER CORPUS_DIR SECONDS [RUNS [DICT]]}
-seconds=${2:-600}
+seconds=${2:-3600}
 runs=${3:-3000000}
 status=0
 found=0
