@@ -20,6 +20,26 @@
 #define BABE_MAP_XSK_SLOTS "xsk_slots"
 #define BABE_MAP_STATS "stats"
 #define BABE_MAP_CONFIG "config"
+#define BABE_MAP_LAYOUT "layout"
+
+/*
+ * Layout version of the pinned maps, stored in the pinned `layout` map (one
+ * ARRAY entry, struct babe_layout, created and pinned by the loader before
+ * any other map). BUMP IT whenever the meaning of a pinned map's key or value
+ * changes, even at the same size (a field reused, a unit changed, a counter
+ * row inserted), and give the loader a migration from the previous version
+ * (userspace/dataplane/layout.cc) or it refuses the older pins. A change of
+ * size alone (a bigger map, a new field at the end) is seen without a bump;
+ * see docs/dataplane.md "Upgrades". Pins made before the layout map existed
+ * count as version 1.
+ */
+#define BABE_LAYOUT_VERSION 1
+
+struct babe_layout {
+	__u32 version;            /* BABE_LAYOUT_VERSION of the babed that made the pins */
+	__u32 reserved;           /* 0 */
+};
+BABE_STATIC_ASSERT(sizeof(struct babe_layout) == 8, "layout size");
 
 #define BABE_ROUTES_MAX 65536
 #define BABE_NEIGHBOURS_MAX 4096
@@ -30,6 +50,9 @@
 #define BABE_XSK_QUEUES_PER_IF 8
 
 /*
+ * The structs below are pinned map values: a change of meaning here bumps
+ * BABE_LAYOUT_VERSION (above).
+ *
  * routes: destination (__be32) -> source route. hops[] lists the intermediate
  * nodes only, in order (RFC 4728 §8.1.3); n_hops == 0 is a one-hop route
  * (the destination is a neighbour, no Source Route option is inserted).

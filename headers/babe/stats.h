@@ -3,7 +3,9 @@
  * Counter ids of the `stats` map: one per XDP action and one per drop
  * reason. X-macro tables give BPF the codes, the map value its field names
  * and the metrics exporter the label strings (cilium drop_reasons.h style):
- * add a row, every side follows. The second column is the label, spelled
+ * add a row, every side follows. A new row changes the map value's size: a
+ * babed started on older pins recreates `stats` (counters restart from 0);
+ * rows reordered at the same size need a BABE_LAYOUT_VERSION bump (maps.h). The second column is the label, spelled
  * as an identifier (it names a field of struct babe_stats_cpu).
  */
 #ifndef BABE_STATS_H

@@ -319,6 +319,7 @@ int run_daemon(const daemon_options& options, config::babed_config cfg, const en
                     if (plan.changed.empty()) {
                         spdlog::info("reload: nothing to change");
                     } else {
+                        dataplane::test_kill_point("reload"); // BABE_TEST_KILL_AT (tests only)
                         engine->reload(engine_settings(plan.applied));
                         set_log_level(plan.applied.log_level);
                         {

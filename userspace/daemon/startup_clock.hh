@@ -13,6 +13,8 @@
 // One clock per process, written from the main thread only.
 #pragma once
 
+#include "dataplane/test_kill.hh"
+
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -39,6 +41,7 @@ public:
         spdlog::debug("startup: {} {:.1f} ms (at {:.1f} ms, {:.1f} ms CPU)", name, ms(now - _last), ms(now - _origin),
                       cpu_ms());
         _last = now;
+        dataplane::test_kill_point(name); // BABE_TEST_KILL_AT (tests only)
     }
 
     // Milliseconds since main() started.

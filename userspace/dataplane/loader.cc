@@ -5,6 +5,7 @@
 
 #include "core/unique_fd.hh"
 #include "dataplane/system.hh"
+#include "dataplane/test_kill.hh"
 
 #include "babe_xdp.skel.h"
 
@@ -257,42 +258,14 @@ dp_result<std::unique_ptr<xdp_loader>> xdp_loader::load(const loader_options& op
             return make_dp_error(errc::system, "size the per-CPU arrays to the possible CPUs");
         const auto t_reuse = boottime_ns();
         self->_timing.open_ms = ms_between(t_open, t_reuse);
-        int reused = 0;
-        int pinnable = 0;
         for (const char* name : {BABE_MAP_ROUTES, BABE_MAP_NEIGHBOURS, BABE_MAP_TX_PORTS,
                                  BABE_MAP_XSKS, BABE_MAP_STATS, BABE_MAP_CONFIG})
             if (!bpf_object__find_map_by_name(self->_skel->obj, name))
                 return make_dp_error(errc::map_mismatch,
                                      fmt::format("babe_xdp has no map {}", name));
-        bpf_map* map = nullptr;
-        bpf_object__for_each_map(map, self->_skel->obj)
-        {
-            if (!is_pinned_map(map))
-                continue;
-            ++pinnable;
-            const char* name = bpf_map__name(map);
-            std::string path = options.pin_path + "/" + name;
-            unique_fd pinned(bpf_obj_get(path.c_str()));
-            if (!pinned) {
-                // Not pinned yet: libbpf creates the map and pins it at load.
-                if (bpf_map__set_pin_path(map, path.c_str()) != 0)
-                    return make_dp_error(errc::system, fmt::format("set pin path {}", path));
-                continue;
-            }
-            // Pinned by an earlier load: reuse it. Checked here rather than by
-            // libbpf's pin_path reuse, which rejects every devmap (the kernel
-            // adds BPF_F_RDONLY_PROG to its flags).
-            // reuse_fd takes its own duplicate: ours is closed here.
-            auto ok = check_reusable(pinned.get(), map, path);
-            if (ok && bpf_map__reuse_fd(map, pinned.get()) != 0)
-                ok = make_dp_error(errc::system, fmt::format("reuse {}: {}", path,
-                                                             std::strerror(errno)));
-            pinned.reset();
-            if (!ok)
-                return unexpected(ok.error());
-            ++reused;
-        }
-        self->_reused = reused == pinnable;
+        auto planned = self->plan_pins(options.pin_path);
+        if (!planned)
+            return unexpected(planned.error());
         const auto t_load = boottime_ns();
         self->_timing.reuse_ms = ms_between(t_reuse, t_load);
         if (babe_xdp__load(self->_skel) != 0)
@@ -301,11 +274,137 @@ dp_result<std::unique_ptr<xdp_loader>> xdp_loader::load(const loader_options& op
         self->_timing.total_ms = ms_between(t_open, t_end);
         fill_load_timing(self->_skel->obj, t_load, t_end, self->_timing);
     }
+    test_kill_point("bpf-loaded");
+    if (auto m = self->swap_pins(options.pin_path); !m)
+        return unexpected(m.error());
     auto maps = bpf_maps::from_object(self->_skel->obj);
     if (!maps)
         return unexpected(maps.error());
     self->_maps = std::move(maps.value());
     return self;
+}
+
+dp_result<void> xdp_loader::plan_pins(const std::string& pin)
+{
+    bool rolled = false;
+    if (auto r = finish_staged(pin, &rolled); !r)
+        return r;
+    if (rolled)
+        _notes.emplace_back("finished the pin swap of an interrupted migration");
+    struct found {
+        bpf_map* map;
+        std::string path;
+        unique_fd fd;
+        plan_result plan;
+    };
+    std::vector<found> maps;
+    bool any_pinned = false;
+    bpf_map* map = nullptr;
+    bpf_object__for_each_map(map, _skel->obj)
+    {
+        if (!is_pinned_map(map))
+            continue;
+        std::string path = pin + "/" + bpf_map__name(map);
+        unique_fd fd(bpf_obj_get(path.c_str()));
+        any_pinned = any_pinned || fd;
+        maps.push_back(found{map, std::move(path), std::move(fd), {}});
+    }
+    auto version = read_layout_version(pin);
+    if (!version)
+        return unexpected(version.error());
+    // No layout map: pins from a babed older than it (version 1), or none.
+    const bool have_layout = version.value() != 0;
+    _layout_version = have_layout ? version.value() : any_pinned ? 1 : BABE_LAYOUT_VERSION;
+    if (_layout_version > BABE_LAYOUT_VERSION)
+        return make_dp_error(errc::map_mismatch,
+                             fmt::format("pinned map {}/{}: the pins have layout version {}, newer than this "
+                                         "babed's {} (a downgrade); babed cannot use them: {}",
+                                         pin, BABE_MAP_LAYOUT, _layout_version, BABE_LAYOUT_VERSION,
+                                         layout_fix(pin)));
+
+    // Every plan before anything changes: a refusal leaves the pins as they were.
+    for (auto& f : maps) {
+        if (!f.fd)
+            continue;
+        auto shape = shape_of(f.fd.get());
+        if (!shape)
+            return unexpected(shape.error());
+        map_shape wanted{static_cast<std::uint32_t>(bpf_map__type(f.map)), bpf_map__key_size(f.map),
+                         bpf_map__value_size(f.map), bpf_map__max_entries(f.map)};
+        f.plan = plan_map(bpf_map__name(f.map), shape.value(), wanted, _layout_version);
+        if (f.plan.plan == map_plan::refuse)
+            return make_dp_error(errc::map_mismatch,
+                                 fmt::format("pinned map {}: {}; babed cannot use it: {}", f.path, f.plan.why,
+                                             layout_fix(pin)));
+    }
+    // Written before any other map is created: pins always carry their version.
+    if (!have_layout)
+        if (auto r = pin_new_layout(pin + "/" + BABE_MAP_LAYOUT, _layout_version); !r)
+            return r;
+
+    int kept = 0;
+    for (auto& f : maps) {
+        if (!f.fd) {
+            // Not pinned yet: libbpf creates the map and pins it at load.
+            if (bpf_map__set_pin_path(f.map, f.path.c_str()) != 0)
+                return make_dp_error(errc::system, fmt::format("set pin path {}", f.path));
+            continue;
+        }
+        if (f.plan.plan != map_plan::reuse) {
+            // Created unpinned by the load, then swapped in (swap_pins).
+            kept += f.plan.plan == map_plan::copy;
+            _pending.push_back(pending_pin{bpf_map__name(f.map), std::move(f.fd), f.plan.plan, f.plan.why});
+            continue;
+        }
+        // Pinned by an earlier load: reuse it. Checked here rather than by
+        // libbpf's pin_path reuse, which rejects every devmap (the kernel
+        // adds BPF_F_RDONLY_PROG to its flags).
+        // reuse_fd takes its own duplicate: ours is closed here.
+        auto ok = check_reusable(f.fd.get(), f.map, f.path);
+        if (ok && bpf_map__reuse_fd(f.map, f.fd.get()) != 0)
+            ok = make_dp_error(errc::system, fmt::format("reuse {}: {}", f.path, std::strerror(errno)));
+        f.fd.reset();
+        if (!ok)
+            return unexpected(ok.error());
+        ++kept;
+    }
+    _reused = !maps.empty() && kept == static_cast<int>(maps.size());
+    return {};
+}
+
+dp_result<void> xdp_loader::swap_pins(const std::string& pin)
+{
+    if (_pending.empty() && _layout_version == BABE_LAYOUT_VERSION)
+        return {};
+    for (auto& p : _pending) {
+        int fd = bpf_map__fd(bpf_object__find_map_by_name(_skel->obj, p.name.c_str()));
+        std::size_t copied = 0;
+        if (p.plan == map_plan::copy) {
+            auto c = copy_entries(p.old.get(), fd);
+            if (!c)
+                return make_dp_error(c.error().code, fmt::format("migrate pinned map {}/{} ({}): {}; {}", pin, p.name,
+                                                                 p.why, c.error().message, layout_fix(pin)));
+            copied = c.value();
+        }
+        std::string staged = staged_pin(pin, p.name);
+        if (bpf_obj_pin(fd, staged.c_str()) != 0)
+            return make_dp_error(errc_from_errno(errno), fmt::format("pin {}: {}", staged, std::strerror(errno)));
+        _notes.push_back(p.plan == map_plan::copy
+                             ? fmt::format("{}: migrated into a new map ({}), {} entries copied", p.name, p.why, copied)
+                             : fmt::format("{}: recreated empty ({})", p.name, p.why));
+        p.old.reset();
+    }
+    test_kill_point("migrate-staged");
+    if (auto r = pin_new_layout(staged_pin(pin, BABE_MAP_LAYOUT), BABE_LAYOUT_VERSION); !r)
+        return r;
+    test_kill_point("migrate-committed");
+    if (auto r = finish_staged(pin); !r)
+        return r;
+    if (_layout_version != BABE_LAYOUT_VERSION)
+        _notes.push_back(fmt::format("layout version {} -> {}", _layout_version, BABE_LAYOUT_VERSION));
+    _layout_version = BABE_LAYOUT_VERSION;
+    _pending.clear();
+    return {};
 }
 
 xdp_loader::~xdp_loader()
@@ -333,6 +432,7 @@ dp_result<attach_result> xdp_loader::attach(xdp_role role, const std::string& if
     std::error_code ec;
     fs::create_directories(_pin_path + "/links", ec);
 
+    test_kill_point("attach:" + ifname);
     // A pinned link for this interface: swap the program in place.
     unique_fd link(bpf_obj_get(pin.c_str()));
     if (link) {
@@ -388,6 +488,8 @@ dp_result<attach_result> xdp_loader::attach(xdp_role role, const std::string& if
                                              std::strerror(err)));
         }
     }
+    // Killed here, the link dies with its only fd: nothing stays attached.
+    test_kill_point("link-created:" + ifname);
     if (bpf_obj_pin(link.get(), pin.c_str()) != 0) {
         int err = errno; // closing `link` on return detaches: its last fd goes
         return make_dp_error(errc_from_errno(err),

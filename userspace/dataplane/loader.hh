@@ -21,6 +21,7 @@
 
 #include "dataplane/bpf_maps.hh"
 #include "dataplane/error.hh"
+#include "dataplane/layout.hh"
 
 #include <cstdint>
 #include <memory>
@@ -92,8 +93,14 @@ public:
     // already pinned for it, updates that link to this load's program.
     dp_result<attach_result> attach(xdp_role role, const std::string& ifname, xdp_mode mode);
 
-    // True when every public map was found pinned and reused.
+    // True when every public map was found pinned and reused (or migrated
+    // with its entries).
     bool reused_maps() const { return _reused; }
+    // What the load did to the pins beyond reusing them (migrations, maps
+    // recreated, an interrupted migration finished): one line each, to log.
+    const std::vector<std::string>& pin_notes() const { return _notes; }
+    // The layout version of the pins now (BABE_LAYOUT_VERSION after a load).
+    std::uint32_t layout_version() const { return _layout_version; }
     const load_timing& timing() const { return _timing; }
     int prog_fd(xdp_role role) const;
     map_access& maps() { return *_maps; }
@@ -101,8 +108,22 @@ public:
 
 private:
     xdp_loader() = default;
+    // Before the load: the plan of every pinned map (layout.hh), reuse set up.
+    dp_result<void> plan_pins(const std::string& pin_path);
+    // After the load: entries copied into the new maps, pins swapped.
+    dp_result<void> swap_pins(const std::string& pin_path);
+
+    struct pending_pin {
+        std::string name;
+        unique_fd old; // the pinned map it replaces
+        map_plan plan;
+        std::string why;
+    };
 
     babe_xdp* _skel = nullptr;
+    std::vector<pending_pin> _pending;
+    std::vector<std::string> _notes;
+    std::uint32_t _layout_version = 0;
     std::unique_ptr<bpf_maps> _maps;
     std::string _pin_path;
     bool _reused = false;

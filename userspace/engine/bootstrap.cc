@@ -23,6 +23,7 @@
 
 #include <cstring>
 #include <filesystem>
+#include <stdexcept>
 #include <thread>
 
 namespace babe::engine {
@@ -157,9 +158,15 @@ std::size_t data_path::start_xdp()
     lo.pin_path = _cfg.pin_path;
     lo.mount_bpffs = true;
     auto loaded = dataplane::xdp_loader::load(lo);
+    // Pins babed would misread: fatal, not a fall-back to AF_PACKET that
+    // would hide the upgrade problem (docs/dataplane.md "Upgrades").
+    if (!loaded && loaded.error().code == dataplane::errc::map_mismatch)
+        throw std::runtime_error(dataplane::describe(loaded.error()));
     if (!loaded)
         throw engine_error(dataplane::describe(loaded.error()));
     _loader = std::move(loaded.value());
+    for (const auto& note : _loader->pin_notes())
+        spdlog::info("pinned maps under {}: {}", _cfg.pin_path, note);
     log_load_timing(_loader->timing());
     auto mode = dataplane::parse_xdp_mode(_cfg.xdp_mode);
     if (!mode)
