@@ -2,6 +2,8 @@
 // bpf_maps: map_access over kernel map fds (see bpf_maps.hh).
 #include "dataplane/bpf_maps.hh"
 
+#include "dataplane/layout.hh"
+
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <fmt/format.h>
@@ -100,6 +102,17 @@ dp_result<void> bpf_maps::check(int fd, const char* name, unsigned type, unsigne
 
 dp_result<std::unique_ptr<bpf_maps>> bpf_maps::open_pinned(const std::string& pin_path)
 {
+    // Same sizes can still mean other things: the layout version must match
+    // too (none pinned: pins older than the layout map, version 1).
+    auto version = read_layout_version(pin_path);
+    if (!version)
+        return unexpected(version.error());
+    if (const std::uint32_t v = version.value() ? version.value() : 1; v != BABE_LAYOUT_VERSION)
+        return make_dp_error(errc::map_mismatch,
+                             fmt::format("the pins under {} have layout version {}, this tool reads {}: use the "
+                                         "babe-dpctl of the babed that made them, or start this build's babed "
+                                         "to migrate them",
+                                         pin_path, v, BABE_LAYOUT_VERSION));
     std::unique_ptr<bpf_maps> m{new bpf_maps()};
     struct slot {
         const char* name;

@@ -105,6 +105,8 @@ int main(int argc, char** argv)
         std::printf("loaded babe_xdp, maps %s under %s\n",
                     loader.value()->reused_maps() ? "reused" : "created",
                     options.pin_path.c_str());
+        for (const auto& note : loader.value()->pin_notes())
+            std::printf("pinned maps: %s\n", note.c_str());
         for (const auto& [role, ifname] : targets) {
             auto attached = loader.value()->attach(role, ifname, mode);
             if (!attached)
