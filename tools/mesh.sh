@@ -197,12 +197,22 @@ mesh_start() {
 	echo $! > "$MESH_RUN/n$i.pid"
 	local t
 	for ((t = 0; t < 100; t++)); do
-		mesh_ctl "$i" status > /dev/null 2>&1 && return 0
+		mesh_ctl "$i" status > /dev/null 2>&1 && { mesh_check_mode "$i"; return 0; }
 		kill -0 "$(cat "$MESH_RUN/n$i.pid")" 2>/dev/null || break
 		sleep 0.1
 	done
 	cat "$MESH_RUN/n$i.log" >&2
 	fail "babed on node $i did not start"
+}
+
+# mesh_check_mode I: with MESH_MODE native or generic, node I's XDP runs in
+# that mode (a run meant to cover generic XDP must not pass in native).
+mesh_check_mode() {
+	case $MESH_MODE in native | generic) ;; *) return 0 ;; esac
+	[ "${mesh_backend[$1]:-$MESH_BACKEND}" != afpacket ] || return 0
+	local m
+	m=$(mesh_ctl "$1" --json status | jq -r '.status.xdp_mode')
+	[ "$m" = "$MESH_MODE" ] || fail "babed on node $1 runs XDP in mode '$m', MESH_MODE=$MESH_MODE"
 }
 
 mesh_start_all() { local i; for ((i = 1; i <= mesh_nodes; i++)); do mesh_start "$i"; done; }

@@ -70,7 +70,10 @@
 # MaxMaintRexmt 2. Env: REPS (20), START_REPS (3), IDLE_S (10),
 # REPAIR_REPS (5), MISS_REPS (5), MISS_COUNT (400000), MISS_RATE (0: the
 # generators offer as fast as the path takes; N: both offer N frames/s), MISS_HOG (0), BENCH_CPU (1), PARTS
-# (discovery,start,repair,miss).
+# (discovery,start,repair,miss), MESH_MODE (xdp.mode of every babed: auto,
+# native or generic, as Wi-Fi drivers run it; printed as "xdp_mode", and the
+# mode the nodes report as "xdp_mode_attached"; babe-afxdp-echo attaches as
+# it always has).
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 . "$babe_root/tools/mesh.sh"
@@ -107,7 +110,7 @@ max_request_period_ms: 1000
 rreq_rate_per_initiator: 200
 rreq_burst_per_initiator: 50'
 config_json=$(awk -F': *' '{ v = ($2 ~ /^([0-9]+|true|false)$/) ? $2 : "\"" $2 "\""; printf "%s\"dsr.%s\": %s", (NR > 1 ? ", " : "{"), $1, v }
-	END { print ", \"dsr.try_passive_acks\": 0, \"engine.shards\": 1, \"xdp.mode\": \"auto\"}" }' <<< "$MESH_DSR_EXTRA" | jq -c .)
+	END { print ", \"dsr.try_passive_acks\": 0, \"engine.shards\": 1, \"xdp.mode\": \"'"$MESH_MODE"'\"}" }' <<< "$MESH_DSR_EXTRA" | jq -c .)
 
 log() { printf 'bench-daemon: %s\n' "$*" >&2; }
 cleanup() {
@@ -138,6 +141,9 @@ cpu_ns() {
 	echo "$s"
 }
 babed_pid() { cat "$MESH_RUN/n$1.pid"; }
+# The XDP mode node 1 reports, once a mesh of this bench has started.
+xdp_attached=""
+note_mode() { [ -n "$xdp_attached" ] || xdp_attached=$(mesh_ctl 1 --json status | jq -r '.status.xdp_mode'); }
 # mesh_write_configs: every node's babe.yaml and namespace name (before the
 # clock starts: the files a user has in place; writing them forks a dozen
 # processes per node).
@@ -201,6 +207,7 @@ if part discovery; then
 	new_mesh babe-b-disc
 	mesh_chain 9
 	MESH_DSR_EXTRA="$MESH_DSR_EXTRA"$'\n'"$DISC_EXTRA" mesh_start_all
+	note_mode
 	for h in 1 2 3 4 5 6 7 8; do
 		mesh_ctl 1 discover "$(mesh_addr $((h + 1)))" -w 3000 > /dev/null || fail "warm-up discovery of node $((h + 1)) failed"
 		# Not synchronisation: the routes just learned time out of every
@@ -302,6 +309,7 @@ if part repair; then
 	new_mesh babe-b-repair
 	mesh_grid 2 3
 	mesh_start_all
+	note_mode
 	mesh_exec 1 ping -c 1 -W 5 "$(mesh_addr 3)" > /dev/null || fail "ping 1 -> 3 on the grid"
 
 	repairs=""
@@ -348,6 +356,7 @@ if part miss; then
 	new_mesh babe-b-miss
 	mesh_chain 3
 	mesh_start_all
+	note_mode
 	mesh_exec 1 ping -c 1 -W 5 "$(mesh_addr 3)" > /dev/null || fail "ping 1 -> 3 on the miss chain"
 	# Does flush empty the core's cache? The kernel's routes map (babectl routes)
 	# and the core (status .routes, and whether a ping needs a new discovery).
@@ -504,9 +513,12 @@ jq -n -c \
 	--argjson mruns "$(jq -s -c . <<< "$miss_runs")" --argjson eruns "$(jq -s -c . <<< "$echo_runs")" \
 	--argjson mstats "$miss_maint" --argjson mok "$miss_ok" --argjson napi "$napi" --argjson hog "$([ "$MISS_HOG" = 1 ] && echo true || echo false)" \
 	--argjson echo_final "$echo_final" \
-	--argjson reps "$REPS" --argjson sreps "$START_REPS" --argjson rreps "$REPAIR_REPS" '
+	--argjson reps "$REPS" --argjson sreps "$START_REPS" --argjson rreps "$REPAIR_REPS" \
+	--arg mode "$MESH_MODE" --arg attached "$xdp_attached" '
 	{
 	  bench: "daemon",
+	  xdp_mode: $mode,
+	  xdp_mode_attached: $attached,
 	  config: $config,
 	  config_discovery_chain: ($config + $dconfig),
 	  discovery_ms_median_by_hops: ($disc | map_values(.median)),

@@ -16,12 +16,14 @@
 # variants' order rotating round by round, so that drift on this shared
 # machine hits all of them alike. Each run checks that the sink counted
 # exactly COUNT frames.
-# Every XDP program runs in native (driver) mode, checked: veth has native XDP,
-# and a redirect into a veth needs XDP on its peer, which the sink provides.
+# The forwarding node's XDP programs run in XDP_MODE (native, the default, or
+# generic: the skb mode of Wi-Fi drivers), checked; the sink always runs
+# native (veth has native XDP, and a native redirect into a veth needs XDP on
+# its peer, which the sink provides). The JSON says which as "xdp_mode".
 # The forwarding namespace has no netfilter rules (conntrack and the iptables
 # tables hook in only once used), rp_filter 0 and a permanent neighbour entry:
 # the Linux variant pays for routing and forwarding only.
-# Prints one JSON object. Env: COUNT (300000), REPS (9), SIZE (64), BENCH_CPU (1),
+# Prints one JSON object. Env: COUNT (300000), REPS (9), SIZE (64), BENCH_CPU (1), XDP_MODE (native),
 # PROFILE=DIR: afterwards, one more run of each variant under `perf record -e
 # cpu-clock` (the generator and the softirq work it runs), symbols by share in
 # DIR/<variant>.txt.
@@ -33,6 +35,12 @@ COUNT=${COUNT:-300000}
 REPS=${REPS:-9}
 SIZE=${SIZE:-64}
 BENCH_CPU=${BENCH_CPU:-1}
+XDP_MODE=${XDP_MODE:-native}
+case $XDP_MODE in
+native) mode_id=1 attach_kw=xdpdrv ;;
+generic) mode_id=2 attach_kw=xdpgeneric ;;
+*) fail "XDP_MODE=$XDP_MODE: expected native or generic" ;;
+esac
 
 require_root_netns
 mount_bpffs
@@ -112,7 +120,10 @@ ip netns exec $F bpftool map update id "$tx_id" key hex $(le32 "$f1_ifindex") va
 "$dpctl" --pin "$pin/babe" --netns $F neigh add 10.90.2.1 dev f1 lladdr "$s0_mac"
 "$dpctl" --pin "$pin/babe" --netns $F port add f1
 
-xdp_off() { ip -n $F link set f0 xdp off 2>/dev/null || true; }
+xdp_off() { # both modes: a plain `xdp off` leaves a generic program on a veth
+	ip -n $F link set f0 xdp off 2>/dev/null || true
+	ip -n $F link set f0 xdpgeneric off 2>/dev/null || true
+}
 setup_variant() {
 	xdp_off
 	[ -e "$pin/babe/links/f0" ] && "$dpctl" --pin "$pin/babe" detach f0
@@ -120,11 +131,11 @@ setup_variant() {
 	case $1 in
 	baseline) ;;
 	linux) ip netns exec $F sysctl -qw net.ipv4.ip_forward=1 ;;
-	minimal) ip netns exec $F bpftool net attach xdp id "$min_id" dev f0 ;;
-	babe) "$dpctl" --pin "$pin/babe" --netns $F attach mesh f0 mode native >/dev/null ;;
+	minimal) ip netns exec $F bpftool net attach $attach_kw id "$min_id" dev f0 ;;
+	babe) "$dpctl" --pin "$pin/babe" --netns $F attach mesh f0 mode "$XDP_MODE" >/dev/null ;;
 	esac
 	case $1 in
-	minimal | babe) [ "$(xdp_mode $F f0)" -eq 1 ] || fail "$1: f0 is not in native XDP mode" ;;
+	minimal | babe) [ "$(xdp_mode $F f0)" -eq $mode_id ] || fail "$1: f0 is not in $XDP_MODE XDP mode" ;;
 	*) [ "$(xdp_mode $F f0)" -eq 0 ] || fail "$1: XDP left on f0" ;;
 	esac
 }
@@ -209,13 +220,14 @@ jq -n \
 	--arg bw "$(median "${wall_runs[baseline]}")" --arg lw "$(median "${wall_runs[linux]}")" \
 	--arg mw "$(median "${wall_runs[minimal]}")" --arg xw "$(median "${wall_runs[babe]}")" \
 	--arg lr "${added_runs[linux]}" --arg mr "${added_runs[minimal]}" --arg xr "${added_runs[babe]}" \
-	--arg transit "$babe_transit" '
+	--arg transit "$babe_transit" --arg mode "$XDP_MODE" '
 	def r2: . * 100 | round / 100;
 	def nums: split(" ") | map(select(length > 0) | tonumber | r2);
 	($b|tonumber) as $b | ($l|tonumber) as $l | ($m|tonumber) as $m | ($x|tonumber) as $x |
 	($la|tonumber) as $la | ($ma|tonumber) as $ma | ($xa|tonumber) as $xa |
 	{
 	  bench: "forward",
+	  xdp_mode: $mode,
 	  metric: "generator thread CPU ns per packet, whole path on one CPU; added = variant - baseline run just before it, median over rounds",
 	  frames_per_run: ($count|tonumber), rounds: ($reps|tonumber), frame_bytes: ($size|tonumber),
 	  cpu: ($cpu|tonumber),
