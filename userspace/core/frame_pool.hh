@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // Fixed-size packet frames in one area, with a free stack and a reference
 // count per frame. The AF_XDP UMEM and the AF_PACKET fallback both hand out
 // frames from one of these: a packet parked in the send buffer, queued for

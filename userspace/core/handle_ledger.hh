@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // The checker of the handle contract the sans-IO cores share (dsr::node,
 // transport::endpoint): every caller buffer handed to a core by handle comes
 // back exactly once (delivered, released or dropped), and a core names (in a

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // An IPv4 address: one type for every module that parses or prints one.
 // It holds the address in host byte order (10.0.0.1 is 0x0a000001), the
 // order the protocol cores and the configuration compare and mask in; the

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // A small deterministic pseudo-random generator for the sans-IO cores
 // (jitter, random delays): xoshiro256** seeded through splitmix64. Same seed,
 // same sequence, on every machine; no global state, no clock.

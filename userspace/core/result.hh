@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // A value or an error, without exceptions: babe::result<T, E> is the small
 // subset of C++23 std::expected that g++ 12 lacks. Construct it from a T for
 // success or from babe::unexpected{e} (or make_error(e)) for failure; test it

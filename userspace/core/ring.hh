@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // One fixed-capacity ring (FIFO) for every queue of the data plane, with a
 // threading policy:
 //   ring<T>                  one thread: indexed access, slots written in

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // A thread's request for a shorter scheduler time slice. EEVDF (Linux >=
 // 6.12) takes sched_attr.sched_runtime under SCHED_OTHER as the thread's
 // slice (clamped to 100 us..100 ms), and a woken thread with a shorter slice

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // A single-writer seqlock cell: the owner thread publishes a plain,
 // trivially copyable snapshot (a shard's counters) and any thread reads a
 // consistent copy without locking the writer. The writer never waits; a

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // Fixed-size slab classes (256/512/1024/4096 bytes) for small messages
 // between modules, per core (ARCHITECTURE.md §4). One arena allocated at
 // construction; alloc/free are O(1) pops/pushes on per-class index stacks,

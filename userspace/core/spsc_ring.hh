@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // The shard bus's ring under its former name: ring<T, spsc_shared> (core/
 // ring.hh) with a capacity fixed at compile time, until its callers name the
 // template itself.

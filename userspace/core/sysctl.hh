@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // An integer sysctl under /proc/sys, read before it is written: babed changes
 // one only when its value is not already acceptable, so it runs where
 // /proc/sys is read-only (a container whose privileged init container set

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // Time as the protocol cores see it: a monotonic nanosecond clock whose value
 // is always passed in by the caller (the daemon reads CLOCK_MONOTONIC, the
 // simulator its virtual clock, tests a number). Nothing in the sans-IO cores

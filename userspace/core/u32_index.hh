@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // A fixed-capacity hash index from a 32-bit key (an IPv4 address) to a
 // 32-bit slot number: open addressing with linear probing and backward-shift
 // deletion (no tombstones), sized at construction to a power of two at least

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // A file descriptor with one owner: closed when the owner goes, moved (never
 // copied) to a new owner, handed over with release() to code that closes it
 // itself (libbpf, a caller). reset() and the destructor keep errno, so an

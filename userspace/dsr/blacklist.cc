@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // The §4.6 blacklist: see blacklist.hh.
 #include "dsr/blacklist.hh"
 

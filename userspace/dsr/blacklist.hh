@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // The blacklist of RFC 4728 §4.6: neighbours this node can hear but that
 // cannot hear it (a unidirectional link into this node). A neighbour is
 // added as "probable" when a transmission to it fails right after it was

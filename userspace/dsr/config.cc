@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // Validation of a DSR node's configuration and the label strings of the
 // event kinds and drop reasons (metrics, logs, simulator traces).
 #include "dsr/config.hh"

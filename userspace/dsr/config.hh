@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // The configuration of one DSR node: every constant of RFC 4728 §9 with its
 // RFC default, plus the bounds of every table and buffer the core
 // pre-allocates at construction (Babe's "put a limit on everything"). A node

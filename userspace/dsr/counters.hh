@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // The counters of one DSR node: one plain u64 per protocol event and per
 // refusal of a bound, read as a struct for metrics (`node::stats()`). The
 // X-macro gives the metrics exporter each field's name as a label.

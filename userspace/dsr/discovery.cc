@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // Route Discovery (RFC 4728 §8.2.1-8.2.2): see discovery.hh.
 #include "dsr/discovery.hh"
 

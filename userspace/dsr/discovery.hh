@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // Route Discovery (RFC 4728 §8.2.1-8.2.2): this node's own discoveries
 // (a non-propagating request first, then floods with exponential backoff up
 // to MaxRequestRexmt; the last Route Error piggybacked on the next request,

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // Hop-by-hop recovery's per-source id windows: see duplicate_window.hh.
 #include "dsr/duplicate_window.hh"
 

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // Hop-by-hop recovery's duplicate detection: which IP ids of that class each
 // source's packets had lately (a sender numbers its packets in sequence), as
 // a window of the 1024 ids up to the newest, like IPsec's anti-replay

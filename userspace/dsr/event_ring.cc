@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // The emitters of the node's events (event_ring.hh) that are not per packet.
 #include "dsr/event_ring.hh"
 

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // The node's events waiting for poll_event, one emitter per kind: each
 // writes its event in place in the ring (an event built on the stack and
 // copied in stalled on its own stores). Up to `limit` events are kept; past

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // Frames sent with want_link_feedback, oldest first: link-layer feedback for
 // a neighbour arrives in the order its frames were sent, so each feedback
 // call belongs to the oldest outstanding frame to that hop. Bounded: when

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // Originating, forwarding and delivering data (RFC 4728 §8.1): see forwarding.hh.
 #include "dsr/forwarding.hh"
 

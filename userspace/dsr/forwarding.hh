@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // Data on source routes (RFC 4728 §8.1): packets this node originates go
 // out on a cached route or wait in the Send Buffer (§4.2) while a Route
 // Discovery runs; packets naming this node next in their Source Route are

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // The §4.4 Gratuitous Route Reply Table: see grat_reply_table.hh.
 #include "dsr/grat_reply_table.hh"
 

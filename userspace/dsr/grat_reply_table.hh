@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // The Gratuitous Route Reply Table of RFC 4728 §4.4: (original sender, node
 // overheard) pairs for which this node recently sent a gratuitous Route
 // Reply during automatic route shortening (§3.4.3), so that it sends at most

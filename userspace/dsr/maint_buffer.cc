@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // The §8.3 maintenance buffer: see maint_buffer.hh.
 #include "dsr/maint_buffer.hh"
 

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // The maintenance buffer of RFC 4728 §8.3 (RexmtBufferSize packets): packets
 // sent to a next hop whose receipt is not yet confirmed. An entry is
 // "queued" while its transmission waits in the transmit queue and "waiting"

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // Route Maintenance (RFC 4728 §8.3.1-8.3.5): every packet sent to a next
 // hop waits in the maintenance buffer until the hop is confirmed (a passive
 // acknowledgement, an Acknowledgement, link-layer feedback or "heard from"

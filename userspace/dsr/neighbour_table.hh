@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // Neighbours of this node: which link each was heard on, when it was last
 // heard, and when this node last had a link to it confirmed (§8.3: within
 // MaintHoldoffTime of a confirmation no new one is asked for). Fixed

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // The DSR node: the facade over the concerns of RFC 4728 that the engine,
 // the simulator and the tests call. Each input is classified once
 // (packet_context) and dispatched to the concern it belongs to: Route

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // One DSR (RFC 4728) node as a deterministic, sans-IO state machine: the
 // daemon's engine, the simulator and the tests drive exactly this class.
 // Inputs are packets, link feedback, "heard from" evidence and timeouts, each

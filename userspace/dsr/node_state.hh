@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // What every concern of a DSR node shares: its configuration and address,
 // counters, randomness, the route cache and the neighbours it learns from,
 // the blacklist of unidirectional links (§4.6), the event ring, and the IP

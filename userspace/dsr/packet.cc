@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // Writing a packet_record to the wire with the codec: see packet.hh.
 #include "dsr/packet.hh"
 

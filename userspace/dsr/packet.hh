@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // packet_record: a packet the node will transmit, described by its headers
 // only (the payload stays in the caller's buffer, named by handle). Records
 // sit in the send buffer, the maintenance buffer and the transmit queue, are

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // The one classification pass over a received packet: see packet_context.hh.
 #include "dsr/packet_context.hh"
 

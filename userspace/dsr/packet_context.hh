@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // A received DSR packet, classified once: the IPv4 and DSR views, each
 // option the node acts on, the options carried along when forwarding, the
 // source route's addresses, the link-layer sender (given, or inferred from

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // Route Replies (RFC 4728 §8.2.3-8.2.5, §3.4.3): see replies.hh.
 #include "dsr/replies.hh"
 

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // Route Replies (RFC 4728 §8.2.3-8.2.5, §3.4.3): the target's reply along
 // the reversed request record, an intermediate node's reply from its cache
 // (delayed against reply storms, §8.2.4, and cancelled when a shorter one is

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // The §4.3 Route Request Table, the discovery state per target and the
 // per-initiator rate limiter: see request_table.hh.
 #include "dsr/request_table.hh"

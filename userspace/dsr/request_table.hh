@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // The Route Request Table of RFC 4728 §4.3, in its two halves:
 //   - request_table: for each of up to RequestTableSize initiators, a FIFO of
 //     the last RequestTableIds (Identification, Target) pairs seen, so that a

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // The §4.1 Route Cache, link and path variants: see route_cache.hh.
 #include "dsr/route_cache.hh"
 

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // The Route Cache of RFC 4728 §4.1: what this node knows of the topology,
 // learned from Route Replies, forwarded and overheard source routes and
 // Route Requests, and pruned by Route Errors, Route Maintenance and

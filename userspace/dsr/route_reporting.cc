@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // The reported routes: see route_reporting.hh.
 #include "dsr/route_reporting.hh"
 

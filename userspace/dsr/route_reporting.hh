@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // The routes the node reports to its caller (route_changed / route_removed,
 // for the kernel's route map): the best cached route of each destination in
 // use, up to `installed_routes` of them (the least recently used goes). After

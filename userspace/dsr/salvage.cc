@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // Salvaging (RFC 4728 §8.3.6): see salvage.hh.
 #include "dsr/salvage.hh"
 

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // Packets whose next hop failed (RFC 4728 §8.3.6): someone else's data
 // packet goes on another cached route of this node's (Salvage count + 1,
 // up to MAX_SALVAGE_COUNT), our own goes on another route or back to the

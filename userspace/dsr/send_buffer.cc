@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // The §4.2 Send Buffer: see send_buffer.hh.
 #include "dsr/send_buffer.hh"
 

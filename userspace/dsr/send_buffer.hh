@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // The Send Buffer of RFC 4728 §4.2: locally originated packets waiting for a
 // Route Discovery, held by handle (headers described, payload never copied),
 // each for at most SendBufferTimeout. Fixed capacity; when full the oldest

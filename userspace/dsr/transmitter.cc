@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // The transmit queue and link-feedback records: see transmitter.hh.
 #include "dsr/transmitter.hh"
 

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // The node's way out: frames queued for poll_transmit (each due now or
 // after a delay), written to the caller's buffer when due, and the frames
 // sent with want_link_feedback whose feedback is still to come. A frame of

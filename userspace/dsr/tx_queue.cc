@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // The transmit queue's FIFO and fixed min-heap: see tx_queue.hh.
 #include "dsr/tx_queue.hh"
 

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // The transmit queue: frames waiting for poll_transmit, each due at a time
 // (now, or later for BroadcastJitter and the §8.2.4 reply delay), served in
 // (due, insertion order) so that output is deterministic. Cached Route

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // The plain data the DSR core exchanges with its caller: addresses, links,
 // packet handles, routes, the transmissions it asks for and the events it
 // reports. No behaviour here; see node.hh for the calls that produce them.

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // The transport endpoint (endpoint.hh): connection table, handshake and
 // close, the send side (chunks by handle, segment records, SACK scoreboard,
 // loss detection by transmission order, RTO, congestion control with loss

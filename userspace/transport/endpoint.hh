@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // One babed's reliable transport as a deterministic, sans-IO state machine:
 // connections between (node, port) pairs with a handshake, orderly close,
 // reset and idle timeout; a byte stream with optional message boundaries;

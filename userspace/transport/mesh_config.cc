@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // The transport over a multi-hop radio mesh (see mesh_config.hh).
 #include "transport/mesh_config.hh"
 

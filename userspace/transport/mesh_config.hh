@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // The transport's configuration over a multi-hop radio mesh: what babed's
 // engine runs, and what the simulator runs so that it measures the same
 // protocol. The bounds and every choice are explained in mesh_config.cc.

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // Encoder, decoder and CRC32C of the transport segment header (segment.hh).
 #include "transport/segment.hh"
 

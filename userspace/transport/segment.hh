@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // The transport segment format: the header Babe's reliable transport puts in
 // a DSR payload (Next Header BABE_NEXT_HEADER_TRANSPORT), its encoder and its
 // decoder. Every length is checked; a malformed segment is a typed error. The

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // The plain data the transport core exchanges with its caller: node
 // addresses, buffer handles, connection ids, the configuration with every
 // bound, the counters, the transmissions it asks for and the events it

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // Byte-level helpers of the wire codec: big-endian loads and stores at any
 // (unaligned) position of a byte span, and ipv4_addr, the address type the
 // codec hands out. Loads and stores go through memcpy-free shifts so that

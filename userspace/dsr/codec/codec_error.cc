@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // Labels of codec_error (see codec_error.hh).
 #include "dsr/codec/codec_error.hh"
 

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // The typed errors of the RFC 4728 wire codec. Every malformed input the
 // decoders see maps to one of these (never undefined behaviour), and every
 // encoder failure too; to_string() gives a stable snake_case label suitable

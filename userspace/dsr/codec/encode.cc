@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // Encoders of the DSR Options header, its options and the Flow State header
 // (see encode.hh). Every write is preceded by a size check against `out`.
 #include "dsr/codec/encode.hh"

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // Encoding of the DSR Options header, every option of RFC 4728 §6 and §7 and
 // the DSR Flow State header into a caller-provided buffer. Each encode_*
 // writes at the start of `out` and returns the number of bytes written, or

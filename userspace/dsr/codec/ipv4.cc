@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // IPv4 header parsing, encoding and checksums (see ipv4.hh).
 #include "dsr/codec/ipv4.hh"
 

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // IPv4 header helpers of the wire codec: a checked zero-copy view of an IPv4
 // packet (parse_ipv4), an encoder for a 20-byte header with its checksum,
 // the header checksum itself, and in-place edits with incremental checksum

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // Decoding of the DSR Options header, its options and the Flow State header
 // (see options.hh). All bounds checks of the codec's decoders live here.
 #include "dsr/codec/options.hh"

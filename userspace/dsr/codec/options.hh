@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // Zero-copy decoding of the DSR Options header and its options (RFC 4728 §6)
 // and of the DSR Flow State header and its options (§7). parse_dsr() checks
 // the whole header once (every length, every option's Opt Data Len against

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // apply_unknown_options(): RFC 4728 §6.1 in place (see unknown.hh).
 #include "dsr/codec/unknown.hh"
 

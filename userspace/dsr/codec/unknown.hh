@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-or-later
 // What to do with a DSR option this node does not implement (RFC 4728 §6.1,
 // IANA "DSR Protocol Options"): the top bit of the Option Type asks for a
 // Route Error OPTION_NOT_SUPPORTED, the next two bits choose ignore (00),
