@@ -582,6 +582,126 @@ struct endpoint::impl {
         c.pace_at = std::max(c.pace_at, now - std::max(2 * gap, cfg.pacing_quantum)) + gap;
     }
 
+    // What one ACK delivered, gathered while its cumulative part and its SACK
+    // blocks are walked, acted on once at the end.
+    struct ack_tally {
+        std::uint64_t delivered = 0;
+        std::optional<time_point> rtt_from;
+        bool progress = false;
+        bool spurious_rto = false;
+        std::uint64_t prev_max_serial = 0;
+    };
+
+    // A segment newly delivered (cumulatively or by SACK).
+    void note_delivered(conn& c, time_point now, seg_rec& s, ack_tally& t)
+    {
+        t.delivered += s.len;
+        // RACK: the latest-sent segment delivered gives the reference time
+        // and RTT; a retransmission acknowledged sooner than the minimum RTT
+        // was its original's ACK (ambiguous): not used.
+        if (s.serial > c.max_delivered_serial &&
+            !(s.tx_count > 1 && c.have_rtt && now - s.sent < c.min_rtt)) {
+            c.max_delivered_serial = s.serial;
+            c.rack_xmit = s.sent;
+            c.rack_rtt = now - s.sent;
+            c.have_rack = true;
+        }
+        if (s.tx_count == 1 && s.serial < t.prev_max_serial) {
+            c.reordering_seen = true; // delivered after a later-sent one
+            ++ctr.reordered;
+        }
+        if (c.rto_undo_armed && s.tx_count == 1 && s.serial <= c.rto_serial)
+            t.spurious_rto = true; // an original sent before the RTO arrived
+        if (s.tx_count == 1 && (!t.rtt_from || s.sent > *t.rtt_from))
+            t.rtt_from = s.sent; // Karn: never from a retransmitted segment
+        leave_pipe(c, s);
+        if (s.lost) {
+            s.lost = false;
+            --c.lost_count;
+        }
+    }
+
+    // The cumulative acknowledgement: records below it leave the scoreboard,
+    // the chunks they covered go back to the application.
+    void ack_cumulative(conn& c, time_point now, std::uint32_t ack, ack_tally& t)
+    {
+        if (!seq_gt(ack, c.snd_una))
+            return;
+        while (!c.segs.empty() && seq_le(c.segs.front().seq_end(), ack)) {
+            seg_rec& s = c.segs.front();
+            if (!s.sacked)
+                note_delivered(c, now, s, t);
+            if (s.fin)
+                c.fin_acked = true;
+            c.segs.pop_front();
+        }
+        c.snd_una = ack;
+        t.progress = true;
+        while (!c.chunks.empty() && seq_le(c.chunks.front().seq + c.chunks.front().len, c.snd_una)) {
+            give_back(event_kind::released, c.chunks.front().h, &c);
+            c.chunks.pop_front();
+            ++c.chunk_head_no;
+        }
+    }
+
+    void ack_sack_block(conn& c, time_point now, const sack_block& blk, ack_tally& t)
+    {
+        if (seq_le(blk.end, c.snd_una) || seq_gt(blk.end, c.snd_nxt))
+            return;
+        // The records are in sequence order: find the block's first by
+        // bisection (an ACK carries up to 16 blocks, the scoreboard up to
+        // max_segments records).
+        std::size_t lo = 0, hi = c.segs.size();
+        while (lo < hi) {
+            const std::size_t mid = lo + (hi - lo) / 2;
+            if (seq_lt(c.segs[mid].seq, blk.start))
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        for (std::size_t i = lo; i < c.segs.size() && seq_lt(c.segs[i].seq, blk.end); ++i) {
+            seg_rec& s = c.segs[i];
+            if (!s.sacked && s.tx_count > 0 && seq_le(s.seq_end(), blk.end)) {
+                s.sacked = true;
+                note_delivered(c, now, s, t);
+                t.progress = true;
+            }
+        }
+    }
+
+    // Progress ends a probe and a forced retransmission, and tells whether
+    // the last RTO was spurious (F-RTO-like: the network was still delivering
+    // what the RTO took for lost; the window comes back).
+    void after_progress(conn& c, const ack_tally& t)
+    {
+        c.tlp_pending = false;
+        c.rto_force = false;
+        if (!c.rto_undo_armed)
+            return;
+        c.rto_undo_armed = false;
+        if (t.spurious_rto) {
+            c.cwnd = std::max(c.cwnd, c.prior_cwnd);
+            c.ssthresh = std::max(c.ssthresh, c.prior_ssthresh);
+            c.in_recovery = c.recovery_random = false;
+            ++ctr.spurious_rto_undos;
+        }
+    }
+
+    // Slow start below ssthresh, then one MSS per window delivered.
+    void grow_cwnd(conn& c, std::uint64_t delivered)
+    {
+        if (c.cwnd < c.ssthresh) {
+            c.cwnd += std::uint32_t(std::min<std::uint64_t>(delivered, 2 * cfg.mss));
+        } else {
+            c.ca_acc += std::uint32_t(delivered);
+            while (c.ca_acc >= c.cwnd) {
+                c.ca_acc -= c.cwnd;
+                c.cwnd += cfg.mss;
+            }
+        }
+        c.cwnd = std::min(c.cwnd, cfg.max_cwnd);
+    }
+
     void on_ack(conn& c, time_point now, const segment_header& h)
     {
         if (seq_gt(h.ack, c.snd_nxt)) {
@@ -590,116 +710,27 @@ struct endpoint::impl {
         }
         if (seq_ge(h.ack, c.snd_una))
             c.snd_right = h.ack + h.window;
-        std::uint64_t delivered = 0;
-        std::optional<time_point> rtt_from;
-        bool progress = false, spurious_rto = false;
-        const std::uint64_t prev_max = c.max_delivered_serial;
-        auto note = [&](seg_rec& s) {
-            delivered += s.len;
-            // RACK: the latest-sent segment delivered gives the reference
-            // time and RTT; a retransmission acknowledged sooner than the
-            // minimum RTT was its original's ACK (ambiguous): not used.
-            if (s.serial > c.max_delivered_serial &&
-                !(s.tx_count > 1 && c.have_rtt && now - s.sent < c.min_rtt)) {
-                c.max_delivered_serial = s.serial;
-                c.rack_xmit = s.sent;
-                c.rack_rtt = now - s.sent;
-                c.have_rack = true;
-            }
-            if (s.tx_count == 1 && s.serial < prev_max) {
-                c.reordering_seen = true; // delivered after a later-sent one
-                ++ctr.reordered;
-            }
-            if (c.rto_undo_armed && s.tx_count == 1 && s.serial <= c.rto_serial)
-                spurious_rto = true; // an original sent before the RTO arrived
-            if (s.tx_count == 1 && (!rtt_from || s.sent > *rtt_from))
-                rtt_from = s.sent; // Karn: never from a retransmitted segment
-            leave_pipe(c, s);
-            if (s.lost) {
-                s.lost = false;
-                --c.lost_count;
-            }
-        };
-        if (seq_gt(h.ack, c.snd_una)) {
-            while (!c.segs.empty() && seq_le(c.segs.front().seq_end(), h.ack)) {
-                seg_rec& s = c.segs.front();
-                if (!s.sacked)
-                    note(s);
-                if (s.fin)
-                    c.fin_acked = true;
-                c.segs.pop_front();
-            }
-            c.snd_una = h.ack;
-            progress = true;
-            while (!c.chunks.empty() && seq_le(c.chunks.front().seq + c.chunks.front().len, c.snd_una)) {
-                give_back(event_kind::released, c.chunks.front().h, &c);
-                c.chunks.pop_front();
-                ++c.chunk_head_no;
-            }
-        }
-        for (std::size_t b = 0; b < h.sack_count; ++b) {
-            const sack_block& blk = h.sacks[b];
-            if (seq_le(blk.end, c.snd_una) || seq_gt(blk.end, c.snd_nxt))
-                continue;
-            // The records are in sequence order: find the block's first by
-            // bisection (an ACK carries up to 16 blocks, the scoreboard up
-            // to max_segments records).
-            std::size_t lo = 0, hi = c.segs.size();
-            while (lo < hi) {
-                const std::size_t mid = lo + (hi - lo) / 2;
-                if (seq_lt(c.segs[mid].seq, blk.start))
-                    lo = mid + 1;
-                else
-                    hi = mid;
-            }
-            for (std::size_t i = lo; i < c.segs.size() && seq_lt(c.segs[i].seq, blk.end); ++i) {
-                seg_rec& s = c.segs[i];
-                if (!s.sacked && s.tx_count > 0 && seq_le(s.seq_end(), blk.end)) {
-                    s.sacked = true;
-                    note(s);
-                    progress = true;
-                }
-            }
-        }
-        if (rtt_from)
-            update_rtt(c, now - *rtt_from);
+        ack_tally t;
+        t.prev_max_serial = c.max_delivered_serial;
+        ack_cumulative(c, now, h.ack, t);
+        for (std::size_t b = 0; b < h.sack_count; ++b)
+            ack_sack_block(c, now, h.sacks[b], t);
+        if (t.rtt_from)
+            update_rtt(c, now - *t.rtt_from);
         c.consecutive_rto = 0;
-        if (progress) {
-            c.tlp_pending = false;
-            c.rto_force = false;
-            if (c.rto_undo_armed) {
-                c.rto_undo_armed = false;
-                if (spurious_rto) {
-                    // F-RTO-like: the network was still delivering what the
-                    // RTO took for lost; the window comes back.
-                    c.cwnd = std::max(c.cwnd, c.prior_cwnd);
-                    c.ssthresh = std::max(c.ssthresh, c.prior_ssthresh);
-                    c.in_recovery = c.recovery_random = false;
-                    ++ctr.spurious_rto_undos;
-                }
-            }
-        }
+        if (t.progress)
+            after_progress(c, t);
         if (const std::uint32_t newly = detect_losses(c, now))
             on_loss_event(c, newly);
         if (c.in_recovery && seq_ge(c.snd_una, c.recover))
             c.in_recovery = c.recovery_random = false;
-        if (delivered > 0 && (!c.in_recovery || c.recovery_random)) {
-            if (c.cwnd < c.ssthresh) {
-                c.cwnd += std::uint32_t(std::min<std::uint64_t>(delivered, 2 * cfg.mss));
-            } else {
-                c.ca_acc += std::uint32_t(delivered);
-                while (c.ca_acc >= c.cwnd) {
-                    c.ca_acc -= c.cwnd;
-                    c.cwnd += cfg.mss;
-                }
-            }
-            c.cwnd = std::min(c.cwnd, cfg.max_cwnd);
-        }
+        if (t.delivered > 0 && (!c.in_recovery || c.recovery_random))
+            grow_cwnd(c, t.delivered);
         if (c.snd_una == c.snd_nxt) {
             c.rto_at.reset();
             c.tlp_at.reset();
             c.rack_at.reset();
-        } else if (progress) {
+        } else if (t.progress) {
             c.rto_at = now + c.rto;
             arm_tlp(c, now);
         }
@@ -985,22 +1016,170 @@ struct endpoint::impl {
         return t;
     }
 
+    // The SYN or SYN-ACK, when one is due.
+    std::optional<transmit> handshake_transmit(conn& c, time_point now, std::span<std::byte> out)
+    {
+        if (!c.syn_pending)
+            return std::nullopt;
+        c.syn_pending = false;
+        c.syn_sent_at = now;
+        c.rto_at = now + c.rto;
+        const bool server = c.st == conn_state::syn_received;
+        segment_header h = base_header(c, server ? flag::syn | flag::ack : flag::syn, c.iss);
+        return finish(c, h, out, {});
+    }
+
+    // 0. A tail loss probe: a lost segment, new data or the last segment
+    // again, regardless of cwnd and pacing. Sets probe_new when the probe is
+    // new data, which send_new_data then sends.
+    std::optional<transmit> tail_loss_probe(conn& c, time_point now, std::span<std::byte> out,
+                                            bool& probe_new)
+    {
+        if (!c.tlp_send)
+            return std::nullopt;
+        c.tlp_send = false;
+        if (c.segs.empty())
+            return std::nullopt;
+        c.tlp_pending = true;
+        ++ctr.tail_loss_probes;
+        c.rto_at = now + c.rto;
+        if (c.lost_count > 0) {
+            c.rto_force = true;
+        } else if (unsent(c) > 0 && !c.segs.full() && seq_gt(c.snd_right, c.snd_nxt)) {
+            probe_new = true;
+        } else {
+            for (std::size_t i = c.segs.size(); i-- > 0;) {
+                seg_rec& s = c.segs[i];
+                if (s.sacked)
+                    continue;
+                leave_pipe(c, s);
+                return send_seg(c, s, now, out);
+            }
+        }
+        return std::nullopt;
+    }
+
+    // Pacing holds data back (not ACKs) until pace_at; a send held back is
+    // counted once however many turns it waits.
+    void defer_paced(conn& c, bool waited)
+    {
+        if (!waited)
+            ++ctr.paced;
+        c.paced_wait = true;
+    }
+
+    // 1. Retransmit what was declared lost, as the window allows (the one
+    // retransmission of an RTO or a probe regardless).
+    std::optional<transmit> retransmit_lost(conn& c, time_point now, std::span<std::byte> out,
+                                            bool paced, bool waited)
+    {
+        if (c.lost_count == 0 || !(c.pipe < c.cwnd || c.rto_force))
+            return std::nullopt;
+        if (paced && !c.rto_force) {
+            defer_paced(c, waited);
+            return std::nullopt;
+        }
+        for (std::size_t i = 0; i < c.segs.size(); ++i) {
+            seg_rec& s = c.segs[i];
+            if (s.lost && !s.in_pipe) {
+                s.lost = false;
+                --c.lost_count;
+                c.rto_force = false;
+                pace(c, now, s.len);
+                return send_seg(c, s, now, out);
+            }
+        }
+        c.rto_force = false;
+        return std::nullopt;
+    }
+
+    // 2. New data, as the window, the peer's window and pacing allow.
+    std::optional<transmit> send_new_data(conn& c, time_point now, std::span<std::byte> out,
+                                          bool paced, bool waited, bool probe_new)
+    {
+        if (paced && unsent(c) > 0 && c.pipe < c.cwnd && !c.paced_wait)
+            defer_paced(c, waited);
+        if (unsent(c) == 0 || c.segs.full() || c.paced_wait ||
+            !(c.pipe < c.cwnd || c.probe_pending || probe_new))
+            return std::nullopt;
+        chunk& ch = c.chunks[std::size_t(c.chunk_tx_no - c.chunk_head_no)];
+        const std::uint32_t want = std::min(cfg.mss, ch.len - c.chunk_tx_off);
+        const std::uint32_t space = seq_gt(c.snd_right, c.snd_nxt) ? c.snd_right - c.snd_nxt : 0;
+        std::uint32_t len = std::min(want, space);
+        if (space == 0 && c.probe_pending) {
+            len = 1;
+            ++ctr.zero_window_probes;
+        }
+        c.probe_pending = false;
+        if (len == 0 || (len < want && !c.segs.empty())) {
+            // Window closed (or too small to be worth it): the persist timer
+            // probes it when nothing is in flight.
+            if (c.segs.empty() && !c.rto_at)
+                c.rto_at = now + c.rto;
+            return std::nullopt;
+        }
+        seg_rec s;
+        s.seq = c.snd_nxt;
+        s.len = len;
+        s.chunk_no = c.chunk_tx_no;
+        s.chunk_off = c.chunk_tx_off;
+        s.eom = ch.eom && c.chunk_tx_off + len == ch.len;
+        c.snd_nxt += len;
+        c.chunk_tx_off += len;
+        if (c.chunk_tx_off == ch.len) {
+            ++c.chunk_tx_no;
+            c.chunk_tx_off = 0;
+        }
+        c.segs.push_back(s);
+        pace(c, now, len);
+        return send_seg(c, c.segs.back(), now, out);
+    }
+
+    // 3. FIN after the last byte.
+    std::optional<transmit> send_fin(conn& c, time_point now, std::span<std::byte> out)
+    {
+        if (!c.close_requested || c.fin_queued || unsent(c) != 0 || c.segs.full())
+            return std::nullopt;
+        seg_rec s;
+        s.seq = c.snd_nxt;
+        s.fin = true;
+        c.fin_queued = true;
+        c.snd_nxt += 1;
+        c.snd_end += 1;
+        c.segs.push_back(s);
+        return send_seg(c, c.segs.back(), now, out);
+    }
+
+    std::optional<transmit> established_transmit(conn& c, time_point now, std::span<std::byte> out)
+    {
+        bool probe_new = false;
+        if (auto t = tail_loss_probe(c, now, out, probe_new))
+            return t;
+        const bool waited = c.paced_wait;
+        c.paced_wait = false;
+        const bool paced = cfg.pacing && c.have_rtt && now < c.pace_at && !probe_new;
+        if (auto t = retransmit_lost(c, now, out, paced, waited))
+            return t;
+        if (auto t = send_new_data(c, now, out, paced, waited, probe_new))
+            return t;
+        if (auto t = send_fin(c, now, out))
+            return t;
+        // 4. A pure ACK (window update, SACK, delayed ACK due).
+        if (c.ack_now || (c.ack_at && *c.ack_at <= now)) {
+            segment_header h = base_header(c, flag::ack, c.snd_nxt);
+            return finish(c, h, out, {});
+        }
+        return std::nullopt;
+    }
+
     std::optional<transmit> conn_transmit(conn& c, time_point now, std::span<std::byte> out)
     {
         switch (c.st) {
         case conn_state::free:
             return std::nullopt;
         case conn_state::syn_sent:
-        case conn_state::syn_received: {
-            if (!c.syn_pending)
-                return std::nullopt;
-            c.syn_pending = false;
-            c.syn_sent_at = now;
-            c.rto_at = now + c.rto;
-            const bool server = c.st == conn_state::syn_received;
-            segment_header h = base_header(c, server ? flag::syn | flag::ack : flag::syn, c.iss);
-            return finish(c, h, out, {});
-        }
+        case conn_state::syn_received:
+            return handshake_transmit(c, now, out);
         case conn_state::time_wait:
             if (c.ack_now) {
                 segment_header h = base_header(c, flag::ack, c.snd_nxt);
@@ -1010,112 +1189,7 @@ struct endpoint::impl {
         case conn_state::established:
             break;
         }
-        // 0. A tail loss probe: a lost segment, new data or the last segment
-        // again, regardless of cwnd and pacing.
-        bool probe_new = false;
-        if (c.tlp_send) {
-            c.tlp_send = false;
-            if (!c.segs.empty()) {
-                c.tlp_pending = true;
-                ++ctr.tail_loss_probes;
-                c.rto_at = now + c.rto;
-                if (c.lost_count > 0) {
-                    c.rto_force = true;
-                } else if (unsent(c) > 0 && !c.segs.full() && seq_gt(c.snd_right, c.snd_nxt)) {
-                    probe_new = true;
-                } else {
-                    for (std::size_t i = c.segs.size(); i-- > 0;) {
-                        seg_rec& s = c.segs[i];
-                        if (s.sacked)
-                            continue;
-                        leave_pipe(c, s);
-                        return send_seg(c, s, now, out);
-                    }
-                }
-            }
-        }
-        // Pacing holds data back (not ACKs) until pace_at.
-        const bool waited = c.paced_wait;
-        c.paced_wait = false;
-        const bool paced = cfg.pacing && c.have_rtt && now < c.pace_at && !probe_new;
-        auto defer = [&] {
-            if (!waited)
-                ++ctr.paced;
-            c.paced_wait = true;
-        };
-        // 1. Retransmit what was declared lost, as the window allows (the
-        // one retransmission of an RTO or a probe regardless).
-        if (c.lost_count > 0 && (c.pipe < c.cwnd || c.rto_force)) {
-            if (paced && !c.rto_force) {
-                defer();
-            } else {
-                for (std::size_t i = 0; i < c.segs.size(); ++i) {
-                    seg_rec& s = c.segs[i];
-                    if (s.lost && !s.in_pipe) {
-                        s.lost = false;
-                        --c.lost_count;
-                        c.rto_force = false;
-                        pace(c, now, s.len);
-                        return send_seg(c, s, now, out);
-                    }
-                }
-                c.rto_force = false;
-            }
-        }
-        // 2. New data.
-        if (paced && unsent(c) > 0 && c.pipe < c.cwnd && !c.paced_wait)
-            defer();
-        if (unsent(c) > 0 && !c.segs.full() && !c.paced_wait &&
-            (c.pipe < c.cwnd || c.probe_pending || probe_new)) {
-            chunk& ch = c.chunks[std::size_t(c.chunk_tx_no - c.chunk_head_no)];
-            const std::uint32_t want = std::min(cfg.mss, ch.len - c.chunk_tx_off);
-            const std::uint32_t space = seq_gt(c.snd_right, c.snd_nxt) ? c.snd_right - c.snd_nxt : 0;
-            std::uint32_t len = std::min(want, space);
-            if (space == 0 && c.probe_pending) {
-                len = 1;
-                ++ctr.zero_window_probes;
-            }
-            c.probe_pending = false;
-            if (len == 0 || (len < want && !c.segs.empty())) {
-                // Window closed (or too small to be worth it): the persist
-                // timer probes it when nothing is in flight.
-                if (c.segs.empty() && !c.rto_at)
-                    c.rto_at = now + c.rto;
-            } else {
-                seg_rec s;
-                s.seq = c.snd_nxt;
-                s.len = len;
-                s.chunk_no = c.chunk_tx_no;
-                s.chunk_off = c.chunk_tx_off;
-                s.eom = ch.eom && c.chunk_tx_off + len == ch.len;
-                c.snd_nxt += len;
-                c.chunk_tx_off += len;
-                if (c.chunk_tx_off == ch.len) {
-                    ++c.chunk_tx_no;
-                    c.chunk_tx_off = 0;
-                }
-                c.segs.push_back(s);
-                pace(c, now, len);
-                return send_seg(c, c.segs.back(), now, out);
-            }
-        }
-        // 3. FIN after the last byte.
-        if (c.close_requested && !c.fin_queued && unsent(c) == 0 && !c.segs.full()) {
-            seg_rec s;
-            s.seq = c.snd_nxt;
-            s.fin = true;
-            c.fin_queued = true;
-            c.snd_nxt += 1;
-            c.snd_end += 1;
-            c.segs.push_back(s);
-            return send_seg(c, c.segs.back(), now, out);
-        }
-        // 4. A pure ACK (window update, SACK, delayed ACK due).
-        if (c.ack_now || (c.ack_at && *c.ack_at <= now)) {
-            segment_header h = base_header(c, flag::ack, c.snd_nxt);
-            return finish(c, h, out, {});
-        }
-        return std::nullopt;
+        return established_transmit(c, now, out);
     }
 
     // ----------------------------------------------------------------- input
@@ -1161,6 +1235,98 @@ struct endpoint::impl {
         c->syn_pending = true;
     }
 
+    // A segment that belongs to no connection: a new SYN opens one, an RST
+    // is ignored, anything else is answered with an RST.
+    disposition on_stray_segment(time_point now, node_addr from, const segment_header& h,
+                                 std::uint32_t len, reason& why)
+    {
+        if (h.has(flag::rst))
+            return disposition::release;
+        if (h.has(flag::syn) && !h.has(flag::ack)) {
+            on_new_syn(now, from, h);
+            return disposition::release;
+        }
+        ++ctr.no_connection;
+        const std::uint32_t seg_len =
+            len + (h.has(flag::syn) ? 1u : 0u) + (h.has(flag::fin) ? 1u : 0u);
+        if (h.has(flag::ack))
+            queue_rst(from, h.dst_port, h.src_port, h.ack, 0, false);
+        else
+            queue_rst(from, h.dst_port, h.src_port, 0, h.seq + seg_len, true);
+        why = reason::no_connection;
+        return disposition::drop;
+    }
+
+    // The client's side of the handshake: the SYN-ACK. Always consumes the
+    // segment.
+    void on_syn_sent(conn& c, time_point now, node_addr from, const segment_header& h)
+    {
+        if (!h.has(flag::syn) || !h.has(flag::ack))
+            return;
+        if (h.ack != c.iss + 1) {
+            queue_rst(from, c.lport, c.pport, h.ack, 0, false);
+            return;
+        }
+        c.irs = h.seq;
+        c.rcv_nxt = h.seq + 1;
+        c.snd_una = c.iss + 1;
+        c.snd_right = h.ack + h.window;
+        c.st = conn_state::established;
+        c.rto_at.reset();
+        if (!c.syn_retransmitted)
+            update_rtt(c, now - c.syn_sent_at);
+        c.rto = c.have_rtt ? c.rto : cfg.initial_rto;
+        c.ack_now = true;
+        ++ctr.connects;
+        conn_event(event_kind::connected, c);
+    }
+
+    // The server's side: the ACK of its SYN-ACK establishes the connection
+    // (true: the segment goes on to the ACK and data processing).
+    bool on_syn_received(conn& c, time_point now, const segment_header& h)
+    {
+        if (h.has(flag::syn)) { // our SYN-ACK was lost: send it again
+            c.syn_pending = true;
+            return false;
+        }
+        if (!h.has(flag::ack) || h.ack != c.iss + 1) {
+            if (h.has(flag::ack))
+                ++ctr.bad_ack;
+            return false;
+        }
+        c.st = conn_state::established;
+        c.snd_una = c.iss + 1;
+        c.rto_at.reset();
+        if (!c.syn_retransmitted)
+            update_rtt(c, now - c.syn_sent_at);
+        ++ctr.accepts;
+        conn_event(event_kind::accepted, c);
+        return true;
+    }
+
+    // The connection's state decides whether the segment goes on to the ACK
+    // and data processing (true) or ends here.
+    bool on_state(conn& c, time_point now, node_addr from, const segment_header& h)
+    {
+        switch (c.st) {
+        case conn_state::free:
+            return false;
+        case conn_state::syn_sent:
+            on_syn_sent(c, now, from, h);
+            return false;
+        case conn_state::syn_received:
+            return on_syn_received(c, now, h);
+        case conn_state::established:
+        case conn_state::time_wait:
+            if (h.has(flag::syn)) { // a duplicate SYN or SYN-ACK: re-ACK
+                c.ack_now = true;
+                return false;
+            }
+            return true;
+        }
+        return false;
+    }
+
     disposition on_segment(time_point now, node_addr from, const segment_header& h,
                            std::uint32_t len, packet_handle hd, std::uint32_t off, reason& why)
     {
@@ -1171,77 +1337,15 @@ struct endpoint::impl {
             fail(*c, event_kind::reset, reason::peer_restarted, false);
             c = nullptr;
         }
-        if (!c) {
-            if (h.has(flag::rst))
-                return disposition::release;
-            if (h.has(flag::syn) && !h.has(flag::ack)) {
-                on_new_syn(now, from, h);
-                return disposition::release;
-            }
-            ++ctr.no_connection;
-            const std::uint32_t seg_len =
-                len + (h.has(flag::syn) ? 1u : 0u) + (h.has(flag::fin) ? 1u : 0u);
-            if (h.has(flag::ack))
-                queue_rst(from, h.dst_port, h.src_port, h.ack, 0, false);
-            else
-                queue_rst(from, h.dst_port, h.src_port, 0, h.seq + seg_len, true);
-            why = reason::no_connection;
-            return disposition::drop;
-        }
+        if (!c)
+            return on_stray_segment(now, from, h, len, why);
         c->last_rx = now;
         if (h.has(flag::rst)) {
             on_rst(*c, h);
             return disposition::release;
         }
-        switch (c->st) {
-        case conn_state::free:
+        if (!on_state(*c, now, from, h))
             return disposition::release;
-        case conn_state::syn_sent:
-            if (h.has(flag::syn) && h.has(flag::ack)) {
-                if (h.ack != c->iss + 1) {
-                    queue_rst(from, c->lport, c->pport, h.ack, 0, false);
-                    return disposition::release;
-                }
-                c->irs = h.seq;
-                c->rcv_nxt = h.seq + 1;
-                c->snd_una = c->iss + 1;
-                c->snd_right = h.ack + h.window;
-                c->st = conn_state::established;
-                c->rto_at.reset();
-                if (!c->syn_retransmitted)
-                    update_rtt(*c, now - c->syn_sent_at);
-                c->rto = c->have_rtt ? c->rto : cfg.initial_rto;
-                c->ack_now = true;
-                ++ctr.connects;
-                conn_event(event_kind::connected, *c);
-            }
-            return disposition::release;
-        case conn_state::syn_received:
-            if (h.has(flag::syn)) { // our SYN-ACK was lost: send it again
-                c->syn_pending = true;
-                return disposition::release;
-            }
-            if (!h.has(flag::ack) || h.ack != c->iss + 1) {
-                if (h.has(flag::ack))
-                    ++ctr.bad_ack;
-                return disposition::release;
-            }
-            c->st = conn_state::established;
-            c->snd_una = c->iss + 1;
-            c->rto_at.reset();
-            if (!c->syn_retransmitted)
-                update_rtt(*c, now - c->syn_sent_at);
-            ++ctr.accepts;
-            conn_event(event_kind::accepted, *c);
-            break;
-        case conn_state::established:
-        case conn_state::time_wait:
-            if (h.has(flag::syn)) { // a duplicate SYN or SYN-ACK: re-ACK
-                c->ack_now = true;
-                return disposition::release;
-            }
-            break;
-        }
         if (h.has(flag::ack) && c->st == conn_state::established)
             on_ack(*c, now, h);
         if (c->st == conn_state::free) // cannot happen today; keep the guard
