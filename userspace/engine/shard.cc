@@ -608,21 +608,16 @@ void shard::deliver_local(const dsr::event& e)
         _io.frames().release(m.addr);
         return;
     }
-    // Rebuild a plain IPv4 packet in place: the original 20-byte header moved
-    // up against the payload, protocol restored, lengths and checksum fixed.
+    // Rebuild a plain IPv4 packet in place: the original header's fields
+    // (read before the write, which may overlap them) up against the
+    // payload, protocol restored, no IP options, length and checksum fixed.
     std::byte* ip_orig = _io.data(m.addr + eth_len);
     std::uint32_t payload_len = m.len - static_cast<std::uint32_t>(eth_len + e.payload_offset);
     std::byte* ip = ip_orig + e.payload_offset - ipv4_len;
-    std::memmove(ip, ip_orig, ipv4_len);
-    ip[0] = std::byte{0x45};
-    ip[9] = std::byte{e.protocol};
+    dsr::codec::ipv4_fields f = dsr::codec::fields_of(dsr::codec::ipv4_view({ip_orig, ipv4_len}));
+    f.protocol = e.protocol;
     std::uint16_t total = static_cast<std::uint16_t>(ipv4_len + payload_len);
-    ip[2] = std::byte{static_cast<std::uint8_t>(total >> 8)};
-    ip[3] = std::byte{static_cast<std::uint8_t>(total)};
-    ip[10] = ip[11] = std::byte{0};
-    std::uint16_t sum = dsr::codec::ipv4_header_checksum(std::span<const std::byte>(ip, ipv4_len));
-    ip[10] = std::byte{static_cast<std::uint8_t>(sum >> 8)};
-    ip[11] = std::byte{static_cast<std::uint8_t>(sum)};
+    dsr::codec::write_ipv4_header(ip, f, total);
     std::byte* frame = ip - eth_len;
     write_eth(frame, _cfg.host_mac.data(), *_local_port);
     frame_addr start = m.addr + static_cast<frame_addr>(frame - _io.data(m.addr));

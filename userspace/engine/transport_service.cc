@@ -248,24 +248,15 @@ void transport_service::unreachable(time_point now, dsr::addr dst)
 
 void transport_service::write_ip(std::byte* ip, std::uint32_t total, dsr::addr dst)
 {
-    auto* p = reinterpret_cast<std::uint8_t*>(ip);
-    p[0] = 0x45;
-    p[1] = 0;
-    p[2] = static_cast<std::uint8_t>(total >> 8);
-    p[3] = static_cast<std::uint8_t>(total);
     ++_ip_id;
-    p[4] = static_cast<std::uint8_t>(_ip_id >> 8);
-    p[5] = static_cast<std::uint8_t>(_ip_id);
-    p[6] = 0x40; // DF
-    p[7] = 0;
-    p[8] = 64;
-    p[9] = BABE_NEXT_HEADER_TRANSPORT;
-    p[10] = p[11] = 0;
-    store_be32(p + 12, _self);
-    store_be32(p + 16, dst);
-    std::uint16_t sum = dsr::codec::ipv4_header_checksum(std::span<const std::byte>(ip, ipv4_len));
-    p[10] = static_cast<std::uint8_t>(sum >> 8);
-    p[11] = static_cast<std::uint8_t>(sum);
+    dsr::codec::write_ipv4_header(ip,
+                                  {.id = _ip_id,
+                                   .dont_fragment = true,
+                                   .ttl = 64,
+                                   .protocol = BABE_NEXT_HEADER_TRANSPORT,
+                                   .source = dsr::codec::ipv4_addr{_self},
+                                   .destination = dsr::codec::ipv4_addr{dst}},
+                                  static_cast<std::uint16_t>(total));
 }
 
 // One segment out: [IPv4][segment header][payload] built in a frame and

@@ -67,11 +67,28 @@ struct ipv4_fields {
     std::uint8_t tos = 0;
     std::uint16_t id = 0;
     bool dont_fragment = false;
+    // MF, Fragment Offset and the reserved flag as on the wire: a header
+    // rebuilt from a received one keeps them.
+    std::uint16_t more_frag = 0;
     std::uint8_t ttl = 64;
     std::uint8_t protocol = 0;
     ipv4_addr source;
     ipv4_addr destination;
 };
+
+// The fields of a received header, for write_ipv4_header to rebuild it.
+inline ipv4_fields fields_of(const ipv4_view& v)
+{
+    const std::uint16_t ff = v.flags_frag();
+    return {.tos = v.tos(),
+            .id = v.id(),
+            .dont_fragment = (ff & ipv4_flag_df) != 0,
+            .more_frag = static_cast<std::uint16_t>(ff & ~ipv4_flag_df),
+            .ttl = v.ttl(),
+            .protocol = v.protocol(),
+            .source = v.source(),
+            .destination = v.destination()};
+}
 
 // The one IPv4 header writer: 20 bytes (no IP options) at `out`, which the
 // caller has checked holds them, with Total Length and the checksum. The
@@ -81,7 +98,8 @@ struct ipv4_fields {
 inline void write_ipv4_header(std::byte* out, const ipv4_fields& f, std::uint16_t total_len)
 {
     const auto version_ihl_tos = static_cast<std::uint16_t>(0x4500 | f.tos);
-    const std::uint16_t flags_frag = f.dont_fragment ? ipv4_flag_df : 0;
+    const auto flags_frag =
+        static_cast<std::uint16_t>((f.dont_fragment ? ipv4_flag_df : 0) | (f.more_frag & ~ipv4_flag_df));
     const auto ttl_protocol = static_cast<std::uint16_t>((f.ttl << 8) | f.protocol);
     const std::uint32_t s = f.source.value, d = f.destination.value;
     std::uint32_t sum = std::uint32_t{version_ihl_tos} + total_len + f.id + flags_frag + ttl_protocol +
