@@ -66,20 +66,6 @@ void read_options(packet_context& ctx)
     }
 }
 
-// The link-layer sender, when the caller did not say.
-addr infer_prev_hop(const packet_context& ctx)
-{
-    if (ctx.srcrt) {
-        const std::size_t receiver = ctx.receiver();
-        return receiver == 0 ? ctx.src : ctx.hops.a[receiver - 1];
-    }
-    if (ctx.rreq) {
-        auto a = ctx.rreq->addresses();
-        return a.empty() ? ctx.src : a.back().value;
-    }
-    return ctx.src;
-}
-
 void fill_path(packet_context& ctx)
 {
     ctx.payload_offset = ctx.ip.header_len() + ctx.dsr.header_len();
@@ -125,8 +111,8 @@ classify_error classify(const codec::ipv4_dsr_view& parsed, packet_context& ctx)
         if (ctx.hops.n > max_route_hops)
             return classify_error::route_too_long;
     }
-    if (ctx.prev_hop == no_addr)
-        ctx.prev_hop = infer_prev_hop(ctx);
+    if (ctx.prev_hop == no_addr) // the caller did not say
+        ctx.prev_hop = codec::previous_hop(ctx.ip.source(), ctx.srcrt, ctx.rreq).value;
     fill_path(ctx);
     return classify_error::none;
 }

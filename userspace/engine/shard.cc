@@ -23,30 +23,24 @@ std::uint16_t load_be16(const std::byte* p)
     return static_cast<std::uint16_t>((std::to_integer<unsigned>(p[0]) << 8) | std::to_integer<unsigned>(p[1]));
 }
 
-// The DSR hop the packet came from (RFC 4728 §8.1.4, §8.2.2): the last address
-// a Route Request recorded, the address before ours in a Source Route, or the
-// IP source when the packet came straight from its originator. A Route
-// Request also fires the rreq_received USDT probe here.
+// The DSR hop the packet came from (codec::previous_hop, over the same last
+// Source Route and Route Request the core reads). A Route Request also fires
+// the rreq_received USDT probe here.
 dsr::addr previous_hop(const dsr::codec::ipv4_dsr_view& p)
 {
-    dsr::addr src = p.ip.source().value;
+    std::optional<dsr::codec::srcrt_view> srcrt;
+    std::optional<dsr::codec::rreq_view> rreq;
     for (const auto& o : p.dsr.options()) {
-        if (const auto* r = std::get_if<dsr::codec::rreq_view>(&o)) {
-            auto a = r->addresses();
-            dsr::addr prev = a.empty() ? src : a.back().value;
-            DTRACE_PROBE4(babe, rreq_received, src, r->target().value, r->id(), prev);
-            return prev;
-        }
-        if (const auto* s = std::get_if<dsr::codec::srcrt_view>(&o)) {
-            auto a = s->addresses();
-            std::size_t n = a.size();
-            std::size_t sl = s->segments_left();
-            if (sl > n)
-                return dsr::no_addr; // malformed: the core counts it
-            return sl == n ? src : a[n - sl - 1].value;
-        }
+        if (const auto* r = std::get_if<dsr::codec::rreq_view>(&o))
+            rreq = *r;
+        else if (const auto* s = std::get_if<dsr::codec::srcrt_view>(&o))
+            srcrt = *s;
     }
-    return src;
+    const dsr::addr src = p.ip.source().value;
+    const dsr::addr prev = dsr::codec::previous_hop(p.ip.source(), srcrt, rreq).value;
+    if (rreq)
+        DTRACE_PROBE4(babe, rreq_received, src, rreq->target().value, rreq->id(), prev);
+    return prev;
 }
 
 struct rx_info {

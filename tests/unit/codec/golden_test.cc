@@ -459,6 +459,31 @@ TEST(codec_golden, ipv4_header_rebuilt_from_its_fields)
     }
 }
 
+// The previous hop (RFC 4728 §8.1.4, §8.2.2): before the receiver in the
+// Source Route, else the Route Request's last recorded address, else the
+// IP source; a Source Route decides when both are present.
+TEST(codec_golden, previous_hop)
+{
+    const ipv4_addr src = ipv4_addr::from_octets(10, 0, 0, 1);
+    // Source Route to 10.0.0.2, 10.0.0.3 with Segments Left 2, 1, 0.
+    auto srcrt_bytes = [](std::uint8_t sl) {
+        return bytes({BABE_DSR_OPT_SRCRT, 10, 0x00, sl, 10, 0, 0, 2, 10, 0, 0, 3});
+    };
+    auto view = [](const std::vector<std::byte>& b) { return std::optional<srcrt_view>(srcrt_view(b, 0)); };
+    const auto s2 = srcrt_bytes(2), s1 = srcrt_bytes(1), s0 = srcrt_bytes(0), s3 = srcrt_bytes(3);
+    EXPECT_EQ(previous_hop(src, view(s2), std::nullopt), src);
+    EXPECT_EQ(previous_hop(src, view(s1), std::nullopt), ipv4_addr::from_octets(10, 0, 0, 2));
+    EXPECT_EQ(previous_hop(src, view(s0), std::nullopt), ipv4_addr::from_octets(10, 0, 0, 3));
+    EXPECT_EQ(previous_hop(src, view(s3), std::nullopt), ipv4_addr{});
+    EXPECT_EQ(previous_hop(src, std::nullopt, std::nullopt), src);
+    // Route Request (id 7, target 10.0.0.9), with no address recorded, then one.
+    const auto r0 = bytes({BABE_DSR_OPT_RREQ, 6, 0, 7, 10, 0, 0, 9});
+    const auto r1 = bytes({BABE_DSR_OPT_RREQ, 10, 0, 7, 10, 0, 0, 9, 10, 0, 0, 5});
+    EXPECT_EQ(previous_hop(src, std::nullopt, rreq_view(r0, 0)), src);
+    EXPECT_EQ(previous_hop(src, std::nullopt, rreq_view(r1, 0)), ipv4_addr::from_octets(10, 0, 0, 5));
+    EXPECT_EQ(previous_hop(src, view(s1), rreq_view(r1, 0)), ipv4_addr::from_octets(10, 0, 0, 2));
+}
+
 TEST(codec_golden, ipv4_header_and_checksum)
 {
     // A classic worked example: 45 00 00 73 00 00 40 00 40 11 [b8 61] c0 a8 00 01 c0 a8 00 c7.

@@ -193,6 +193,31 @@ public:
     address_range addresses() const { return address_range(_bytes.subspan(4)); }
 };
 
+// The DSR hop a received packet came from (RFC 4728 §8.1.4, §8.2.2), given
+// its IP source and the packet's last Source Route and Route Request
+// options: the address before the receiver's in the Source Route, else the
+// last address the Route Request recorded, else the IP source (the packet
+// came straight from its originator). The one definition, for the engine
+// (which reads the link-layer sender from no other place) and the DSR core
+// when its caller gives none. 0 when Segments Left exceeds the route (the
+// parser refuses such a packet first).
+inline ipv4_addr previous_hop(ipv4_addr src, const std::optional<srcrt_view>& srcrt,
+                              const std::optional<rreq_view>& rreq)
+{
+    if (srcrt) {
+        const address_range a = srcrt->addresses();
+        const std::size_t n = a.size(), sl = srcrt->segments_left();
+        if (sl > n)
+            return ipv4_addr{};
+        return sl == n ? src : a[n - sl - 1];
+    }
+    if (rreq) {
+        const address_range a = rreq->addresses();
+        return a.empty() ? src : a.back();
+    }
+    return src;
+}
+
 // Timeout (128), §7.2.1: seconds the flow stays valid.
 class timeout_view : public option_base {
 public:
