@@ -5,6 +5,7 @@
 // the namespace tests, the demo and the benchmarks; usage in
 // dpctl_commands.cc (dpctl_usage) and docs/dataplane.md.
 #include "dataplane/bpf_maps.hh"
+#include "dataplane/dpctl_capture.hh"
 #include "dataplane/dpctl_commands.hh"
 #include "dataplane/loader.hh"
 #include "dataplane/system.hh"
@@ -132,6 +133,8 @@ int main(int argc, char** argv)
             std::printf("%s\n", name.c_str());
         return 0;
     }
+    if (cmd == "capture")
+        return run_capture(options.pin_path, args);
     if (cmd == "teardown") {
         if (auto r = remove_pins(options.pin_path); !r)
             return report(r.error());

@@ -301,6 +301,9 @@ the pins stay on this mount namespace's bpffs. Errors print as
   detach IFNAME                          detach and unpin the link of IFNAME
   links                                  interfaces with a pinned link
   teardown                               detach every link, remove every pin
+  capture -w FILE|- [-i IFACE]... [-c N] [-s SNAPLEN] [--take-over]
+                                         pcapng of the frames XDP handles (verdict
+                                         and reason as packet comments); Ctrl-C stops
   config self ADDR prefix NET/LEN [local IFNAME] [disabled]
   config show
   route add|replace DST [via HOP[,HOP...]] [generation N]

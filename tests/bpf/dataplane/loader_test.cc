@@ -133,7 +133,9 @@ TEST_F(loader_test, pinned_maps_keep_entries_across_two_loaders)
 // load order, with the kernel's instruction counts. The verified count also
 // guards the option walk against the verifier state explosion it once had
 // (52617 instructions verified for babe_mesh_ingress, ~25 ms per load; 5949
-// since every loop-carried access is volatile, bpf/lib/dsr.h).
+// since every loop-carried access is volatile, bpf/lib/dsr.h; 27767 with the
+// packet capture's tail, bpf/lib/capture.h: a flag read and a call checked
+// once per path that ends the program, linear, not the walk multiplying).
 TEST_F(loader_test, load_reports_each_programs_verifier_figures)
 {
     auto l = xdp_loader::load(options());
@@ -149,7 +151,7 @@ TEST_F(loader_test, load_reports_each_programs_verifier_figures)
         EXPECT_GT(p.verified_insns, 0U) << name;
         EXPECT_GE(p.verify_ms, 0.0) << name;
         if (name == "babe_mesh_ingress") {
-            EXPECT_LT(p.verified_insns, 20000U) << "the option walk's states multiply again";
+            EXPECT_LT(p.verified_insns, 40000U) << "the option walk's states multiply again";
         }
     }
     EXPECT_TRUE(ingress);
