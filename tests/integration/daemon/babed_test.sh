@@ -115,7 +115,7 @@ start_fake() {
 sock=$tmp/run/babe.sock
 start_fake
 pass "READY=1 sent once the engine started and the socket listens"
-ip -n "$ns" -o addr show dev babe0 | grep -q 'inet 10\.77\.0\.1/32' || fail "babe0 lacks 10.77.0.1/32"
+ip -n "$ns" -o addr show dev babe0 | grep -q 'inet 10\.77\.0\.1/32' || { ip -n "$ns" addr show; sed 's/^/  babed: /' "$tmp/log"; fail "babe0 lacks 10.77.0.1/32"; }
 ip -n "$ns" route show 10.77.0.0/16 | grep -q 'dev babe0 .*src 10\.77\.0\.1' || fail "no mesh route into babe0"
 ip -n "$ns" link show babe0 | grep -q 'NOARP.*UP\|UP.*NOARP' || fail "babe0 not up with NOARP"
 ip -n "$ns" -d link show babe0p | grep -q 'veth' || fail "babe0p is not the veth peer"
