@@ -43,11 +43,12 @@ dataplane::attach_plan xdp_attach::plan()
     return dataplane::plan_attach_mode(_requested, targets);
 }
 
-void xdp_attach::attach_in(dataplane::xdp_mode mode)
+void xdp_attach::attach_in(dataplane::xdp_mode mode, dataplane::xdp_mode local_egress)
 {
     std::string native, generic;
     for (const auto& p : _ports) {
-        auto r = _loader.attach(p.role, p.ifname, mode);
+        const auto m = p.role == dataplane::xdp_role::local_egress ? local_egress : mode;
+        auto r = _loader.attach(p.role, p.ifname, m);
         if (!r)
             throw engine_error(dataplane::describe(r.error()));
         const bool is_generic = r->attached == dataplane::xdp_mode::generic;
@@ -55,10 +56,10 @@ void xdp_attach::attach_in(dataplane::xdp_mode mode)
         list += list.empty() ? p.ifname : ", " + p.ifname;
         // auto leaves the choice to the kernel, which falls back to generic
         // where the driver has no native XDP: say so.
-        if (mode == dataplane::xdp_mode::automatic && is_generic)
+        if (m == dataplane::xdp_mode::automatic && is_generic)
             spdlog::info("{}: no native XDP in its driver: generic XDP (xdp.mode auto)", p.ifname);
     }
-    _mode = mode;
+    _mode = local_egress == dataplane::xdp_mode::generic ? local_egress : mode;
     _attached = native.empty() ? "generic" : generic.empty() ? "native" : "native, generic";
     if (generic.empty())
         spdlog::info("XDP native on {}", native);
@@ -84,11 +85,15 @@ void xdp_attach::attach_all()
     auto p = plan();
     if (_requested == dataplane::xdp_mode::automatic && p.mode == dataplane::xdp_mode::generic) {
         spdlog::info("{} {} no natively redirected frames yet: generic XDP on every interface unless that "
-                     "changes within {} s (a veth can take them once its peer runs XDP)",
+                     "changes within {} s (a veth can take them once its peer runs XDP); until then generic "
+                     "on the local egress port, native on the mesh interfaces",
                      fmt::join(p.not_native_targets, ", "), p.not_native_targets.size() == 1 ? "takes" : "take",
                      settle_time.count());
         _lacking_since = std::chrono::steady_clock::now();
-        attach_in(dataplane::xdp_mode::automatic);
+        // The mesh interfaces native so that a peer babed sees ndo-xmit;
+        // local egress generic so that this node's own traffic (replies to
+        // a neighbour that runs no XDP) is not lost while we wait.
+        attach_in(dataplane::xdp_mode::automatic, dataplane::xdp_mode::generic);
         return;
     }
     log_plan(p);

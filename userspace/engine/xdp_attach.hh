@@ -43,7 +43,10 @@ public:
 
 private:
     dataplane::attach_plan plan();
-    void attach_in(dataplane::xdp_mode mode);
+    // local_egress: the mode of babe0's peer port (generic while the mesh
+    // interfaces wait for a target to gain ndo-xmit), mode elsewhere.
+    void attach_in(dataplane::xdp_mode mode, dataplane::xdp_mode local_egress);
+    void attach_in(dataplane::xdp_mode mode) { attach_in(mode, mode); }
     void log_plan(const dataplane::attach_plan& p);
 
     dataplane::xdp_loader& _loader;
