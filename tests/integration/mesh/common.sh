@@ -40,6 +40,8 @@ ping_gap_ms() {
 
 # ping_replies FILE [AFTER]: replies in a ping_stream file (stamped after AFTER).
 ping_replies() {
+	# The stream's file appears once ping starts: none yet is 0 replies.
+	[ -e "$1" ] || { echo 0; return; }
 	awk -v after="${2:-0}" -F'[][]' '/bytes from/ && $2 + 0 > after { n++ } END { print n + 0 }' "$1"
 }
 

@@ -348,7 +348,7 @@ TEST(TransportScenario, MalformedSegmentsAreCountedAndHandedBack)
 // Loss differentiation: goodput (bytes / virtual seconds until the sender's
 // orderly close) over a 10 Mbit/s, 20 ms one-way link with a 64 kB drop-tail
 // queue and p % random loss each way, with and without the rule. Prints the
-// table docs/transport.md quotes.
+// table docs/performance.md quotes.
 struct ld_result {
     double goodput_mbps;
     std::uint64_t forgiven, congestion, queue_drops;
