@@ -3,7 +3,7 @@
 // between modules, per core (ARCHITECTURE.md §4). One arena allocated at
 // construction; alloc/free are O(1) pops/pushes on per-class index stacks,
 // owned by one thread (a buffer freed on another core travels back through
-// an spsc_ring). Exhaustion is a counted refusal, never a heap fallback.
+// a shared ring, core/ring.hh). Exhaustion is a counted refusal, never a heap fallback.
 #pragma once
 
 #include <array>

@@ -1,51 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-// core primitives: the SPSC ring (order, bounds, backpressure, two threads)
-// and the slab pool (class choice, exhaustion counted, reuse).
+// core primitives: the slab pool (class choice, exhaustion counted, reuse).
 #include "core/frame_pool.hh"
 #include "core/slab_pool.hh"
-#include "core/spsc_ring.hh"
 
 #include <gtest/gtest.h>
 
-#include <thread>
-
 namespace babe {
 namespace {
-
-TEST(SpscRing, KeepsOrderAndRefusesWhenFull)
-{
-    spsc_ring<int, 4> r;
-    for (int i = 0; i < 4; ++i)
-        EXPECT_TRUE(r.try_push(i));
-    EXPECT_FALSE(r.try_push(99));
-    EXPECT_EQ(r.full_count(), 1U);
-    EXPECT_EQ(r.size(), 4U);
-    for (int i = 0; i < 4; ++i)
-        EXPECT_EQ(r.try_pop(), i);
-    EXPECT_FALSE(r.try_pop());
-    EXPECT_TRUE(r.try_push(5));
-    EXPECT_EQ(r.try_pop(), 5);
-}
-
-TEST(SpscRing, TwoThreadsTransferEverythingInOrder)
-{
-    static spsc_ring<std::uint64_t, 64> r;
-    constexpr std::uint64_t n = 200000;
-    std::thread producer([] {
-        for (std::uint64_t i = 0; i < n;)
-            if (r.try_push(i))
-                ++i;
-    });
-    std::uint64_t expect = 0;
-    while (expect < n) {
-        if (auto v = r.try_pop()) {
-            ASSERT_EQ(*v, expect);
-            ++expect;
-        }
-    }
-    producer.join();
-    EXPECT_FALSE(r.try_pop());
-}
 
 TEST(SlabPool, PicksTheSmallestClassThatFits)
 {
